@@ -1,0 +1,4 @@
+"""Shared core of the hall terminals: payload models, topics, configuration, outbox, MQTT link.
+
+Imports neither Kivy nor pyserial (DESIGN §2).
+"""

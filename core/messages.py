@@ -1,0 +1,82 @@
+"""Messages around events: acks, device status, telemetry, the county's state (DESIGN §4-5)."""
+
+from __future__ import annotations
+
+from typing import Annotated, ClassVar, Literal
+
+from pydantic import Field
+
+from core.payload import Part, Payload
+
+AckResult = Literal["stored", "duplicate", "rejected"]
+
+
+class AckItem(Part):
+    event_id: str
+    result: AckResult
+    reason: str | None = None
+
+
+class Ack(Payload):
+    """The county's application-level ack: only this ends an event's life on the device."""
+
+    SCHEMA: ClassVar[str] = "hall.ack/1"
+    acks: list[AckItem]
+
+
+PeripheralState = Literal["ok", "missing", "fault", "paper_out", "offline", "absent"]
+
+
+class Backlog(Part):
+    unacked: Annotated[int, Field(ge=0)]
+    oldest_age_s: Annotated[float, Field(ge=0)] | None = None
+
+
+class DiskState(Part):
+    free_bytes: Annotated[int, Field(ge=0)]
+    low: bool
+
+
+class DeviceStatus(Payload):
+    """Retained on `.../status`; the last will is the same with `state: offline`.
+
+    `session` rises on every connect, so a late last will (older session) can be told from a live
+    device (the Sparkplug bdSeq idea).
+    """
+
+    SCHEMA: ClassVar[str] = "hall.status/1"
+    hall_id: str
+    device_id: str
+    kind: str
+    state: Literal["online", "offline"]
+    session: Annotated[int, Field(ge=0)]
+    timestamp: int  # ms since the epoch
+    version: str = ""
+    window_id: str | None = None
+    peripherals: dict[str, PeripheralState] = Field(default_factory=dict)
+    backlog: Backlog | None = None
+    disk: DiskState | None = None
+    detail: str = ""  # one line on what is wrong, shown to hall managers
+
+
+class Telemetry(Payload):
+    SCHEMA: ClassVar[str] = "hall.telemetry/1"
+    hall_id: str
+    device_id: str
+    timestamp: int
+    uptime_s: float
+    cpu_percent: float
+    rss_bytes: int
+    backlog: Backlog
+    disk: DiskState
+    published: int = 0
+    acked: int = 0
+    reconnects: int = 0
+
+
+class CountyState(Payload):
+    """`county/v1/state`, retained; the county's last will sets `online: false`."""
+
+    SCHEMA: ClassVar[str] = "county.state/1"
+    online: bool
+    timestamp: int

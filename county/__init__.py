@@ -1,0 +1,1 @@
+"""Reference county rating service: stores every event once, acks it, answers kiosks."""

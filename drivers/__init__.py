@@ -1,0 +1,1 @@
+"""Serial drivers for the hall peripherals and their simulators (DESIGN §6)."""

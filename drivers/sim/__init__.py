@@ -1,0 +1,1 @@
+"""Device simulators on pseudo-terminals (`hall-sim`)."""

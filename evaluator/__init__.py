@@ -1,0 +1,1 @@
+"""Window rating terminal (评价器): controller, Kivy view, headless mode."""

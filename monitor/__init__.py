@@ -1,0 +1,1 @@
+"""Live view of every device for hall managers."""
