@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any, ClassVar, Self
+from typing import Any, Self
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -87,25 +87,15 @@ class SerialSettings(_Section):
     baud: int = 9600  # keypads and line readers
 
 
-class DeviceSettings(BaseSettings):
-    """Keys every device app shares; each app subclasses it with its own."""
+class AppSettings(BaseSettings):
+    """Loading rules every app shares: the TOML file, then `HALL_` variables, then validation."""
 
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid", validate_default=True
     )
-    APP: ClassVar[str] = "device"
 
-    device_id: str = Field(default="device-01", pattern=f"^{ID_PATTERN}$")
-    hall_id: str = Field(default="demo-hall", pattern=f"^{ID_PATTERN}$")
-    region_code: str = Field(default="110101", pattern=r"^[0-9]{6,12}$")
-    state_dir: Path = Path("/var/lib/hall")
     mqtt: MqttSettings = Field(default_factory=MqttSettings)
-    serial: SerialSettings = Field(default_factory=SerialSettings)
-    outbox_retention_days: float = Field(default=30.0, gt=0)
-    low_disk_bytes: int = Field(default=50 * 1024 * 1024, ge=0)
     log_level: str = "INFO"
-
-    _toml_file: ClassVar[Path | None] = None
 
     @classmethod
     def settings_customise_sources(
@@ -143,6 +133,18 @@ class DeviceSettings(BaseSettings):
             return cls(**data)
         except ValidationError as e:
             raise ConfigError(_describe(where, e)) from None
+
+
+class DeviceSettings(AppSettings):
+    """Keys every device app shares (DESIGN §7); each app subclasses it with its own."""
+
+    device_id: str = Field(default="device-01", pattern=f"^{ID_PATTERN}$")
+    hall_id: str = Field(default="demo-hall", pattern=f"^{ID_PATTERN}$")
+    region_code: str = Field(default="110101", pattern=r"^[0-9]{6,12}$")
+    state_dir: Path = Path("/var/lib/hall")
+    serial: SerialSettings = Field(default_factory=SerialSettings)
+    outbox_retention_days: float = Field(default=30.0, gt=0)
+    low_disk_bytes: int = Field(default=50 * 1024 * 1024, ge=0)
 
 
 def _describe(where: str, err: ValidationError) -> str:

@@ -1,0 +1,99 @@
+"""`hall-monitor`: a live text view of every device of a hall for hall managers.
+
+Connects with the read-only monitor account; everything it shows comes from retained status,
+telemetry and events, so it can start at any time and see the whole hall at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import paho.mqtt.client as mqtt
+from pydantic import Field
+
+from core import topics
+from core.clock import SystemClock
+from core.config import AppSettings, ConfigError, MqttSettings
+from core.mqtt_client import connect_async, make_client
+from monitor.render import render
+from monitor.state import HallState
+
+log = logging.getLogger("hall-monitor")
+
+
+class MonitorSettings(AppSettings):
+    mqtt: MqttSettings = Field(default_factory=lambda: MqttSettings(username="monitor"))
+    hall_id: str = "+"  # one hall, or every hall the broker carries
+    refresh_s: float = Field(default=2.0, gt=0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(
+        prog="hall-monitor", description="大厅设备监控 Live view of a hall's devices"
+    )
+    ap.add_argument("--config", type=Path, help="TOML file (default: embedded defaults + HALL_ variables)")
+    ap.add_argument("--once", type=float, metavar="SECONDS", help="collect for SECONDS, print once, exit")
+    args = ap.parse_args(argv)
+    try:
+        settings = MonitorSettings.load(args.config)
+    except ConfigError as e:
+        print(f"hall-monitor: config error: {e}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
+
+    state = HallState(SystemClock())
+    lock = threading.Lock()
+
+    def on_connect(c: mqtt.Client, _u: Any, _f: Any, rc: Any, _p: Any = None) -> None:
+        if rc.is_failure:
+            log.error("broker refused the monitor: %s", rc)
+            return
+        hall = settings.hall_id
+        c.subscribe([(topics.all_status(hall), 1), (topics.all_telemetry(hall), 0),
+                     (topics.all_events(hall=hall), 1), (topics.COUNTY_STATE, 1)])
+
+    def on_message(_c: mqtt.Client, _u: Any, msg: mqtt.MQTTMessage) -> None:
+        with lock:
+            state.on_message(msg.topic, bytes(msg.payload))
+
+    try:
+        client = make_client(settings.mqtt, f"monitor-{int(time.time())}")
+    except ConfigError as e:
+        print(f"hall-monitor: config error: {e}", file=sys.stderr)
+        return 2
+    client.on_connect = on_connect
+    client.on_message = on_message
+    connect_async(client, settings.mqtt, clean_start=True)
+    client.loop_start()
+    try:
+        if args.once is not None:
+            time.sleep(args.once)
+            with lock:
+                print(render(state))
+            if not client.is_connected():
+                print(f"hall-monitor: not connected to {settings.mqtt.url}", file=sys.stderr)
+                return 1
+            return 0
+        while True:
+            with lock:
+                screen = render(state)
+            if not client.is_connected():
+                screen += f"\n\n未连接代理 not connected to {settings.mqtt.url}, retrying"
+            clear = "\x1b[H\x1b[2J" if sys.stdout.isatty() else "\n"
+            print(clear + screen, flush=True)
+            time.sleep(settings.refresh_s)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        client.loop_stop()
+        client.disconnect()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,72 @@
+from datetime import timedelta
+
+from core import topics
+from core.clock import FakeClock, epoch_ms, now
+from core.events import RatingEvent
+from core.levels import Level
+from core.messages import Backlog, DeviceStatus
+from monitor.render import render
+from monitor.state import SILENT_AFTER_MS, HallState
+
+
+def _status(clock: FakeClock, state: str, session: int, **kw: object) -> bytes:
+    return DeviceStatus(
+        hall_id="h1", device_id="ev-01", kind="evaluator", state=state,  # type: ignore[arg-type]
+        session=session, timestamp=epoch_ms(clock), **kw,  # type: ignore[arg-type]
+    ).to_json()
+
+
+def _rating(clock: FakeClock, level: int, **kw: object) -> RatingEvent:
+    t = now(clock)
+    return RatingEvent(
+        hall_id="h1", device_id="ev-01", window_id="w1", region_code="110101", channel=5,
+        input="keypad", level=Level(level), invited_at=t - timedelta(seconds=3), rated_at=t,
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def test_late_last_will_of_an_older_session_is_ignored() -> None:
+    clock = FakeClock()
+    st = HallState(clock)
+    t = topics.status("h1", "ev-01")
+    st.on_message(t, _status(clock, "online", 7))
+    st.on_message(t, _status(clock, "offline", 6))  # the will of the connection before
+    assert st.devices[("h1", "ev-01")].online
+    st.on_message(t, _status(clock, "offline", 7))  # the will of the live session: really gone
+    assert st.devices[("h1", "ev-01")].health(epoch_ms(clock)) == "offline"
+
+
+def test_silent_and_degraded_devices() -> None:
+    clock = FakeClock()
+    st = HallState(clock)
+    t = topics.status("h1", "ev-01")
+    st.on_message(t, _status(clock, "online", 1, peripherals={"keypad": "missing"},
+                             backlog=Backlog(unacked=12, oldest_age_s=40.0)))
+    dev = st.devices[("h1", "ev-01")]
+    assert dev.health(epoch_ms(clock)) == "degraded"
+    clock.advance(SILENT_AFTER_MS / 1000 + 1)
+    assert dev.health(epoch_ms(clock)) == "silent"
+    assert "keypad=missing" in render(st)
+
+
+def test_tally_counts_each_event_once_and_alerts_bad_ratings() -> None:
+    clock = FakeClock()
+    st = HallState(clock)
+    t = topics.event("h1", "ev-01", "rating")
+    good = _rating(clock, 5)
+    bad = _rating(clock, 1, reasons=["R01"], case_id="C-1")
+    for ev in (good, good, bad, bad):  # resent before the county's ack: still once each
+        st.on_message(t, ev.to_json())
+    assert st.tally[Level.VERY_SATISFIED] == 1 and st.tally[Level.VERY_DISSATISFIED] == 1
+    assert [a.case_id for a in st.alerts] == ["C-1"]
+    assert st.satisfaction == 0.5
+    screen = render(st)
+    assert "差评待回访 bad ratings to follow up: 1" in screen and "C-1" in screen
+
+
+def test_malformed_messages_are_counted_not_raised() -> None:
+    st = HallState(FakeClock())
+    st.on_message(topics.status("h1", "ev-01"), b"{not json")
+    st.on_message(topics.event("h1", "ev-01", "rating"), b'{"schema": "hall.rating/1"}')
+    st.on_message("hall/v1/BAD/x/status", b"{}")
+    assert st.rejected_messages == 3 and not st.devices
