@@ -1,6 +1,7 @@
 """The hall → county bridge (broker_config/bridge.conf.in) between two real Mosquitto brokers."""
 
 import time
+from typing import Any
 
 import pytest
 from paho.mqtt.packettypes import PacketTypes
@@ -82,14 +83,14 @@ def test_request_response_properties_cross_the_bridge(hall_pair):
     props.ResponseTopic = topics.reply(HALL, "kiosk-01")
     props.CorrelationData = b"req-42"
     kiosk.client.publish(topics.query("progress"), b"{}", qos=1, properties=props)
-    q = svc.get(10)
-    assert q.properties.ResponseTopic == topics.reply(HALL, "kiosk-01")
-    assert q.properties.CorrelationData == b"req-42"
+    q: Any = svc.get(10).properties
+    assert q.ResponseTopic == topics.reply(HALL, "kiosk-01")
+    assert q.CorrelationData == b"req-42"
     rp = Properties(PacketTypes.PUBLISH)
-    rp.CorrelationData = q.properties.CorrelationData
-    svc.client.publish(q.properties.ResponseTopic, b'{"result": "ok"}', qos=1, properties=rp)
-    r = kiosk.get(10)
-    assert r.properties.CorrelationData == b"req-42"
+    rp.CorrelationData = q.CorrelationData
+    svc.client.publish(q.ResponseTopic, b'{"result": "ok"}', qos=1, properties=rp)
+    r: Any = kiosk.get(10).properties
+    assert r.CorrelationData == b"req-42"
     kiosk.close()
     svc.close()
 
