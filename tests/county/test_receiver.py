@@ -7,7 +7,7 @@ import pytest
 
 from core import topics
 from core.levels import Level
-from core.messages import Ack, CountyState
+from core.messages import Ack, AckItem, CountyState
 from tests.support.county import county_process
 from tests.support.events import rating, signin
 from tests.support.mqtt_helpers import connect
@@ -33,15 +33,19 @@ def _device(hall_pair, device_id="eval-01"):
 
 def _acks(dev, n, timeout=15.0):
     """The first `n` ack items that arrive (possibly in several Ack messages)."""
-    items = []
+    items: list[AckItem] = []
     deadline = time.monotonic() + timeout
     while len(items) < n and time.monotonic() < deadline:
         try:
             m = dev.get(max(0.05, deadline - time.monotonic()))
         except Exception:
             break
-        items.extend(Ack.from_json(m.payload).acks)
+        items.extend(Ack.from_json(bytes(m.payload)).acks)
     return items
+
+
+def _state(dev, timeout):
+    return CountyState.from_json(bytes(dev.get(timeout).payload))
 
 
 def test_events_are_stored_and_acked(hall_pair, county):
@@ -100,18 +104,18 @@ def test_acks_go_only_to_the_publishing_device(hall_pair, county):
 def test_county_state_is_retained_and_goes_offline_on_stop(hall_pair, county):
     dev = connect(hall_pair.device("kiosk-01"), "kiosk-01")
     dev.subscribe([topics.COUNTY_STATE])
-    assert CountyState.from_json(dev.get(5).payload).online is True
+    assert _state(dev, 5).online is True
     assert county.stop() == 0
-    assert CountyState.from_json(dev.get(10).payload).online is False
+    assert _state(dev, 10).online is False
     dev.close()
 
 
 def test_last_will_says_offline_when_killed(hall_pair, county):
     dev = connect(hall_pair.device("kiosk-01"), "kiosk-01")
     dev.subscribe([topics.COUNTY_STATE])
-    assert CountyState.from_json(dev.get(5).payload).online is True
+    assert _state(dev, 5).online is True
     county.kill()
-    assert CountyState.from_json(dev.get(10).payload).online is False  # the broker sees the socket close
+    assert _state(dev, 10).online is False  # the broker sees the socket close
     dev.close()
 
 
