@@ -21,6 +21,7 @@ from core import topics
 from core.clock import SystemClock
 from core.config import AppSettings, ConfigError, MqttSettings
 from core.mqtt_client import connect_async, make_client
+from county.brokers import MONITOR
 from monitor.render import render
 from monitor.state import HallState
 
@@ -28,7 +29,7 @@ log = logging.getLogger("hall-monitor")
 
 
 class MonitorSettings(AppSettings):
-    mqtt: MqttSettings = Field(default_factory=lambda: MqttSettings(username="monitor"))
+    mqtt: MqttSettings = Field(default_factory=lambda: MqttSettings(username=MONITOR))
     hall_id: str = "+"  # one hall, or every hall the broker carries
     refresh_s: float = Field(default=2.0, gt=0)
 
