@@ -14,6 +14,7 @@ everything not acked by the county is simply sent again, oldest first.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import queue
@@ -161,10 +162,8 @@ class Link:
         self._wake.set()
         if self.connected:
             info = self._client.publish(self._t_status, self._status("offline").to_json(), qos=1, retain=True)
-            try:
+            with contextlib.suppress(RuntimeError, ValueError):
                 info.wait_for_publish(timeout)
-            except (RuntimeError, ValueError):
-                pass
         self._client.disconnect()
         self._client.loop_stop()
         self._jobs.put(None)
@@ -221,8 +220,13 @@ class Link:
         if not self.connected:
             return
         st = self._status("online")
-        key = (st.session, tuple(sorted(st.peripherals.items())), st.detail,
-               st.backlog.unacked if st.backlog else None, st.disk.low if st.disk else None)
+        key = (
+            st.session,
+            tuple(sorted(st.peripherals.items())),
+            st.detail,
+            st.backlog.unacked if st.backlog else None,
+            st.disk.low if st.disk else None,
+        )
         with self._status_lock:
             if key == self._last_status and not force:
                 return
@@ -302,8 +306,10 @@ class Link:
             self._problem(f"hall broker {self._where()} refused the connection: {rc}")
             return
         self._connected.set()
-        client.subscribe([(t, 1) for t in topics.device_inbox(self.settings.hall_id, self.device_id)]
-                         + [(topics.COUNTY_STATE, 1)])
+        client.subscribe(
+            [(t, 1) for t in topics.device_inbox(self.settings.hall_id, self.device_id)]
+            + [(topics.COUNTY_STATE, 1)]
+        )
         if self._last_problem:
             log.info("connected to hall broker %s (session %d)", self._where(), self.session)
             self._last_problem = ""
@@ -351,33 +357,34 @@ class Link:
             self._cond.notify_all()
         if rc >= 0x80:
             name = ReasonCode(PacketTypes.PUBACK, identifier=rc).getName()  # type: ignore[no-untyped-call]
-            log.warning("hall broker refused %s%s: %s (%d)", what, f" {event_id}" if event_id else "", name, rc)
+            log.warning(
+                "hall broker refused %s%s: %s (%d)", what, f" {event_id}" if event_id else "", name, rc
+            )
 
     def _on_message(self, _client: mqtt.Client, _u: Any, msg: mqtt.MQTTMessage) -> None:
-        topic = msg.topic
+        topic, payload = msg.topic, bytes(msg.payload)
         try:
             if topic == self._t_ack:
-                self._acks.put(Ack.from_json(msg.payload).acks)
+                self._acks.put(Ack.from_json(payload).acks)
                 self._wake.set()
             elif topic == self._t_reply:
                 corr = getattr(msg.properties, "CorrelationData", None)
                 with self._pending_lock:
                     slot = self._pending.get(bytes(corr)) if corr else None
                 if slot is not None:
-                    slot.payload = msg.payload
+                    slot.payload = payload
                     slot.done.set()
             elif topic.startswith(self._t_cmd_prefix):
-                name = topic[len(self._t_cmd_prefix):]
+                name = topic[len(self._t_cmd_prefix) :]
                 props = msg.properties
-                self._jobs.put(lambda: self._run_command(name, msg.payload, props))
+                self._jobs.put(lambda: self._run_command(name, payload, props))
             elif topic == self._t_config:
-                if msg.payload:
-                    self._jobs.put(lambda: self._apply_config(msg.payload))
-            elif topic == topics.COUNTY_STATE:
-                if msg.payload:
-                    online = CountyState.from_json(msg.payload).online
-                    self.county_online = online
-                    self._dispatch(self.on_county_state, online)
+                if payload:
+                    self._jobs.put(lambda: self._apply_config(payload))
+            elif topic == topics.COUNTY_STATE and payload:
+                online = CountyState.from_json(payload).online
+                self.county_online = online
+                self._dispatch(self.on_county_state, online)
         except PayloadError as e:
             log.warning("ignored a bad message on %s: %s", topic, e)
 
