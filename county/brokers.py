@@ -1,0 +1,234 @@
+"""Mosquitto configuration for the hall and county brokers, rendered from `broker_config/`.
+
+The templates in `broker_config/` (`*.in`, `@NAME@` placeholders) are the one source; this module
+fills them for given ports and directories, so tests, the demo and operators start the same
+configuration. `python -m county.brokers --help` renders a set for an installation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from core.topics import check_id
+
+TEMPLATE_DIR = Path(__file__).resolve().parents[1] / "broker_config"
+
+# Service accounts carry a dot, which no device id can (DESIGN §4), see broker_config/acl.in.
+COUNTY_SERVICE = "svc.county"
+MONITOR = "svc.monitor"
+MANAGER = "svc.manager"
+SERVICE_ACCOUNTS = (COUNTY_SERVICE, MONITOR, MANAGER)
+
+_PLACEHOLDER = re.compile(r"@([A-Z_]+)@")
+
+
+def bridge_account(hall_id: str) -> str:
+    """The county-broker account (and bridge client id) of a hall's bridge."""
+    return f"bridge.{check_id(hall_id, 'hall')}"
+
+
+class RenderError(ValueError):
+    """A template that names a value nobody gave (or a bad value)."""
+
+
+def fill(template: str, values: Mapping[str, str]) -> str:
+    """Replace every `@NAME@`; a name without a value is an error, never left in a config."""
+
+    def one(m: re.Match[str]) -> str:
+        try:
+            return values[m.group(1)]
+        except KeyError:
+            raise RenderError(f"template value @{m.group(1)}@ not given") from None
+
+    return _PLACEHOLDER.sub(one, template)
+
+
+def _template(name: str, template_dir: Path) -> str:
+    return (template_dir / name).read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class TlsFiles:
+    """PEM files: the CA that signs both ends, and this end's certificate and key."""
+
+    ca_file: Path
+    cert_file: Path
+    key_file: Path
+
+
+@dataclass(frozen=True)
+class Bridge:
+    """How a hall broker reaches the county broker: a password, or a client certificate (TLS)."""
+
+    county_host: str = "127.0.0.1"
+    county_port: int = 1884
+    password: str | None = None
+    tls: TlsFiles | None = None
+
+
+@dataclass(frozen=True)
+class BrokerFiles:
+    """Where a broker's files go. `conf_dir` holds the rendered conf and ACL (and the password
+    file unless `password_file` says otherwise); `state_dir` holds the persistence database."""
+
+    conf_dir: Path
+    state_dir: Path
+    password_file: Path | None = None
+    port: int = 1883
+    bind_address: str = ""  # "" = every interface
+    run_as_root: bool = False  # tests started as root: keep root, else Mosquitto cannot write state
+
+    @property
+    def passwd(self) -> Path:
+        return self.password_file or self.conf_dir / "passwd"
+
+
+def render_acl(halls: Sequence[str] = (), template_dir: Path = TEMPLATE_DIR) -> str:
+    bridges = "".join(
+        fill(_template("acl-bridge.in", template_dir), {"HALL": check_id(h, "hall")}) for h in halls
+    )
+    return fill(_template("acl.in", template_dir), {"BRIDGE_USERS": bridges})
+
+
+def _common(files: BrokerFiles, acl_file: Path) -> dict[str, str]:
+    return {
+        "USER_LINE": "user root" if files.run_as_root else "user mosquitto",
+        "PASSWORD_FILE": str(files.passwd),
+        "ACL_FILE": str(acl_file),
+        "PORT": str(files.port),
+        "BIND": files.bind_address,
+        "STATE_DIR": str(files.state_dir).rstrip("/"),
+    }
+
+
+def render_bridge(hall_id: str, bridge: Bridge, template_dir: Path = TEMPLATE_DIR) -> str:
+    account = bridge_account(hall_id)
+    if bridge.tls is not None:
+        auth = "\n".join(
+            [
+                f"bridge_cafile {bridge.tls.ca_file}",
+                f"bridge_certfile {bridge.tls.cert_file}",
+                f"bridge_keyfile {bridge.tls.key_file}",
+                "bridge_insecure false",
+                "# the county's TLS listener takes the certificate's common name as the username",
+            ]
+        )
+    elif bridge.password is not None:
+        auth = f"remote_username {account}\nremote_password {bridge.password}"
+    else:
+        raise RenderError("the bridge needs a password or TLS files")
+    return fill(
+        _template("bridge.conf.in", template_dir),
+        {
+            "HALL": hall_id,
+            "COUNTY_HOST": bridge.county_host,
+            "COUNTY_PORT": str(bridge.county_port),
+            "BRIDGE_AUTH": auth,
+        },
+    )
+
+
+def render_hall(
+    files: BrokerFiles, hall_id: str, bridge: Bridge | None, template_dir: Path = TEMPLATE_DIR
+) -> dict[Path, str]:
+    """The hall broker's files: `{path: text}` (conf, ACL). Without `bridge`: a standalone broker."""
+    check_id(hall_id, "hall")
+    conf, acl = files.conf_dir / "hall.conf", files.conf_dir / "hall.acl"
+    values = _common(files, acl)
+    values["BRIDGE"] = render_bridge(hall_id, bridge, template_dir) if bridge else "# (no bridge)"
+    return {conf: fill(_template("hall.conf.in", template_dir), values), acl: render_acl((), template_dir)}
+
+
+def render_county(
+    files: BrokerFiles,
+    halls: Sequence[str],
+    tls: TlsFiles | None = None,
+    tls_port: int = 8884,
+    template_dir: Path = TEMPLATE_DIR,
+) -> dict[Path, str]:
+    """The county broker's files: conf and an ACL with one bridge account per hall in `halls`."""
+    conf, acl = files.conf_dir / "county.conf", files.conf_dir / "county.acl"
+    values = _common(files, acl)
+    values["TLS_LISTENER"] = (
+        fill(
+            _template("county-tls-listener.conf.in", template_dir),
+            {
+                "TLS_PORT": str(tls_port),
+                "BIND": files.bind_address,
+                "CA_FILE": str(tls.ca_file),
+                "CERT_FILE": str(tls.cert_file),
+                "KEY_FILE": str(tls.key_file),
+            },
+        )
+        if tls
+        else ""
+    )
+    text = fill(_template("county.conf.in", template_dir), values)
+    return {conf: text, acl: render_acl(halls, template_dir)}
+
+
+def write(rendered: Mapping[Path, str]) -> list[Path]:
+    """Write rendered files (0600: a bridge password may be inside); returns the paths."""
+    out = []
+    for path, text in rendered.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600, exist_ok=True)
+        path.chmod(0o600)
+        path.write_text(text, encoding="utf-8")
+        out.append(path)
+    return out
+
+
+def _tls(tls_dir: Path | None, name: str) -> TlsFiles | None:
+    """The files `make-dev-ca` names: ca.crt plus <name>.crt and <name>.key."""
+    return TlsFiles(tls_dir / "ca.crt", tls_dir / f"{name}.crt", tls_dir / f"{name}.key") if tls_dir else None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = argparse.ArgumentParser(
+        prog="python -m county.brokers",
+        description="Render Mosquitto configuration for a hall broker or the county broker "
+        "from broker_config/ (生成大厅/县级 Mosquitto 配置).",
+    )
+    p.add_argument("kind", choices=["hall", "county"])
+    p.add_argument("--conf-dir", type=Path, default=Path("/etc/mosquitto/conf.d"))
+    p.add_argument("--state-dir", type=Path, default=Path("/var/lib/mosquitto"))
+    p.add_argument("--port", type=int, default=0, help="listener port (default: hall 1883, county 1884)")
+    p.add_argument("--hall", action="append", default=[], help="hall id (hall: one; county: each)")
+    p.add_argument("--county", default="127.0.0.1:1884", help="hall: county broker host:port")
+    p.add_argument("--bridge-password-file", type=Path, help="hall: the bridge account's password")
+    p.add_argument("--tls-dir", type=Path, help="directory made by make-dev-ca (or the same names)")
+    p.add_argument("--tls-port", type=int, default=8884, help="county: TLS listener port")
+    a = p.parse_args(argv)
+    port = a.port or (1883 if a.kind == "hall" else 1884)
+    files = BrokerFiles(conf_dir=a.conf_dir, state_dir=a.state_dir, port=port)
+    tls_dir: Path | None = a.tls_dir
+    try:
+        if a.kind == "hall":
+            if len(a.hall) != 1:
+                p.error("a hall broker needs exactly one --hall")
+            hall: str = a.hall[0]
+            host, _, cport = str(a.county).rpartition(":")
+            account = bridge_account(hall)
+            tls = _tls(tls_dir, account)
+            pw_file: Path | None = a.bridge_password_file
+            password = pw_file.read_text(encoding="utf-8").strip() if pw_file else None
+            paths = write(render_hall(files, hall, Bridge(host, int(cport), password=password, tls=tls)))
+        else:
+            tls = _tls(tls_dir, "server")
+            paths = write(render_county(files, a.hall, tls, a.tls_port))
+    except (RenderError, ValueError, OSError) as e:
+        print(f"county.brokers: {e}", file=sys.stderr)
+        return 2
+    for path in paths:
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,9 @@
+"""Fixtures for every test folder: real Mosquitto brokers (tests/support/mosquitto.py)."""
+
+from tests.support.mosquitto import (  # noqa: F401 - pytest finds fixtures by name here
+    bridged_brokers,
+    broker_accounts,
+    county_broker,
+    hall_broker,
+    hall_pair,
+)
