@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from typing import Any
 
 import pytest
 
@@ -13,7 +14,7 @@ from tests.support.processes import child_env, console_script, stop
 pytestmark = pytest.mark.serial
 
 
-def _run(name: str, *args: str, stdin: int | None = None) -> subprocess.Popen[str]:
+def _run(name: str, *args: str, stdin: int | None = None) -> Any:  # a Popen with text pipes
     return subprocess.Popen(
         [console_script(name), *args],
         stdin=stdin,
