@@ -23,8 +23,9 @@ COMMANDS = ("import-cases", "demo-cases", "export-catalogue")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("command", nargs="?", choices=COMMANDS,
-                   help="a maintenance command instead of running the service")  # fmt: skip
+    p.add_argument(
+        "command", nargs="?", choices=COMMANDS, help="a maintenance command instead of running the service"
+    )
     p.add_argument("file", nargs="?", type=Path, help="the file the command reads or writes")
 
 
@@ -43,8 +44,10 @@ def run(settings: CountySettings, command: str, file: Path | None) -> int:
                 store.close()
             print(f"imported {n} cases from {file} into {settings.cases_path} ({total} in the store)")
         elif command == "demo-cases":
-            file.write_text(json.dumps({"cases": demo_export(datetime.now(CHINA_TZ))}, ensure_ascii=False,
-                                       indent=1), encoding="utf-8")  # fmt: skip
+            file.write_text(
+                json.dumps({"cases": demo_export(datetime.now(CHINA_TZ))}, ensure_ascii=False, indent=1),
+                encoding="utf-8",
+            )
             print(f"wrote demo cases to {file}")
         elif command == "export-catalogue":
             cat = load_catalogue(settings.catalogue_file)

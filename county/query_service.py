@@ -47,9 +47,11 @@ class QueryResponder:
         self.cases = CaseStore(settings.cases_path, load_or_create_key(settings.id_key_path))
         self.events = open_store(settings.database)
         self.service = QueryService(
-            self.cases, StoreRatings(self.events), clock or SystemClock(),
+            self.cases,
+            StoreRatings(self.events),
+            clock or SystemClock(),
             rating_window_days=settings.rating_window_days,
-        )  # fmt: skip
+        )
         self.client = make_client(settings.mqtt, f"{settings.client_id}-queries")
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message

@@ -36,14 +36,39 @@ from kiosk.receipt import progress_receipt
 log = logging.getLogger("kiosk.controller")
 
 Screen = Literal[
-    "home", "place_card", "querying", "progress", "not_found", "case", "unavailable", "card_error",
-    "rate", "rate_thanks", "rate_refused", "printing", "print_done", "print_error",
-    "guide_home", "guide_list", "guide",
-]  # fmt: skip
+    "home",
+    "place_card",
+    "querying",
+    "progress",
+    "not_found",
+    "case",
+    "unavailable",
+    "card_error",
+    "rate",
+    "rate_thanks",
+    "rate_refused",
+    "printing",
+    "print_done",
+    "print_error",
+    "guide_home",
+    "guide_list",
+    "guide",
+]
 CITIZEN_SCREENS: frozenset[str] = frozenset(
-    {"querying", "progress", "not_found", "case", "unavailable", "rate", "rate_thanks", "rate_refused",
-     "printing", "print_done", "print_error"}
-)  # fmt: skip
+    {
+        "querying",
+        "progress",
+        "not_found",
+        "case",
+        "unavailable",
+        "rate",
+        "rate_thanks",
+        "rate_refused",
+        "printing",
+        "print_done",
+        "print_error",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -516,6 +541,12 @@ class KioskController:
         self.touch()
         self.guide = GuideState(mode=mode, code=code)
         self._go("guide_list")
+
+    def set_query(self, query: str) -> None:
+        """The search text being typed on the guide home screen (letters from the on-screen keys)."""
+        self.touch()
+        self.guide.query = query.strip()[:40]
+        self.on_change()
 
     def search(self, query: str) -> None:
         self.touch()
