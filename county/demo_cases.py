@@ -152,7 +152,7 @@ def demo_cases(now: datetime, catalogue: Catalogue | None = None, seed: int = 20
     for seq, (who, item, state, days_ago) in enumerate(plan, start=1):
         a = DEMO_APPLICANTS[who]
         accepted = (now - timedelta(days=days_ago)).replace(microsecond=0)
-        if days_ago >= 1:  # counters work office hours
+        if days_ago >= 0.3:  # counters work office hours
             accepted = _office(accepted.replace(hour=rng.randint(9, 16), minute=rng.randint(0, 59), second=0))
             accepted = min(accepted, now - timedelta(hours=3))
         sid, clerk = rng.choice(CLERKS[item.department])

@@ -81,8 +81,10 @@ def _item(
     visits: int = 1,
 ) -> Item:
     texts = {"zh_CN": zh}
-    if en is not None:
-        texts["en"] = en
+    if en is not None:  # material forms default to Chinese words: say them in English too
+        forms = {"原件": "original", "复印件": "copy", "原件及复印件": "original and copy"}
+        mats = [x.model_copy(update={"form": forms.get(x.form, x.form)}) for x in en.materials]
+        texts["en"] = en.model_copy(update={"materials": mats})
     if mn is not None:
         texts["mn"] = mn
     return Item(

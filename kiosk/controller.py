@@ -189,6 +189,13 @@ class KioskController:
             return None
         return self.catalogue.item(self.guide.item_code)
 
+    def item_name(self, case: CaseProgress) -> str:
+        """The case's item in the reader's language when the catalogue has it (the county says Chinese)."""
+        item = self.catalogue.item(case.item_code) if self.catalogue is not None else None
+        if item is None or self.language in texts.SHAPED_LANGUAGES or not item.has_language(self.language):
+            return case.item_name
+        return item.text(self.language).name
+
     def can_rate(self, case: CaseProgress | None = None) -> bool:
         c = case or self.session.case
         return c is not None and c.rateable and c.state == 3 and c.case_id not in self.session.rated_case_ids

@@ -110,10 +110,13 @@ ZH: dict[str, str] = {
     "card_error_hint": "请将身份证重新平放在感应区",
     "catalogue_missing": "办事指南尚未同步，请稍后再试",
     "language": "语言",
+    "key_back": "退格",
+    "key_clear": "清空",
+    "help_note": "如需帮助，请按服务台呼叫按钮或咨询工作人员",
 }
 
 EN: dict[str, str] = {
-    "app_title": "Government Services Self-Service Kiosk",
+    "app_title": "Self-Service Kiosk",
     "home_progress": "Check case progress",
     "home_progress_hint": "Place your ID card on the reader below\nor scan the QR code on your receipt",
     "home_guides": "Service guides",
@@ -200,11 +203,14 @@ EN: dict[str, str] = {
     "item_type": "Type",
     "required": "required",
     "optional": "optional",
-    "copies": "{n} copies",
+    "copies": "×{n}",
     "card_error": "The card could not be read",
     "card_error_hint": "Please lay your ID card flat on the reader again",
     "catalogue_missing": "Service guides are not available yet",
     "language": "Language",
+    "key_back": "Del",
+    "key_clear": "Clear",
+    "help_note": "Need help? Press the call button or ask a member of staff",
 }
 
 # Draft: to be checked by the hall's translation office (see the module docstring).
@@ -243,6 +249,19 @@ def has_own(key: str, lang: str) -> bool:
 
 def zh(key: str, **fmt: object) -> str:
     return text(key, "zh_CN", **fmt)
+
+
+STEP_NAMES_EN = {
+    "受理": "Accepted", "审核": "Review", "审批": "Approval", "制证": "Production", "办结": "Completed",
+    "登簿": "Registration", "缮证": "Certificate", "送达": "Delivered", "现场核查": "On-site check",
+}  # fmt: skip
+
+
+def step_name(name: str, lang: str) -> str:
+    """A step (环节) as the business system names it, with English beside it in English mode."""
+    if lang == "en" and name in STEP_NAMES_EN:
+        return f"{STEP_NAMES_EN[name]} · {name}"
+    return name
 
 
 def fmt_time(d: datetime | None, lang: str = "zh_CN") -> str:

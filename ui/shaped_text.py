@@ -19,6 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from kivy.clock import Clock
 from kivy.graphics import Color, Rectangle
 from kivy.graphics.texture import Texture
 from kivy.properties import BooleanProperty, ListProperty, NumericProperty, OptionProperty, StringProperty
@@ -110,7 +111,8 @@ def render(
     direction = "rtl" if lang == "ug" else "ltr"
     lines = _wrap(font, text, wrap, direction)
     ascent, descent = font.getmetrics()
-    line_h = int((ascent + descent) * 1.25)
+    # vertical Mongolian fonts carry generous metrics already: columns need no extra leading
+    line_h = int((ascent + descent) * (1.0 if vertical else 1.25))
     width = max(1, *(int(font.getlength(ln, direction=direction)) + 2 for ln in lines))
     height = line_h * len(lines)
     img = Image.new("RGBA", (width, height), (0, 0, 0, 0))
@@ -153,14 +155,16 @@ class ShapedLabel(Widget):
             vertical=self._render,
             wrap=self._render,
         )
-        self.bind(pos=self._draw, size=self._draw, halign=self._draw)
+        # drawn once per frame after layout: reading `top` inside a size event can see a stale value
+        self._redraw = Clock.create_trigger(self._draw, -1)
+        self.bind(pos=self._redraw, size=self._redraw, halign=self._redraw)
         self._render()
 
     def _render(self, *_: Any) -> None:
         if not self.text:
             self._texture = None
             self.texture_size = [0, 0]
-            self._draw()
+            self._redraw()
             return
         rgba = tuple(round(c * 255) for c in self.color)
         img = render(
@@ -176,7 +180,7 @@ class ShapedLabel(Widget):
         tex.flip_vertical()
         self._texture = tex
         self.texture_size = list(img.size)
-        self._draw()
+        self._redraw()
 
     def _draw(self, *_: Any) -> None:
         self.canvas.clear()

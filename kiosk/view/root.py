@@ -17,7 +17,7 @@ from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from kiosk import texts
 from kiosk.controller import KioskController
-from kiosk.view.screens import SCREEN_CLASSES, KioskScreen, load_kv
+from kiosk.view.screens import SCREEN_CLASSES, KioskScreen, load_kv, tx
 from kiosk.view.theme import Theme, theme_for
 from kiosk.view.widgets import paint
 from ui.shaped_text import ShapedLabel, ShapingUnavailable, font_for
@@ -44,6 +44,7 @@ class KioskRoot(BoxLayout):
             self.screens[name] = s
             self.sm.add_widget(s)
         self.footer = BoxLayout(size_hint_y=None, height=FOOTER_H, padding=(30, 14), spacing=20)
+        self.header.bind(pos=self._header_bg, size=self._header_bg)
         self.add_widget(self.header)
         self.add_widget(self.sm)
         self.add_widget(self.footer)
@@ -93,15 +94,16 @@ class KioskRoot(BoxLayout):
         with h.canvas.before:
             Color(*th.header)
             Rectangle(pos=h.pos, size=h.size)
-        h.bind(pos=lambda *_: self._header_bg(th), size=lambda *_: self._header_bg(th))
         title = BoxLayout(orientation="vertical")
         t = Label(
-            text=texts.zh("app_title") if self.c.language == "mn" else self.c.t("app_title"),
-            font_size=th.fs(40) if th.scale == 1 else 46,
+            text=texts.zh("app_title") if self.c.language == "mn" else tx(self.c, "app_title"),
+            font_size=38,  # the header is chrome: the same in both modes, so it always fits
             bold=True,
             color=th.header_ink,
             halign="left",
             valign="bottom",
+            shorten=True,
+            shorten_from="right",
         )
         t.bind(size=lambda w, s: setattr(w, "text_size", s))
         sub = Label(
@@ -111,22 +113,21 @@ class KioskRoot(BoxLayout):
         title.add_widget(t)
         title.add_widget(sub)
         if self.c.language == "mn":
-            h.add_widget(
-                ShapedLabel(
-                    text=texts.text("app_title", "mn"),
-                    lang="mn",
-                    font_size=22,
-                    vertical=True,
-                    color=list(th.header_ink),
-                    size_hint_x=None,
-                    width=40,
-                    wrap=HEADER_H - 20,
-                )
+            mn_title = ShapedLabel(
+                text=texts.text("app_title", "mn"),
+                lang="mn",
+                font_size=20,
+                vertical=True,
+                color=list(th.header_ink),
+                size_hint_x=None,
+                wrap=HEADER_H - 30,
             )
+            mn_title.width = mn_title.texture_size[0]
+            h.add_widget(mn_title)
         h.add_widget(title)
         langs = [lang for lang in texts.LANGUAGES if lang != "mn" or self.mongolian]
         for lang in langs:
-            b = _Button(size_hint_x=None, width=150 if lang != "mn" else 90, padding=6)
+            b = _Button(size_hint_x=None, width=135 if lang != "mn" else 80, padding=6)
             active = lang == self.c.language
             paint(
                 b,
@@ -150,11 +151,11 @@ class KioskRoot(BoxLayout):
                 b.add_widget(Label(text=texts.LANGUAGE_NAMES[lang], font_size=32, bold=True, color=ink))
             b.bind(on_release=lambda _b, code=lang: self.c.set_language(code))
             h.add_widget(b)
-        el = _Button(size_hint_x=None, width=190, padding=6)
+        el = _Button(size_hint_x=None, width=180, padding=6)
         paint(el, (1, 0.84, 0, 1) if self.c.elderly else th.header, th.header_ink, radius=12)
         el.add_widget(
             Label(
-                text=texts.zh("elderly_on") if not self.c.elderly else texts.zh("elderly_off"),
+                text=tx(self.c, "elderly_off" if self.c.elderly else "elderly_on"),
                 font_size=36,
                 bold=True,
                 color=(0, 0, 0, 1) if self.c.elderly else th.header_ink,
@@ -163,7 +164,8 @@ class KioskRoot(BoxLayout):
         el.bind(on_release=lambda *_: self.c.toggle_elderly())
         h.add_widget(el)
 
-    def _header_bg(self, th: Theme) -> None:
+    def _header_bg(self, *_: Any) -> None:
+        th = self.theme
         h = self.header
         h.canvas.before.clear()
         with h.canvas.before:
@@ -174,15 +176,13 @@ class KioskRoot(BoxLayout):
         f = self.footer
         f.clear_widgets()
         if self.c.screen == "home":
-            note = Label(
-                text="如需帮助，请按服务台呼叫按钮或咨询工作人员", font_size=th.fs(28), color=th.muted
-            )
+            note = Label(text=tx(self.c, "help_note"), font_size=th.fs(28), color=th.muted)
             f.add_widget(note)
             return
         for key, action in (("back", self.c.back), ("home", self.c.home)):
             b = _Button(padding=6)
             paint(b, th.card, th.card_line, radius=16)
-            label = self.c.t(key) if self.c.language != "mn" else texts.zh(key)
+            label = tx(self.c, key) if self.c.language != "mn" else texts.zh(key)
             b.add_widget(Label(text=label, font_size=th.fs(40), bold=True, color=th.ink))
             b.bind(on_release=lambda *_a, act=action: act())
             f.add_widget(b)

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from kivy.lang import Builder
 from kivy.properties import ObjectProperty
+from kivy.uix.anchorlayout import AnchorLayout
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 from kivy.uix.screenmanager import Screen
@@ -54,6 +55,13 @@ SCREENS = (
 _loaded = False
 
 
+def tx(c: KioskController, key: str, **fmt: object) -> str:
+    """Text for a Kivy Label: Kivy cannot shape Mongolian, so in 蒙文 mode Labels say it in Chinese
+    (the Mongolian is drawn beside it with `ShapedLabel`)."""
+    lang = BASE_LANGUAGE if c.language in texts.SHAPED_LANGUAGES else c.language
+    return texts.text(key, lang, **fmt)
+
+
 def load_kv() -> None:
     global _loaded
     if not _loaded:
@@ -84,23 +92,12 @@ class KioskScreen(Screen):
         h.clear_widgets()
         lang = c.language
         if lang in texts.SHAPED_LANGUAGES and texts.has_own(key, lang):
-            h.add_widget(_mongolian_line(texts.text(key, lang), th, 40))
-            h.add_widget(Txt(texts.zh(key, **fmt), size=th.fs(52), color=th.ink, bold=True))
+            zh = Txt(texts.zh(key, **fmt), size=th.fs(52), color=th.ink, bold=True)
+            h.add_widget(_with_mongolian(texts.text(key, lang), zh, th, 30, 170))
         else:
-            h.add_widget(Txt(c.t(key, **fmt), size=th.fs(52), color=th.ink, bold=True))
+            h.add_widget(Txt(tx(c, key, **fmt), size=th.fs(52), color=th.ink, bold=True))
         if sub:
             h.add_widget(Txt(sub, size=th.fs(32), color=th.muted))
-
-
-def _mongolian_line(text: str, th: Theme, size: float) -> Widget:
-    """A short Mongolian heading, vertical as the script is written, in a row of its own."""
-    lbl = ShapedLabel(text=text, lang="mn", font_size=th.fs(size), color=list(th.ink), vertical=True)
-    box = BoxLayout(size_hint_y=None, height=max(60, lbl.texture_size[1]))
-    lbl.size_hint_x = None
-    lbl.width = lbl.texture_size[0]
-    box.add_widget(lbl)
-    box.add_widget(Widget())
-    return box
 
 
 def _message(
@@ -118,9 +115,9 @@ def _message(
         text=symbol, font_size=th.fs(150), bold=True, color=colour, size_hint_y=None, height=th.fs(220)
     )
     body.add_widget(icon)
-    body.add_widget(Txt(c.t(title), size=th.fs(60), color=th.ink, bold=True, halign="center"))
+    body.add_widget(Txt(tx(c, title), size=th.fs(60), color=th.ink, bold=True, halign="center"))
     if hint:
-        body.add_widget(Txt(c.t(hint), size=th.fs(38), color=th.muted, halign="center"))
+        body.add_widget(Txt(tx(c, hint), size=th.fs(38), color=th.muted, halign="center"))
 
 
 class HomeScreen(KioskScreen):
@@ -129,7 +126,7 @@ class HomeScreen(KioskScreen):
         self.ids.welcome.text = {"en": "Welcome", "mn": "欢迎您"}.get(lang, "您好，欢迎使用")
         self.ids.welcome.font_size = th.fs(64)
         self.ids.welcome.color = th.ink
-        self.ids.welcome_sub.text = c.t("app_title")
+        self.ids.welcome_sub.text = tx(c, "app_title")
         self.ids.welcome_sub.font_size = th.fs(36)
         self.ids.welcome_sub.color = th.muted
         tiles = self.ids.tiles
@@ -137,8 +134,8 @@ class HomeScreen(KioskScreen):
         mn = lang == "mn"
         tiles.add_widget(
             Tile(
-                c.t("home_progress"),
-                c.t("home_progress_hint"),
+                tx(c, "home_progress"),
+                tx(c, "home_progress_hint"),
                 th=th,
                 primary=True,
                 title_size=60,
@@ -149,8 +146,8 @@ class HomeScreen(KioskScreen):
         )
         tiles.add_widget(
             Tile(
-                c.t("home_guides"),
-                c.t("home_guides_hint"),
+                tx(c, "home_guides"),
+                tx(c, "home_guides_hint"),
                 th=th,
                 title_size=60,
                 height=300,
@@ -158,14 +155,14 @@ class HomeScreen(KioskScreen):
                 mn=texts.text("home_guides", "mn") if mn else "",
             )
         )
-        self.ids.reader_hint.text = "▼  " + c.t("place_card") + "  ▼"
+        self.ids.reader_hint.text = "▼  " + tx(c, "place_card") + "  ▼"
         self.ids.reader_hint.font_size = th.fs(40)
         self.ids.reader_hint.color = th.accent if th.scale == 1 else th.muted
 
 
 class PlaceCardScreen(KioskScreen):
     def fill(self, c: KioskController, th: Theme) -> None:
-        self.head(c, th, "place_card", c.t("place_card_hint"))
+        self.head(c, th, "place_card", tx(c, "place_card_hint"))
         self.ids.card_pic.ink = list(th.accent)
         self.ids.arrow.color = th.accent
         self.ids.arrow.font_size = th.fs(120)
@@ -179,7 +176,7 @@ class QueryingScreen(KioskScreen):
 class ProgressScreen(KioskScreen):
     def fill(self, c: KioskController, th: Theme) -> None:
         s = c.session
-        self.head(c, th, "progress_title", c.t("n_cases", name=s.applicant_masked, n=len(s.cases)))
+        self.head(c, th, "progress_title", tx(c, "n_cases", name=s.applicant_masked, n=len(s.cases)))
         body = self.ids.body
         body.clear_widgets()
         cases, pages = c.visible_cases()
@@ -190,14 +187,14 @@ class ProgressScreen(KioskScreen):
 
 def _case_tile(c: KioskController, th: Theme, case: CaseProgress) -> Widget:
     sub = (
-        f"{c.t('case_id')} {case.case_id}\n{c.t('accepted_at')} {texts.fmt_time(case.accepted_at)}"
-        f" · {c.t('case_type_' + str(case.case_type))}"
+        f"{tx(c, 'case_id')} {case.case_id}\n{tx(c, 'accepted_at')} {texts.fmt_time(case.accepted_at)}"
+        f" · {tx(c, 'case_type_' + str(case.case_type))}"
     )
-    badge = c.t("state_" + str(case.state))
+    badge = tx(c, "state_" + str(case.state))
     if c.can_rate(case):
-        badge = f"{badge}·{c.t('rateable_badge')}" if c.language != "en" else badge
+        badge = f"{badge}·{tx(c, 'rateable_badge')}" if c.language != "en" else badge
     return Tile(
-        case.item_name,
+        c.item_name(case),
         sub,
         th=th,
         title_size=40,
@@ -214,7 +211,7 @@ def _pager(area: Any, c: KioskController, th: Theme, page: int, pages: int) -> N
         return
     area.add_widget(
         Tile(
-            c.t("prev_page"),
+            tx(c, "prev_page"),
             th=th,
             title_size=36,
             height=120,
@@ -225,7 +222,7 @@ def _pager(area: Any, c: KioskController, th: Theme, page: int, pages: int) -> N
     )
     area.add_widget(
         Label(
-            text=c.t("page", page=page + 1, pages=pages),
+            text=tx(c, "page", page=page + 1, pages=pages),
             font_size=th.fs(32),
             color=th.ink,
             size_hint_y=None,
@@ -234,7 +231,7 @@ def _pager(area: Any, c: KioskController, th: Theme, page: int, pages: int) -> N
     )
     area.add_widget(
         Tile(
-            c.t("next_page"),
+            tx(c, "next_page"),
             th=th,
             title_size=36,
             height=120,
@@ -259,21 +256,21 @@ class CaseScreen(KioskScreen):
             return
         self.head(c, th, "case_title")
         info = Card(th)
-        info.add_widget(Txt(case.item_name, size=th.fs(44), color=th.ink, bold=True))
+        info.add_widget(Txt(c.item_name(case), size=th.fs(44), color=th.ink, bold=True))
         rows = [
             ("case_id", case.case_id, None),
             ("applicant", case.applicant_masked, None),
-            ("case_type", c.t("case_type_" + str(case.case_type)), None),
-            ("state", c.t("state_" + str(case.state)), _state_colour(th, case.state)),
+            ("case_type", tx(c, "case_type_" + str(case.case_type)), None),
+            ("state", tx(c, "state_" + str(case.state)), _state_colour(th, case.state)),
             ("accepted_at", texts.fmt_time(case.accepted_at), None),
         ]
         if case.promised_at is not None:
             rows.append(("promised_at", texts.fmt_date(case.promised_at), None))
         for key, value, colour in rows:
-            info.add_widget(KeyValue(c.t(key), value, th, value_color=colour))
+            info.add_widget(KeyValue(tx(c, key), value, th, value_color=colour))
         body.add_widget(info)
         steps = Card(th)
-        steps.add_widget(Txt(c.t("timeline"), size=th.fs(40), color=th.ink, bold=True))
+        steps.add_widget(Txt(tx(c, "timeline"), size=th.fs(40), color=th.ink, bold=True))
         n = len(case.steps)
         for i, st in enumerate(case.steps):
             done = st.status == 2
@@ -285,10 +282,10 @@ class CaseScreen(KioskScreen):
             steps.add_widget(
                 TimelineStep(
                     th,
-                    name=st.name,
-                    status_text=c.t("step_status_" + str(st.status)),
+                    name=texts.step_name(st.name, c.language),
+                    status_text=tx(c, "step_status_" + str(st.status)),
                     done=done,
-                    handler=f"{c.t('handler')}: {st.handler_masked}" if st.handler_masked else "",
+                    handler=f"{tx(c, 'handler')}: {st.handler_masked}" if st.handler_masked else "",
                     times=times.rstrip(" →"),
                     first=i == 0,
                     last=i == n - 1,
@@ -296,12 +293,12 @@ class CaseScreen(KioskScreen):
             )
         body.add_widget(steps)
         actions.add_widget(
-            Tile(c.t("print"), th=th, title_size=40, height=130, center=True, on_press_do=c.print_receipt)
+            Tile(tx(c, "print"), th=th, title_size=40, height=130, center=True, on_press_do=c.print_receipt)
         )
         if c.can_rate(case):
             actions.add_widget(
                 Tile(
-                    c.t("rate"),
+                    tx(c, "rate"),
                     th=th,
                     primary=True,
                     title_size=40,
@@ -319,7 +316,7 @@ class UnavailableScreen(KioskScreen):
         a.clear_widgets()
         key = "retry" if c.session.retry_case_id else "retry_card"
         a.add_widget(
-            Tile(c.t(key), th=th, primary=True, title_size=44, height=150, center=True, on_press_do=c.retry)
+            Tile(tx(c, key), th=th, primary=True, title_size=44, height=150, center=True, on_press_do=c.retry)
         )
 
 
@@ -331,19 +328,21 @@ class CardErrorScreen(KioskScreen):
 class RateScreen(KioskScreen):
     def fill(self, c: KioskController, th: Theme) -> None:
         form, case = c.session.form, c.session.case
-        self.head(c, th, "rate_title", case.item_name if case else "")
-        self.ids.hint.text = c.t("rate_hint")
+        self.head(c, th, "rate_title", c.item_name(case) if case else "")
+        self.ids.hint.text = tx(c, "rate_hint")
         self.ids.hint.font_size = th.fs(32)
         self.ids.hint.color = th.muted
         levels: RatingLevels = self.ids.levels
         levels.selected = int(form.level) if form and form.level is not None else None
         bad = form is not None and form.level is not None and Level(form.level).is_bad
         reasons: ReasonsGrid = self.ids.reasons
-        self.ids.reasons_title.text = c.t("reasons_title") if bad else ""
+        self.ids.reasons_title.text = tx(c, "reasons_title") if bad else ""
         self.ids.reasons_title.font_size = th.fs(34)
         self.ids.reasons_title.color = th.ink
         reasons.opacity = 1 if bad else 0
         reasons.disabled = not bad
+        reasons.size_hint_y = 0.3 if bad else 0.001  # the faces take the room until a reason is needed
+        levels.size_hint_y = 0.34 if bad else 0.6
         if form is not None:
             reasons.set_items(
                 [_Reason(r.code, r.text, r.text_en, r.code in form.reasons) for r in form.reason_list]
@@ -354,7 +353,7 @@ class RateScreen(KioskScreen):
         self.ids.problem.text = (problem or "").split(" / ")[0 if c.language != "en" else -1]
         self.ids.problem.font_size = th.fs(32)
         self.ids.problem.color = th.bad
-        self.ids.submit.zh = c.t("submit") if c.language != "en" else texts.zh("submit")
+        self.ids.submit.zh = tx(c, "submit") if c.language != "en" else texts.zh("submit")
         self.ids.submit.en = texts.text("submit", "en")
 
 
@@ -400,7 +399,7 @@ class PrintErrorScreen(KioskScreen):
         if case is not None:  # the case number stays readable, so it can be noted down
             self.ids.body.add_widget(
                 Txt(
-                    f"{c.t('case_id')}: {case.case_id}",
+                    f"{tx(c, 'case_id')}: {case.case_id}",
                     size=th.fs(44),
                     color=th.ink,
                     bold=True,
@@ -418,10 +417,10 @@ class GuideHomeScreen(KioskScreen):
         body.clear_widgets()
         cat = c.catalogue
         if cat is None:
-            body.add_widget(Txt(c.t("catalogue_missing"), size=th.fs(40), color=th.muted, halign="center"))
+            body.add_widget(Txt(tx(c, "catalogue_missing"), size=th.fs(40), color=th.muted, halign="center"))
             return
         field = Label(
-            text=c.guide.query or c.t("search_hint"),
+            text=c.guide.query or tx(c, "search_hint"),
             font_size=th.fs(40 if c.guide.query else 32),
             color=th.ink if c.guide.query else th.muted,
             size_hint_y=None,
@@ -443,14 +442,14 @@ class GuideHomeScreen(KioskScreen):
             else:
                 c.set_query(q + k.lower())
 
-        search.add_widget(LetterPad(th, key))
+        search.add_widget(LetterPad(th, key, labels=(tx(c, "key_back"), tx(c, "key_clear"), tx(c, "search"))))
         browse: tuple[tuple[str, Literal["department", "category"], list[Named]], ...] = (
             ("by_department", "department", cat.departments),
             ("by_category", "category", cat.categories),
         )
         for title_key, mode, groups in browse:
-            body.add_widget(Txt(c.t(title_key), size=th.fs(40), color=th.ink, bold=True))
-            grid = _grid(2 if th.scale == 1 else 1)
+            body.add_widget(Txt(tx(c, title_key), size=th.fs(40), color=th.ink, bold=True))
+            grid = _grid(2 if th.scale == 1 and c.language != "en" else 1)
             for g in groups:
                 n = sum(1 for i in cat.items if getattr(i, mode) == g.code)
                 if n == 0:
@@ -459,7 +458,7 @@ class GuideHomeScreen(KioskScreen):
                 grid.add_widget(
                     Tile(
                         g.name(c.language if c.language != "mn" else BASE_LANGUAGE),
-                        c.t("n_items", n=n),
+                        tx(c, "n_items", n=n),
                         th=th,
                         title_size=34,
                         height=140,
@@ -483,7 +482,7 @@ class GuideListScreen(KioskScreen):
         g = c.guide
         cat = c.catalogue
         if g.mode == "search":
-            title = f"{c.t('search')}: {g.query}"
+            title = f"{tx(c, 'search')}: {g.query}"
         else:
             named = (
                 (cat.department(g.code) if g.mode == "department" else cat.category(g.code)) if cat else None
@@ -497,11 +496,11 @@ class GuideListScreen(KioskScreen):
         h.clear_widgets()
         h.add_widget(Txt(title, size=th.fs(52), color=th.ink, bold=True))
         items, pages = c.visible_items()
-        h.add_widget(Txt(c.t("n_items", n=len(c.guide_items())), size=th.fs(32), color=th.muted))
+        h.add_widget(Txt(tx(c, "n_items", n=len(c.guide_items())), size=th.fs(32), color=th.muted))
         body = self.ids.body
         body.clear_widgets()
         if not items:
-            body.add_widget(Txt(c.t("no_results"), size=th.fs(40), color=th.muted, halign="center"))
+            body.add_widget(Txt(tx(c, "no_results"), size=th.fs(40), color=th.muted, halign="center"))
         for it in items:
             body.add_widget(_item_tile(c, th, it))
         _pager(self.ids.actions, c, th, g.page, pages)
@@ -512,7 +511,7 @@ def _item_tile(c: KioskController, th: Theme, it: Item) -> Widget:
     text = it.text(lang if lang != "mn" else BASE_LANGUAGE)
     dep = c.catalogue.department(it.department) if c.catalogue else None
     dep_name = dep.name(lang if lang != "mn" else BASE_LANGUAGE) if dep else ""
-    sub = f"{dep_name} · {c.t('case_type_' + str(it.case_type))}"
+    sub = f"{dep_name} · {tx(c, 'case_type_' + str(it.case_type))}"
     mn = it.texts["mn"].name if lang == "mn" and "mn" in it.texts else ""
     return Tile(
         text.name,
@@ -534,73 +533,90 @@ class GuideScreen(KioskScreen):
         if it is None:
             return
         lang = c.language
-        own = lang if it.has_language(lang) else BASE_LANGUAGE
-        text = it.text(own)
-        zh = it.text(BASE_LANGUAGE)
+        mn = lang == "mn"
+        shown = BASE_LANGUAGE if mn else lang  # what Kivy Labels show
+        text = it.text(shown)
+        mn_text = it.texts.get("mn") if mn else None
         h = self.ids.head
-        if lang == "mn" and own == "mn":
-            h.add_widget(_mongolian_block(text.name, th, 40, 120))
-        h.add_widget(Txt(zh.name if lang == "mn" else text.name, size=th.fs(50), color=th.ink, bold=True))
+        name = Txt(text.name, size=th.fs(50), color=th.ink, bold=True)
+        h.add_widget(_with_mongolian(mn_text.name, name, th, 34, 200) if mn_text else name)
         dep = c.catalogue.department(it.department) if c.catalogue else None
-        shown = lang if lang != "mn" else BASE_LANGUAGE
         meta = [
-            f"{c.t('department')}: {dep.name(shown) if dep else it.department}",
-            f"{c.t('case_type_' + str(it.case_type))} · {it.item_type} · {it.code}",
+            f"{tx(c, 'department')}: {dep.name(shown) if dep else it.department}",
+            f"{tx(c, 'case_type_' + str(it.case_type))} · {it.item_type} · {it.code}",
         ]
         h.add_widget(Txt("\n".join(meta), size=th.fs(30), color=th.muted))
 
         limits = []
         if it.legal_days is not None:
-            limits.append(c.t("legal_days", n=it.legal_days))
+            limits.append(tx(c, "legal_days", n=it.legal_days))
         if it.promised_days:
-            limits.append(c.t("promised_days", n=it.promised_days))
+            limits.append(tx(c, "promised_days", n=it.promised_days))
         elif it.promised_days == 0:
-            limits.append(c.t("promised_now"))
+            limits.append(tx(c, "promised_now"))
+        complaint = f"    {tx(c, 'complaint_phone')}: {it.complaint_phone}" if it.complaint_phone else ""
+        m = mn_text
         sections: list[tuple[str, list[str], list[str]]] = [
-            ("conditions", text.conditions, zh.conditions),
-            ("materials", [_material(c, m) for m in text.materials], [_material(c, m) for m in zh.materials]),
+            ("conditions", text.conditions, m.conditions if m else []),
             (
-                "process",
-                [f"{i}. {p}" for i, p in enumerate(text.process, 1)],
-                [f"{i}. {p}" for i, p in enumerate(zh.process, 1)],
+                "materials",
+                [_material(c, x) for x in text.materials],
+                [x.name for x in m.materials] if m else [],
             ),
-            ("time_limit", [t for t in [text.time_limit, " · ".join(limits)] if t], [zh.time_limit]),
-            ("fees", [text.fees] if text.fees else [], [zh.fees]),
-            ("locations", text.locations, zh.locations),
-            ("hours", [text.hours] if text.hours else [], [zh.hours]),
+            ("process", [f"{i}. {p}" for i, p in enumerate(text.process, 1)], m.process if m else []),
             (
-                "phone",
-                [
-                    f"{it.phone}"
-                    + (f"    {c.t('complaint_phone')}: {it.complaint_phone}" if it.complaint_phone else "")
-                ],
-                [],
+                "time_limit",
+                [t for t in [text.time_limit, " · ".join(limits)] if t],
+                [m.time_limit] if m else [],
             ),
+            ("fees", [text.fees] if text.fees else [], [m.fees] if m and m.fees else []),
+            ("locations", text.locations, []),
+            ("hours", [text.hours] if text.hours else [], []),
+            ("phone", [f"{it.phone}{complaint}"], []),
         ]
-        for key, lines, zh_lines in sections:
-            if not lines and not zh_lines:
+        for key, lines, mn_lines in sections:
+            if not any(lines):
                 continue
             card = Card(th)
-            if lang == "mn" and texts.has_own(key, "mn"):
-                card.add_widget(_mongolian_line(texts.text(key, "mn"), th, 30))
-            card.add_widget(
-                Txt(
-                    texts.zh(key) if lang == "mn" else c.t(key),
-                    size=th.fs(38),
-                    color=th.accent if th.scale == 1 else th.muted,
-                    bold=True,
-                )
+            zh_box = BoxLayout(orientation="vertical", size_hint_y=None, spacing=6)
+            zh_box.bind(minimum_height=zh_box.setter("height"))
+            zh_box.add_widget(
+                Txt(tx(c, key), size=th.fs(38), color=th.accent if th.scale == 1 else th.muted, bold=True)
             )
-            if lang == "mn" and own == "mn" and lines and lines != zh_lines:
-                card.add_widget(_mongolian_block("  ".join(lines), th, 30, 150))
-            for ln in zh_lines if lang == "mn" else lines or zh_lines:
+            for ln in lines:
                 if ln:
-                    card.add_widget(Txt(ln, size=th.fs(32), color=th.ink))
+                    zh_box.add_widget(Txt(ln, size=th.fs(32), color=th.ink))
+            heading_mn = [texts.text(key, "mn")] if mn and texts.has_own(key, "mn") else []
+            column_text = "\n".join([*heading_mn, *(x for x in mn_lines if x)])
+            card.add_widget(_with_mongolian(column_text, zh_box, th, 28, 320) if column_text else zh_box)
             body.add_widget(card)
         self.ids.qr.data = it.online_url
-        self.ids.qr_caption.text = c.t("online")
+        self.ids.qr_caption.text = tx(c, "online")
         self.ids.qr_caption.font_size = th.fs(30)
         self.ids.qr_caption.color = th.ink
+
+
+def _with_mongolian(mn_text: str, beside: Widget, th: Theme, size: float, column_height: float) -> Widget:
+    """Mongolian in vertical columns (top to bottom, columns left to right) with the Chinese beside
+    it on the right, as bilingual signs in Inner Mongolia put them; each newline starts a column."""
+    col_h = column_height * th.scale
+    col = ShapedLabel(
+        text=mn_text, lang="mn", font_size=th.fs(size), color=list(th.ink), vertical=True, wrap=col_h
+    )
+    col.size_hint_x = None
+    col.width = col.texture_size[0]
+    row = BoxLayout(orientation="horizontal", size_hint_y=None, spacing=24)
+    row.add_widget(col)
+    top = AnchorLayout(anchor_y="top")  # the Chinese starts level with the top of the columns
+    top.add_widget(beside)
+    row.add_widget(top)
+
+    def fit(*_: Any) -> None:
+        row.height = max(col.texture_size[1], beside.height)
+
+    beside.bind(height=fit)
+    fit()
+    return row
 
 
 def _material(c: KioskController, m: Any) -> str:
@@ -609,8 +625,8 @@ def _material(c: KioskController, m: Any) -> str:
         x
         for x in (
             m.form,
-            c.t("copies", n=m.copies) if m.copies else "",
-            c.t("required") if m.required else c.t("optional"),
+            tx(c, "copies", n=m.copies) if m.copies else "",
+            tx(c, "required") if m.required else tx(c, "optional"),
         )
         if x
     ]
@@ -618,16 +634,7 @@ def _material(c: KioskController, m: Any) -> str:
         bits.append(f"（{'，'.join(extra)}）" if c.language != "en" else f" ({', '.join(extra)})")
     if m.note:
         bits.append(f" — {m.note}")
-    return "• " + "".join(bits)
-
-
-def _mongolian_block(text: str, th: Theme, size: float, column_height: float) -> Widget:
-    """Mongolian running text as vertical columns, left to right, wrapped to `column_height`."""
-    h = column_height * th.scale
-    lbl = ShapedLabel(text=text, lang="mn", font_size=th.fs(size), color=list(th.ink), vertical=True, wrap=h)
-    box = BoxLayout(size_hint_y=None, height=max(h, lbl.texture_size[1]) + 8)
-    box.add_widget(lbl)
-    return box
+    return "•\u00a0" + "".join(bits)  # no break after the bullet
 
 
 SCREEN_CLASSES: dict[str, type[KioskScreen]] = {

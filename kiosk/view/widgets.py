@@ -112,9 +112,9 @@ class Tile(ButtonBehavior, BoxLayout):
                 color=list(ink),
                 vertical=True,
                 size_hint_x=None,
-                width=th.fs(44),
                 wrap=self.height - 24,
             )
+            col.width = col.texture_size[0]
             self.add_widget(col)
         texts = BoxLayout(orientation="vertical", spacing=4)
         self.title = Label(
@@ -272,16 +272,23 @@ class LetterPad(GridLayout):
 
     ROWS = ("QWERTYUIOP", "ASDFGHJKL", "ZXCVBNM")
 
-    def __init__(self, th: Theme, on_key: Callable[[str], None], **kw: Any) -> None:
+    def __init__(
+        self,
+        th: Theme,
+        on_key: Callable[[str], None],
+        labels: tuple[str, str, str] = ("退格", "清空", "搜索"),
+        **kw: Any,
+    ) -> None:
         kw.setdefault("size_hint_y", None)
         super().__init__(cols=10, spacing=10, **kw)
         key_h = max(MIN_TOUCH * 0.8, 96 * th.scale)
         letters = "".join(self.ROWS)
         for ch in letters:
             self.add_widget(self._key(ch, th, on_key, key_h))
-        self.add_widget(self._key("⌫", th, on_key, key_h, value="BACK"))
-        self.add_widget(self._key("清空", th, on_key, key_h, value="CLEAR"))
-        self.add_widget(self._key("搜索", th, on_key, key_h, value="GO", primary=True))
+        back, clear, go = labels
+        self.add_widget(self._key(back, th, on_key, key_h, value="BACK"))
+        self.add_widget(self._key(clear, th, on_key, key_h, value="CLEAR"))
+        self.add_widget(self._key(go, th, on_key, key_h, value="GO", primary=True))
         self.height = (key_h + 10) * 3
 
     @staticmethod
@@ -293,7 +300,10 @@ class LetterPad(GridLayout):
         value: str | None = None,
         primary: bool = False,
     ) -> Widget:
-        b = _Key(text=label, font_size=th.fs(34), bold=True, color=th.accent_ink if primary else th.ink)
+        size = (
+            th.fs(34) if len(label) == 1 else min(th.fs(26), 30, 150 / max(2, len(label)))
+        )  # word keys fit their key in 长者模式 too
+        b = _Key(text=label, font_size=size, bold=True, color=th.accent_ink if primary else th.ink)
         b.key = value or label
         paint(b, th.accent if primary else th.card, th.card_line, radius=12)
         b.bind(on_release=lambda w: on_key(w.key))
