@@ -36,9 +36,11 @@ class ReceiptPrinter(SerialDevice):
         status_interval_s: float = 2.0,
         status_timeout_s: float = 0.5,
         silent_polls: int = 2,
+        chunk_size: int = 256,
         **kwargs: object,
     ) -> None:
         super().__init__(url, **kwargs)  # type: ignore[arg-type]
+        self.chunk_size = chunk_size
         self.status_interval_s = status_interval_s
         self.status_timeout_s = status_timeout_s
         self.silent_polls = silent_polls
@@ -140,7 +142,9 @@ class ReceiptPrinter(SerialDevice):
         if status is None or status.state != "ok":
             return PrintResult(False, self.state, self.detail)
         try:
-            self.write(data)
+            # In pieces: each must go out within the port's write timeout even at 9600 baud.
+            for start in range(0, len(data), self.chunk_size):
+                self.write(data[start : start + self.chunk_size])
         except PortUnavailable as err:
             return PrintResult(False, "missing", str(err))
         after = self.refresh_status(timeout)
