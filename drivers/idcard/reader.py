@@ -32,6 +32,8 @@ from drivers.idcard.ga467 import (
     StatusKind,
     encode_request,
     error_for,
+    expect_answer_to,
+    plausible_response,
 )
 
 log = logging.getLogger(__name__)
@@ -91,7 +93,7 @@ class IdCardReader(SerialDevice):
         self.attempts = attempts
         self.silent_polls = silent_polls
         self.sam_id: str | None = None
-        self.decoder = Ga467Decoder()
+        self.decoder = Ga467Decoder(accept=plausible_response)
         self._reset_session()
 
     # -- per connection ---------------------------------------------------------------------------
@@ -132,6 +134,7 @@ class IdCardReader(SerialDevice):
             self._pending = None  # the base reopens the port and calls on_open
             return
         self._pending = command
+        self.decoder.accept = expect_answer_to(command)
         self._deadline = now + self._timeout_for(command)
 
     def _poll_later(self, now: float) -> None:

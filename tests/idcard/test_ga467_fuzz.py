@@ -8,7 +8,15 @@ from hypothesis import strategies as st
 
 from drivers.errors import DriverError
 from drivers.idcard.card import CardDataError, parse_base_info
-from drivers.idcard.ga467 import PREAMBLE, Ga467Decoder, encode_frame, encode_response
+from drivers.idcard.ga467 import (
+    PREAMBLE,
+    Command,
+    Ga467Decoder,
+    encode_frame,
+    encode_response,
+    expect_answer_to,
+)
+from drivers.sim.idcard import FIXTURE_CARDS
 
 bodies = st.builds(
     lambda sw, data: bytes(sw) + data,
@@ -131,3 +139,34 @@ def test_card_parser_on_random_text(text):
     except CardDataError:
         return
     assert len(card.photo_wlt) == 1024
+
+
+# With the command known (as the driver knows it), no frame hit by one corrupted byte gets through:
+# the checksum catches body bytes, the expected length catches LEN, a broken preamble is not a frame.
+
+ANSWERS = [
+    (Command.FIND_CARD, encode_response(0x9F, bytes(4))),
+    (Command.FIND_CARD, encode_response(0x80)),
+    (Command.SELECT_CARD, encode_response(0x90, bytes(8))),
+    (Command.SAM_ID, encode_response(0x90, bytes(range(16)))),
+    (Command.READ_BASE_INFO, encode_response(0x90, FIXTURE_CARDS["li"].base_info())),
+    (Command.READ_BASE_INFO, encode_response(0x41)),
+]
+
+
+@settings(max_examples=2000)
+@given(st.sampled_from(ANSWERS), st.data(), garbage, st.booleans())
+def test_one_corrupted_byte_is_never_accepted(answer, data, tail, follow):
+    command, frame = answer
+    corrupted = bytearray(frame)
+    position = data.draw(st.integers(0, len(frame) - 1), label="position")
+    corrupted[position] ^= data.draw(st.integers(1, 255), label="xor")
+    follower = frame if follow else b""  # the same answer, intact, right behind
+    stream = bytes(corrupted) + tail + follower
+    decoder = Ga467Decoder(accept=expect_answer_to(command))
+    accepted = decoder.feed(stream)
+    decoder.clear()  # the driver's timeout
+    accepted += decoder.feed(frame)  # and the answer to its next request
+    true_frames = [frame[7:-1]] * (accepted.count(frame[7:-1]))
+    assert accepted == true_frames  # nothing but intact answers
+    assert accepted[-1] == frame[7:-1]  # and the intact one after the noise always comes through
