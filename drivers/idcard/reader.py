@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from drivers.device import SerialDevice
 from drivers.errors import DeviceError, PortUnavailable
@@ -79,20 +79,28 @@ class IdCardReader(SerialDevice):
         *,
         poll_interval_s: float = 0.25,
         answer_timeout_s: float = 0.5,
-        read_timeout_s: float = 2.0,
+        card_timeout_s: float = 2.0,
         removal_polls: int = 2,
         attempts: int = 3,
         silent_polls: int = 3,
-        **kwargs: object,
+        **options: Any,
     ) -> None:
-        super().__init__(url, **kwargs)  # type: ignore[arg-type]
+        """`options` go to `SerialDevice` (baudrate, name, clock, backoff, port_options, ...).
+
+        poll_interval_s: pause between find-card polls; answer_timeout_s / card_timeout_s: how long
+        to wait for an answer / for a card read (plus the time the bytes take at the baud rate);
+        removal_polls: "no card" answers in a row that mean the card was lifted; attempts: tries
+        per placement before a read failure is reported; silent_polls: unanswered requests in a row
+        before the reader is `offline`.
+        """
+        super().__init__(url, **options)
         self.poll_interval_s = poll_interval_s
         self.answer_timeout_s = answer_timeout_s
-        self.card_read_timeout_s = read_timeout_s
+        self.card_timeout_s = card_timeout_s
         self.removal_polls = removal_polls
         self.attempts = attempts
         self.silent_polls = silent_polls
-        self.sam_id: str | None = None
+        self.sam_id: str | None = None  # "" if the reader does not tell
         self.decoder = Ga467Decoder(accept=plausible_response)
         self._reset_session()
 
@@ -124,7 +132,7 @@ class IdCardReader(SerialDevice):
 
     def _timeout_for(self, command: Command) -> float:
         wire_s = _ANSWER_BYTES.get(command, 32) * 10 / self.baudrate
-        base = self.card_read_timeout_s if command is Command.READ_BASE_INFO else self.answer_timeout_s
+        base = self.card_timeout_s if command is Command.READ_BASE_INFO else self.answer_timeout_s
         return base + 2 * wire_s
 
     def _send(self, command: Command, now: float) -> None:
@@ -139,6 +147,7 @@ class IdCardReader(SerialDevice):
 
     def _poll_later(self, now: float) -> None:
         self._pending = None
+        self.decoder.accept = plausible_response  # nothing in flight: any well-shaped answer
         self._next_poll = now + self.poll_interval_s
 
     def on_tick(self, now: float) -> None:
@@ -169,6 +178,11 @@ class IdCardReader(SerialDevice):
     def _answer(self, command: Command, response: Response, now: float) -> None:
         self._silent = 0
         kind = response.info.kind
+        if command is Command.SAM_ID and kind in (StatusKind.REQUEST, StatusKind.CARD, StatusKind.NO_CARD):
+            # Some readers do not implement 12 FF: the SAM id is for logs only, so poll anyway.
+            self.sam_id = ""
+            self._poll_later(now)
+            return
         if kind is StatusKind.REQUEST:
             # The reader saw a corrupted request: send it again, and give up being "ok" if it persists.
             self._rejected += 1

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from core.messages import PeripheralState
 from drivers.device import SerialDevice
@@ -37,9 +37,11 @@ class ReceiptPrinter(SerialDevice):
         status_timeout_s: float = 0.5,
         silent_polls: int = 2,
         chunk_size: int = 256,
-        **kwargs: object,
+        **options: Any,
     ) -> None:
-        super().__init__(url, **kwargs)  # type: ignore[arg-type]
+        """`options` go to `SerialDevice` (baudrate, name, clock, backoff, port_options such as
+        `{"rtscts": True}` for printers with hardware flow control, ...)."""
+        super().__init__(url, **options)
         self.chunk_size = chunk_size
         self.status_interval_s = status_interval_s
         self.status_timeout_s = status_timeout_s

@@ -41,7 +41,7 @@ def assert_only_true_frames(accepted: list[bytes], stream: bytes) -> None:
         assert encode_frame(body) in stream
 
 
-@settings(max_examples=500, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.binary(max_size=2000), st.integers(1, 64))
 def test_random_bytes(data, chunk):
     decoder = Ga467Decoder()
@@ -49,7 +49,7 @@ def test_random_bytes(data, chunk):
     assert_only_true_frames(accepted, data)
 
 
-@settings(max_examples=500)
+@settings(max_examples=500, deadline=None)
 @given(st.binary(max_size=1000))
 def test_random_bytes_after_a_preamble(tail):
     data = PREAMBLE + tail
@@ -57,7 +57,7 @@ def test_random_bytes_after_a_preamble(tail):
     assert_only_true_frames(accepted, data)
 
 
-@settings(max_examples=500)
+@settings(max_examples=500, deadline=None)
 @given(
     bodies,
     st.data(),
@@ -80,7 +80,7 @@ def test_mutated_frame_rejected_and_next_frame_found(body, data):
         assert decoder.feed(follower) == [bytes.fromhex("000090") + b"after"]
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 @given(st.lists(frames, min_size=1, max_size=4))
 def test_split_at_every_position(frame_list):
     stream = b"".join(frame_list)
@@ -91,7 +91,7 @@ def test_split_at_every_position(frame_list):
         assert decoder.pending == 0
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(st.lists(frames, min_size=1, max_size=10), st.integers(1, 40))
 def test_back_to_back_frames_in_any_chunking(frame_list, chunk):
     stream = b"".join(frame_list)
@@ -99,7 +99,7 @@ def test_back_to_back_frames_in_any_chunking(frame_list, chunk):
     assert accepted == [f[7:-1] for f in frame_list]
 
 
-@settings(max_examples=500)
+@settings(max_examples=500, deadline=None)
 @given(garbage, st.lists(frames, min_size=1, max_size=3), garbage, st.integers(1, 50))
 def test_leading_and_trailing_garbage(lead, frame_list, trail, chunk):
     stream = lead + b"".join(frame_list) + trail
@@ -108,7 +108,7 @@ def test_leading_and_trailing_garbage(lead, frame_list, trail, chunk):
     assert accepted == [f[7:-1] for f in frame_list]
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(st.lists(st.one_of(frames, garbage), max_size=8), st.integers(1, 50))
 def test_frames_interleaved_with_garbage(parts, chunk):
     stream = b"".join(parts)
@@ -122,7 +122,7 @@ def test_frames_interleaved_with_garbage(parts, chunk):
     assert all(any(w == got for got in it) for w in wanted)
 
 
-@settings(max_examples=500)
+@settings(max_examples=500, deadline=None)
 @given(st.binary(max_size=1400))
 def test_card_parser_raises_only_card_data_error(data):
     try:
@@ -131,7 +131,7 @@ def test_card_parser_raises_only_card_data_error(data):
         assert isinstance(err, DriverError) and "\n" not in str(err)
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(st.binary(min_size=256, max_size=256))
 def test_card_parser_on_random_text(text):
     try:
@@ -154,7 +154,7 @@ ANSWERS = [
 ]
 
 
-@settings(max_examples=2000)
+@settings(max_examples=2000, deadline=None)
 @given(st.sampled_from(ANSWERS), st.data(), garbage, st.booleans())
 def test_one_corrupted_byte_is_never_accepted(answer, data, tail, follow):
     command, frame = answer
