@@ -4,6 +4,8 @@ answers fed to `on_bytes` by hand. What the driver writes is read back from the 
 from __future__ import annotations
 
 import serial
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core.clock import FakeClock
 from drivers.idcard.ga467 import MIN_REQUEST_LEN, Command, Ga467Decoder, Request, encode_response
@@ -165,3 +167,23 @@ def test_unsolicited_and_wrongly_shaped_answers_are_ignored():
     assert bench.reader.decoder.stats.bad_shape == 1
     bench.answer(NO_CARD)
     assert bench.rec.events == [] and bench.state == "ok"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.binary(max_size=300), max_size=12), st.booleans())
+def test_hostile_bytes_never_break_the_driver(chunks, with_card):
+    bench = started()
+    bench.tick(0.25)
+    bench.sent()
+    for chunk in chunks:
+        bench.answer(chunk)  # on_bytes must neither raise nor report a card from noise
+        bench.tick(0.3)
+        bench.sent()
+    assert not any(isinstance(e, CardRead) for e in bench.rec.events)
+    if with_card:  # and the driver still works afterwards
+        bench.reader.decoder.clear()
+        bench.tick(1.0)
+        bench.sent()
+        bench.answer(NO_CARD)
+        placed_and_read(bench)
+        assert isinstance(bench.rec.events[-1], CardRead)
