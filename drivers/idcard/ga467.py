@@ -285,8 +285,9 @@ class Ga467Decoder:
     Never raises on input. A candidate frame with an impossible length or a wrong checksum costs one
     byte: the search resumes right after its first preamble byte, so a valid frame hidden behind noise
     or inside a truncated frame is still found. A frame is accepted only with a correct checksum.
-    `clear()` drops a partial frame (the driver calls it when an answer times out: a corrupted LEN
-    could otherwise make the decoder wait for bytes that never come). `accept`, if given, is a
+    `flush()` gives up on a partial frame (the driver calls it when an answer times out: a corrupted
+    LEN could otherwise make the decoder wait for bytes that never come) and still finds a whole
+    frame that was buffered behind it. `accept`, if given, is a
     further check of the body (the reader sets `expect_answer_to(command)`) treated like a checksum.
     """
 
@@ -307,7 +308,17 @@ class Ga467Decoder:
         """Bytes held back as the start of a frame not yet complete."""
         return len(self._buf)
 
+    def flush(self) -> list[bytes]:
+        """The line went idle, so a frame still incomplete never will be (its LEN was hit, or its end
+        lost): skip past its start, return any whole frame found behind it, drop the rest."""
+        bodies: list[bytes] = []
+        while self._buf:
+            self._discard(1)
+            bodies += self.feed(b"")
+        return bodies
+
     def clear(self) -> int:
+        """Drop everything buffered (a new connection)."""
         dropped = len(self._buf)
         self.stats.discarded_bytes += dropped
         self._buf.clear()

@@ -154,8 +154,12 @@ class IdCardReader(SerialDevice):
         if self._pending is not None:
             if now < self._deadline:
                 return
-            # Silence: drop any half frame (a corrupted LEN could otherwise swallow the next answer).
-            self.decoder.clear()
+            # Idle line: a half frame will never complete (a corrupted LEN can make one swallow the
+            # answer); the answer may still be in the buffer behind it.
+            bodies = self.decoder.flush()
+            if bodies:
+                self._take(bodies, now)
+                return
             self._silent += 1
             if self._silent >= self.silent_polls and self.state != "offline":
                 detail = f"ID card reader on {self.url} does not answer ({self.baudrate} baud)"
@@ -166,7 +170,10 @@ class IdCardReader(SerialDevice):
             self._send(Command.FIND_CARD if self.sam_id is not None else Command.SAM_ID, now)
 
     def on_bytes(self, data: bytes, now: float) -> None:
-        for body in self.decoder.feed(data):
+        self._take(self.decoder.feed(data), now)
+
+    def _take(self, bodies: list[bytes], now: float) -> None:
+        for body in bodies:
             if self._pending is None:
                 log.debug("%s: unsolicited answer dropped", self.name)
                 continue

@@ -94,6 +94,14 @@ def test_impossible_length_skipped():
     assert decoder.stats.bad_length == 2
 
 
+def test_flush_gives_up_a_partial_frame_and_finds_the_one_behind():
+    decoder = Ga467Decoder()
+    long_len = bytes.fromhex("AAAAAA9669 0100 000090")  # LEN hit: claims 256 bytes
+    assert decoder.feed(long_len + CARD_FOUND_RESPONSE) == []
+    assert decoder.flush() == [bytes.fromhex("00009F00000000")]
+    assert decoder.pending == 0
+
+
 def test_clear_drops_a_partial_frame():
     decoder = Ga467Decoder()
     decoder.feed(CARD_FOUND_RESPONSE[:9])
