@@ -3,6 +3,8 @@ answers fed to `on_bytes` by hand. What the driver writes is read back from the 
 
 from __future__ import annotations
 
+import logging
+
 import serial
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -187,3 +189,14 @@ def test_hostile_bytes_never_break_the_driver(chunks, with_card):
         bench.answer(NO_CARD)
         placed_and_read(bench)
         assert isinstance(bench.rec.events[-1], CardRead)
+
+
+def test_no_citizen_data_in_logs_or_event_reprs(caplog):
+    caplog.set_level(logging.DEBUG)
+    bench = started()
+    placed_and_read(bench)
+    fixture = FIXTURE_CARDS["zhang"]
+    text = caplog.text + "".join(repr(e) for e in bench.rec.events)
+    assert "张*" in text  # the masked card is what shows
+    for secret in (fixture.name, fixture.id_number, fixture.address, fixture.birth_date):
+        assert secret not in text
