@@ -6,6 +6,8 @@ from drivers.errors import PortUnavailable
 from drivers.sim.pty import PtyPort
 from drivers.transport import open_port
 
+pytestmark = pytest.mark.serial  # real ports (pty, missing paths), not pure unit tests
+
 
 def test_missing_path_is_port_unavailable_in_one_line(tmp_path):
     with pytest.raises(PortUnavailable) as err:
@@ -31,7 +33,6 @@ def test_loop_url_echoes():
     port.close()
 
 
-@pytest.mark.serial
 def test_pty_link_survives_replug(tmp_path):
     pty = PtyPort(tmp_path / "dev")
     path = pty.plug()
@@ -57,7 +58,6 @@ def test_pty_link_survives_replug(tmp_path):
     pty.close()
 
 
-@pytest.mark.serial
 def test_second_open_of_a_local_port_is_refused(tmp_path):
     pty = PtyPort(tmp_path / "dev")
     path = pty.plug()
@@ -68,7 +68,6 @@ def test_second_open_of_a_local_port_is_refused(tmp_path):
     pty.close()
 
 
-@pytest.mark.serial
 def test_writes_to_an_unplugged_pty_are_dropped_not_raised(tmp_path):
     pty = PtyPort(tmp_path / "dev")
     pty.plug()
