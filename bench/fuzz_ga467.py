@@ -174,7 +174,14 @@ def ga467_target() -> Any:
     def flush(decoder: Any) -> list[Any]:
         return list(decoder.flush())  # the driver's answer timeout
 
-    return fuzz_target("ga467", lambda: Ga467Decoder(accept=plausible_response), make, baseline, flush=flush)
+    return fuzz_target(
+        "ga467",
+        lambda: Ga467Decoder(accept=plausible_response),
+        make,
+        baseline,
+        flush=flush,
+        format_floor=0.5 / 256,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
