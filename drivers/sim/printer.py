@@ -13,7 +13,7 @@ import os
 from collections.abc import Callable
 
 from drivers.printer.escpos_parse import EscPosParser, ReceiptRenderer
-from drivers.sim.base import ConsoleCommand, ConsoleError, Simulator
+from drivers.sim.base import ConsoleCommand, ConsoleError, Simulator, int_arg
 from drivers.sim.main import SimSpec
 
 PAPER_STATES = ("ok", "near_end", "out")
@@ -37,6 +37,7 @@ class PrinterSimulator(Simulator):
         self.cover_open = False
         self.error = False
         self.answer_status = True  # False: a printer that is powered off behind its USB adapter
+        self.paper_left_lines: int | None = None  # the roll runs out after this many more lines
         self.received = bytearray()  # print data (status queries excluded)
         self.receipts: list[str] = []  # rendered, in order
         self.receipt_bytes: list[bytes] = []
@@ -84,6 +85,10 @@ class PrinterSimulator(Simulator):
                 continue
             self.received += token.raw
             self._job += token.raw
+            if token.kind == "newline" and self.paper_left_lines is not None:
+                self.paper_left_lines -= 1
+                if self.paper_left_lines <= 0:
+                    self.paper, self.paper_left_lines = "out", None
             if self.offline:
                 self._job_lost = True
             self._renderer.take(token)
@@ -121,6 +126,7 @@ class PrinterSimulator(Simulator):
                 "error": ConsoleCommand(self._console_error, "error on|off", "a printer error"),
                 "mute": ConsoleCommand(self._console_mute, "mute on|off", "stop answering status"),
                 "last": ConsoleCommand(lambda a: self._console_last(), "last", "show the last receipt"),
+                "roll": ConsoleCommand(self._console_roll, "roll LINES", "paper runs out after LINES lines"),
             }
         )
         return commands
@@ -140,6 +146,10 @@ class PrinterSimulator(Simulator):
     def _console_mute(self, args: list[str]) -> str:
         self.answer_status = not _switch(args, "on", "off")
         return f"status answers {'on' if self.answer_status else 'off'}"
+
+    def _console_roll(self, args: list[str]) -> str:
+        self.paper_left_lines = int_arg(args, 0, 10)
+        return f"paper runs out in {self.paper_left_lines} lines"
 
     def _console_last(self) -> str:
         return self.receipts[-1] if self.receipts else "no receipt yet"

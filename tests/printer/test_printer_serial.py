@@ -72,6 +72,17 @@ def test_paper_out_is_a_state_and_nothing_is_sent(sim, printer):
     assert rec.wait_for(lambda: rec.state_names() == ["ok", "paper_out", "ok"])
 
 
+def test_paper_running_out_during_a_receipt(sim, printer):
+    device, _ = printer
+    assert device.wait_state("ok", 5)
+    sim.paper_left_lines = 5  # the roll ends in the middle of the receipt
+    result = device.print_bytes(RECEIPT)
+    assert not result.printed and result.state == "paper_out"
+    assert "打印中缺纸" in result.detail and "paper ran out while printing" in result.detail
+    assert sim.receipts == [] and sim.lost_jobs == 1
+    assert device.state == "paper_out"
+
+
 def test_paper_near_end_still_prints(sim, printer):
     device, _ = printer
     sim.set_paper("near_end")
