@@ -178,3 +178,9 @@ def test_status_interpretation(printer, cause, paper, state, near_end, words):
 def test_status_byte_pattern():
     assert is_status_byte(0x12) and is_status_byte(0x7E) and is_status_byte(0x1A)
     assert not is_status_byte(0x00) and not is_status_byte(0xFF) and not is_status_byte(0x13)
+
+
+def test_80mm_paper_uses_48_columns():
+    data = case_progress_receipt(minimal(), width=48)
+    assert b"-" * 48 + LF in data and b"-" * 49 not in data
+    assert render_text(data, width=48).splitlines()[0] == " " * 20 + "办件进度"
