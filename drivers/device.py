@@ -141,20 +141,23 @@ class SerialDevice:
             raise RuntimeError(f"{self.name} already started")
         self._stopping.clear()
         if require_port:
-            self._attach(self._open())
+            port = self._open()  # raises PortUnavailable before any thread exists
         self._delivery = threading.Thread(target=self._deliver, name=f"{self.name}-deliver", daemon=True)
         self._delivery.start()
+        if require_port:
+            self._attach(port)
         self._reader = threading.Thread(target=self._run, name=f"{self.name}-reader", daemon=True)
         self._reader.start()
 
     def stop(self, timeout: float = 2.0) -> None:
         self._stopping.set()
-        if self._reader is not None:
+        if self._reader is not None and self._reader is not threading.current_thread():
             self._reader.join(timeout)
         self._detach(None)
         if self._delivery is not None:
             self._deliveries.put(_STOP)
-            self._delivery.join(timeout)
+            if self._delivery is not threading.current_thread():  # stop() called by a listener
+                self._delivery.join(timeout)
         self._reader = self._delivery = None
 
     def __enter__(self) -> SerialDevice:
@@ -203,7 +206,7 @@ class SerialDevice:
 
     def emit(self, event: object) -> None:
         """Hand a decoded event to the listeners (delivered on the delivery thread, in order)."""
-        self._deliveries.put(event)
+        self._post(event)
 
     def set_state(self, state: PeripheralState, detail: str = "") -> None:
         """Record the device's state; listeners hear about changes (and the first state)."""
@@ -216,9 +219,20 @@ class SerialDevice:
             self._announced = True
             self._state_lock.notify_all()
         log.info("%s: %s -> %s (%s)", self.name, previous, state, detail)
-        self._deliveries.put(StateChange(self.name, state, previous, detail))
+        self._post(StateChange(self.name, state, previous, detail))
+
+    def attach(self, port: Port) -> None:
+        """Use a port that is already open, without threads: the caller drives the hooks
+        (`on_bytes`, `on_tick`) and listeners are called inline. For unit tests and tools."""
+        self._attach(port)
 
     # -- internals --------------------------------------------------------------------------------
+
+    def _post(self, item: object) -> None:
+        if self._delivery is None:
+            self._call_listeners(item)  # not started: nobody else would deliver it
+        else:
+            self._deliveries.put(item)
 
     def _open(self) -> Port:
         return self._opener(self.url, self.baudrate, timeout=self._read_timeout_s, **self._port_options)
@@ -282,16 +296,19 @@ class SerialDevice:
             item = self._deliveries.get()
             if item is _STOP:
                 return
-            listeners: list[Callable[[Any], None]]
-            if isinstance(item, StateChange):
-                listeners = list(self._state_listeners)
-            else:
-                listeners = list(self._event_listeners)
-            for listener in listeners:
-                try:
-                    listener(item)
-                except Exception:
-                    log.exception("%s: listener %r failed on %r", self.name, listener, item)
+            self._call_listeners(item)
+
+    def _call_listeners(self, item: object) -> None:
+        listeners: list[Callable[[Any], None]]
+        if isinstance(item, StateChange):
+            listeners = list(self._state_listeners)
+        else:
+            listeners = list(self._event_listeners)
+        for listener in listeners:
+            try:
+                listener(item)
+            except Exception:
+                log.exception("%s: listener %r failed on %r", self.name, listener, item)
 
 
 def _in_waiting(port: Port) -> int:

@@ -46,6 +46,10 @@ class ProbeSpec:
     build: Callable[[argparse.Namespace], SerialDevice]
     to_json: Callable[[object, argparse.Namespace], dict[str, Any] | None]
     default_baud: int = 9600
+    # Optional: called on a helper thread once the port is open, and for every event, so a
+    # probe can talk to the device (the keypad one enables the keys so presses can be seen).
+    on_open: Callable[[SerialDevice, argparse.Namespace], None] | None = None
+    on_event: Callable[[SerialDevice, object, argparse.Namespace], None] | None = None
 
 
 def load_probe(kind: str) -> ProbeSpec:
@@ -84,7 +88,32 @@ def _keypad_json(event: object, args: argparse.Namespace) -> dict[str, Any] | No
     return None
 
 
-KEYPAD_PROBE = ProbeSpec(build=_build_keypad, to_json=_keypad_json, default_baud=9600)
+def _keypad_enable(device: SerialDevice, args: argparse.Namespace) -> None:
+    """Rating keys are dead until the host enables them; a probe wants to see every key."""
+    from drivers.keypad import Keypad
+
+    if args.no_enable or not isinstance(device, Keypad):
+        return
+    try:
+        device.enable_keys(True, 0)
+    except DriverError as err:
+        print(f"hall-probe: could not enable the keypad's keys: {err}", file=sys.stderr, flush=True)
+
+
+def _keypad_event(device: SerialDevice, event: object, args: argparse.Namespace) -> None:
+    from drivers.keypad import KeypadHello
+
+    if isinstance(event, KeypadHello):  # it restarted with its keys disabled
+        threading.Thread(target=_keypad_enable, args=(device, args), daemon=True).start()
+
+
+KEYPAD_PROBE = ProbeSpec(
+    build=_build_keypad,
+    to_json=_keypad_json,
+    default_baud=9600,
+    on_open=_keypad_enable,
+    on_event=_keypad_event,
+)
 
 
 # -- line readers ---------------------------------------------------------------------------------
@@ -133,6 +162,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--baud", type=int, default=None, help="baud rate (default: the device's usual)")
     parser.add_argument("--protocol", default=None, help="keypad dialect (default hk1)")
     parser.add_argument("--show-pii", action="store_true", help="show citizen data unmasked (ID cards)")
+    parser.add_argument(
+        "--no-enable", action="store_true", help="keypad: do not enable the rating keys (listen only)"
+    )
     parser.add_argument("--count", type=int, default=0, help="exit after N events (default: never)")
     parser.add_argument("--timeout", type=float, default=0.0, help="exit after S seconds (default: never)")
     lines = parser.add_argument_group("line readers (scanner, staffcard)")
@@ -162,6 +194,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     def on_event(event: object) -> None:
         nonlocal seen
+        if spec.on_event is not None:
+            spec.on_event(device, event, args)
         obj = spec.to_json(event, args)
         if obj is None:
             return
@@ -183,6 +217,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_PORT
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: done.set())
+    if spec.on_open is not None:
+        threading.Thread(target=spec.on_open, args=(device, args), daemon=True).start()
     try:
         deadline = args.timeout or float("inf")
         waited = 0.0

@@ -89,6 +89,11 @@ class IdCard:
     def long_term(self) -> bool:
         return self.valid_to == LONG_TERM
 
+    def expired(self, today: date) -> bool:
+        """Past its valid-to date on `today` (a 长期 card never expires). The card's last valid day
+        is the valid-to date itself."""
+        return not isinstance(self.valid_to, str) and today > self.valid_to
+
     def fields(self, *, show_pii: bool = False) -> dict[str, Any]:
         """The card as JSON-ready fields (DESIGN §6 field diagnostics); name and ID masked by default."""
         return {

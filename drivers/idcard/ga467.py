@@ -14,6 +14,7 @@ is `CMD PARA data`; a response's body is `SW1 SW2 SW3 data`.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from drivers.errors import DeviceError
@@ -221,12 +222,61 @@ class Response:
         return cls(body[0], body[1], body[2], body[3:])
 
 
+# Data lengths of a success (90) answer to each command.
+_OK_DATA_LENGTHS = {
+    Command.RESET: 0,
+    Command.STATUS: 0,
+    Command.SAM_ID: 16,
+    Command.SELECT_CARD: 8,
+}
+
+
+def _base_info_shape(data: bytes) -> bool:
+    """Read-base-info data: its own text and photo lengths (and fingerprint length, 30 10) add up."""
+    if len(data) < 4:
+        return False
+    text, photo = int.from_bytes(data[0:2], "big"), int.from_bytes(data[2:4], "big")
+    if len(data) == 4 + text + photo:
+        return True
+    return len(data) >= 6 and len(data) == 6 + text + photo + int.from_bytes(data[4:6], "big")
+
+
+def plausible_response(body: bytes, command: Command | None = None) -> bool:
+    """Does a checksummed body have the shape of a GA 467 answer (to `command`, if known)?
+
+    The XOR checksum is one byte: a frame whose LEN was hit by noise passes it one time in 256. Every
+    answer's SW1 SW2 are 00 00 and its data length follows from SW3 and the command: no data with an
+    error code, 4 bytes (or none) with 9F, and with 90 none for reset/status, 8 for select, 16 for the
+    SAM id, or the base-info block whose own lengths add up. A changed LEN changes the length, so
+    knowing the command rejects every frame with a corrupted LEN. Undocumented SW3 codes are kept
+    (without data) so the driver can report them.
+    """
+    if len(body) < 3 or body[0] or body[1]:
+        return False
+    sw3, data = body[2], body[3:]
+    if sw3 == 0x9F:
+        return len(data) in (0, 4) and command in (None, Command.FIND_CARD)
+    if sw3 != 0x90:
+        return not data
+    if command is None:
+        return len(data) in (0, 8, 16) or _base_info_shape(data)
+    if command is Command.READ_BASE_INFO:
+        return _base_info_shape(data)
+    return len(data) == _OK_DATA_LENGTHS.get(command, -1)
+
+
+def expect_answer_to(command: Command) -> Callable[[bytes], bool]:
+    """An `accept` check for a decoder waiting for the answer to `command`."""
+    return lambda body: plausible_response(body, command)
+
+
 @dataclass
 class DecoderStats:
     frames: int = 0
     discarded_bytes: int = 0  # bytes skipped while looking for a preamble
     bad_checksum: int = 0
     bad_length: int = 0
+    bad_shape: int = 0  # checksum right, but not the shape of a frame (see `plausible_response`)
 
 
 class Ga467Decoder:
@@ -235,14 +285,22 @@ class Ga467Decoder:
     Never raises on input. A candidate frame with an impossible length or a wrong checksum costs one
     byte: the search resumes right after its first preamble byte, so a valid frame hidden behind noise
     or inside a truncated frame is still found. A frame is accepted only with a correct checksum.
-    `clear()` drops a partial frame (the driver calls it when an answer times out: a corrupted LEN
-    could otherwise make the decoder wait for bytes that never come).
+    `flush()` gives up on a partial frame (the driver calls it when an answer times out: a corrupted
+    LEN could otherwise make the decoder wait for bytes that never come) and still finds a whole
+    frame that was buffered behind it. `accept`, if given, is a
+    further check of the body (the reader sets `expect_answer_to(command)`) treated like a checksum.
     """
 
-    def __init__(self, min_len: int = MIN_RESPONSE_LEN, max_len: int = MAX_LEN) -> None:
+    def __init__(
+        self,
+        min_len: int = MIN_RESPONSE_LEN,
+        max_len: int = MAX_LEN,
+        accept: Callable[[bytes], bool] | None = None,
+    ) -> None:
         self._buf = bytearray()
         self._min_len = min_len
         self._max_len = max_len
+        self.accept = accept
         self.stats = DecoderStats()
 
     @property
@@ -250,7 +308,17 @@ class Ga467Decoder:
         """Bytes held back as the start of a frame not yet complete."""
         return len(self._buf)
 
+    def flush(self) -> list[bytes]:
+        """The line went idle, so a frame still incomplete never will be (its LEN was hit, or its end
+        lost): skip past its start, return any whole frame found behind it, drop the rest."""
+        bodies: list[bytes] = []
+        while self._buf:
+            self._discard(1)
+            bodies += self.feed(b"")
+        return bodies
+
     def clear(self) -> int:
+        """Drop everything buffered (a new connection)."""
         dropped = len(self._buf)
         self.stats.discarded_bytes += dropped
         self._buf.clear()
@@ -294,7 +362,12 @@ class Ga467Decoder:
                 self.stats.bad_checksum += 1
                 self._discard(1)
                 continue
-            bodies.append(bytes(buf[HEADER_LEN : end - 1]))
+            body = bytes(buf[HEADER_LEN : end - 1])
+            if self.accept is not None and not self.accept(body):
+                self.stats.bad_shape += 1
+                self._discard(1)
+                continue
+            bodies.append(body)
             del buf[:end]
             self.stats.frames += 1
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from drivers.device import SerialDevice
 from drivers.errors import DeviceError, PortUnavailable
@@ -32,6 +32,8 @@ from drivers.idcard.ga467 import (
     StatusKind,
     encode_request,
     error_for,
+    expect_answer_to,
+    plausible_response,
 )
 
 log = logging.getLogger(__name__)
@@ -77,21 +79,29 @@ class IdCardReader(SerialDevice):
         *,
         poll_interval_s: float = 0.25,
         answer_timeout_s: float = 0.5,
-        read_timeout_s: float = 2.0,
+        card_timeout_s: float = 2.0,
         removal_polls: int = 2,
         attempts: int = 3,
         silent_polls: int = 3,
-        **kwargs: object,
+        **options: Any,
     ) -> None:
-        super().__init__(url, **kwargs)  # type: ignore[arg-type]
+        """`options` go to `SerialDevice` (baudrate, name, clock, backoff, port_options, ...).
+
+        poll_interval_s: pause between find-card polls; answer_timeout_s / card_timeout_s: how long
+        to wait for an answer / for a card read (plus the time the bytes take at the baud rate);
+        removal_polls: "no card" answers in a row that mean the card was lifted; attempts: tries
+        per placement before a read failure is reported; silent_polls: unanswered requests in a row
+        before the reader is `offline`.
+        """
+        super().__init__(url, **options)
         self.poll_interval_s = poll_interval_s
         self.answer_timeout_s = answer_timeout_s
-        self.card_read_timeout_s = read_timeout_s
+        self.card_timeout_s = card_timeout_s
         self.removal_polls = removal_polls
         self.attempts = attempts
         self.silent_polls = silent_polls
-        self.sam_id: str | None = None
-        self.decoder = Ga467Decoder()
+        self.sam_id: str | None = None  # "" if the reader does not tell
+        self.decoder = Ga467Decoder(accept=plausible_response)
         self._reset_session()
 
     # -- per connection ---------------------------------------------------------------------------
@@ -122,7 +132,7 @@ class IdCardReader(SerialDevice):
 
     def _timeout_for(self, command: Command) -> float:
         wire_s = _ANSWER_BYTES.get(command, 32) * 10 / self.baudrate
-        base = self.card_read_timeout_s if command is Command.READ_BASE_INFO else self.answer_timeout_s
+        base = self.card_timeout_s if command is Command.READ_BASE_INFO else self.answer_timeout_s
         return base + 2 * wire_s
 
     def _send(self, command: Command, now: float) -> None:
@@ -132,18 +142,24 @@ class IdCardReader(SerialDevice):
             self._pending = None  # the base reopens the port and calls on_open
             return
         self._pending = command
+        self.decoder.accept = expect_answer_to(command)
         self._deadline = now + self._timeout_for(command)
 
     def _poll_later(self, now: float) -> None:
         self._pending = None
+        self.decoder.accept = plausible_response  # nothing in flight: any well-shaped answer
         self._next_poll = now + self.poll_interval_s
 
     def on_tick(self, now: float) -> None:
         if self._pending is not None:
             if now < self._deadline:
                 return
-            # Silence: drop any half frame (a corrupted LEN could otherwise swallow the next answer).
-            self.decoder.clear()
+            # Idle line: a half frame will never complete (a corrupted LEN can make one swallow the
+            # answer); the answer may still be in the buffer behind it.
+            bodies = self.decoder.flush()
+            if bodies:
+                self._take(bodies, now)
+                return
             self._silent += 1
             if self._silent >= self.silent_polls and self.state != "offline":
                 detail = f"ID card reader on {self.url} does not answer ({self.baudrate} baud)"
@@ -154,7 +170,10 @@ class IdCardReader(SerialDevice):
             self._send(Command.FIND_CARD if self.sam_id is not None else Command.SAM_ID, now)
 
     def on_bytes(self, data: bytes, now: float) -> None:
-        for body in self.decoder.feed(data):
+        self._take(self.decoder.feed(data), now)
+
+    def _take(self, bodies: list[bytes], now: float) -> None:
+        for body in bodies:
             if self._pending is None:
                 log.debug("%s: unsolicited answer dropped", self.name)
                 continue
@@ -166,6 +185,11 @@ class IdCardReader(SerialDevice):
     def _answer(self, command: Command, response: Response, now: float) -> None:
         self._silent = 0
         kind = response.info.kind
+        if command is Command.SAM_ID and kind in (StatusKind.REQUEST, StatusKind.CARD, StatusKind.NO_CARD):
+            # Some readers do not implement 12 FF: the SAM id is for logs only, so poll anyway.
+            self.sam_id = ""
+            self._poll_later(now)
+            return
         if kind is StatusKind.REQUEST:
             # The reader saw a corrupted request: send it again, and give up being "ok" if it persists.
             self._rejected += 1

@@ -67,6 +67,13 @@ def test_long_term_card():
     assert card.fields()["valid_to"] == "长期"
 
 
+def test_expiry():
+    card = parse_base_info(base_info(hand_built_text()))
+    assert not card.expired(date(2035, 6, 1)) and card.expired(date(2035, 6, 2))
+    long_term = parse_base_info(base_info(hand_built_text(valid_to="长期")))
+    assert not long_term.expired(date(2200, 1, 1))
+
+
 def test_wrong_check_digit_is_flagged_not_refused():
     card = parse_base_info(base_info(hand_built_text(id_number="110101198503121238")))
     assert not card.id_number_valid

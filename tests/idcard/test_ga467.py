@@ -94,6 +94,14 @@ def test_impossible_length_skipped():
     assert decoder.stats.bad_length == 2
 
 
+def test_flush_gives_up_a_partial_frame_and_finds_the_one_behind():
+    decoder = Ga467Decoder()
+    long_len = bytes.fromhex("AAAAAA9669 0100 000090")  # LEN hit: claims 256 bytes
+    assert decoder.feed(long_len + CARD_FOUND_RESPONSE) == []
+    assert decoder.flush() == [bytes.fromhex("00009F00000000")]
+    assert decoder.pending == 0
+
+
 def test_clear_drops_a_partial_frame():
     decoder = Ga467Decoder()
     decoder.feed(CARD_FOUND_RESPONSE[:9])
@@ -148,3 +156,25 @@ def test_undocumented_code_is_said_to_be_so():
 def test_response_repr_hides_data():
     response = Response(0, 0, 0x90, "张伟".encode("utf-16-le"))
     assert "data" not in repr(response)
+
+
+def test_plausible_response_shapes():
+    from drivers.idcard.ga467 import expect_answer_to, plausible_response
+
+    base_info = bytes.fromhex("01000400") + bytes(1280)
+    assert plausible_response(bytes.fromhex("00009F00000000"), Command.FIND_CARD)
+    assert plausible_response(bytes.fromhex("000080"), Command.FIND_CARD)
+    assert not plausible_response(bytes.fromhex("00008000"), Command.FIND_CARD)  # error with data
+    assert not plausible_response(bytes.fromhex("010080"))  # SW1 must be 00
+    assert plausible_response(bytes.fromhex("000090") + bytes(8), Command.SELECT_CARD)
+    assert not plausible_response(bytes.fromhex("000090") + bytes(8), Command.READ_BASE_INFO)
+    assert plausible_response(bytes.fromhex("000090") + base_info, Command.READ_BASE_INFO)
+    assert not plausible_response(bytes.fromhex("000090") + base_info[:-1], Command.READ_BASE_INFO)
+    fingerprint = bytes.fromhex("010004000400") + bytes(256 + 1024 + 1024)
+    assert plausible_response(bytes.fromhex("000090") + fingerprint, Command.READ_BASE_INFO)
+    assert plausible_response(bytes.fromhex("000090") + bytes(16), Command.SAM_ID)
+    assert plausible_response(bytes.fromhex("000090"), Command.RESET)
+    assert plausible_response(bytes.fromhex("000077"))  # undocumented code, no data: reported
+    decoder = Ga467Decoder(accept=expect_answer_to(Command.SELECT_CARD))
+    assert decoder.feed(encode_response(0x90, bytes(16))) == []
+    assert decoder.stats.bad_shape == 1
