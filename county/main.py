@@ -36,8 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"hall-county: {e}", file=sys.stderr)
         return 2
     logging.basicConfig(
-        level=settings.log_level.upper(),
-        stream=sys.stderr,
+        level=settings.log_level.upper(), stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     if args.command:

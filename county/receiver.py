@@ -86,9 +86,7 @@ def check(msg: Incoming) -> Checked:
         return Checked(device, None, _event_id_of(msg.payload), str(e))
     if event.device_id != where.device or event.hall_id != where.hall:
         return Checked(
-            device,
-            None,
-            event.event_id,
+            device, None, event.event_id,
             f"payload names {event.hall_id}/{event.device_id}, topic {where.hall}/{where.device}",
         )
     return Checked(device, event, event.event_id)
@@ -103,10 +101,8 @@ def process_batch(
     """
     checked = [check(m) for m in batch]
     valid = [c for c in checked if c.event is not None]
-    results = store.store_batch(
-        [c.event for c in valid if c.event is not None],
-        payloads=[m.payload for m, c in zip(batch, checked, strict=True) if c.event],
-    )
+    results = store.store_batch([c.event for c in valid if c.event is not None],
+                                payloads=[m.payload for m, c in zip(batch, checked, strict=True) if c.event])
     by_event = iter(results)
     acks: dict[DeviceKey, list[AckItem]] = defaultdict(list)
     for msg, c in zip(batch, checked, strict=True):
@@ -130,12 +126,8 @@ def process_batch(
 class Receiver:
     """Runs the MQTT client and the batch worker; `start()`, then `stop()` (or `run()` until stopped)."""
 
-    def __init__(
-        self,
-        settings: CountySettings,
-        store: EventStore,
-        now_ms: Callable[[], int] = lambda: int(time.time() * 1000),
-    ) -> None:
+    def __init__(self, settings: CountySettings, store: EventStore,
+                 now_ms: Callable[[], int] = lambda: int(time.time() * 1000)) -> None:
         self.settings = settings
         self.store = store
         self.now_ms = now_ms
@@ -145,9 +137,7 @@ class Receiver:
         self._connected = threading.Event()
         self._worker = threading.Thread(target=self._work, name="county-store", daemon=True)
         self.client = make_client(
-            settings.mqtt,
-            settings.client_id,
-            manual_ack=True,
+            settings.mqtt, settings.client_id, manual_ack=True,
             will=Will(topics.COUNTY_STATE, CountyState(online=False, timestamp=now_ms()).to_json()),
         )
         self.client.on_connect = self._on_connect
@@ -155,17 +145,13 @@ class Receiver:
         self.client.on_message = self._on_message
 
     # --- MQTT callbacks (paho's thread) ---
-    def _on_connect(
-        self, client: mqtt.Client, _u: object, flags: mqtt.ConnectFlags, rc: ReasonCode, _p: object
-    ) -> None:
+    def _on_connect(self, client: mqtt.Client, _u: object, flags: mqtt.ConnectFlags, rc: ReasonCode,
+                    _p: object) -> None:
         if rc.is_failure:
             log.error("county broker refused the connection: %s", rc)
             return
-        log.info(
-            "connected to %s (session %s)",
-            self.settings.mqtt.url,
-            "resumed" if flags.session_present else "new",
-        )
+        log.info("connected to %s (session %s)", self.settings.mqtt.url,
+                 "resumed" if flags.session_present else "new")
         client.subscribe(topics.all_events(self.settings.share_group), qos=1)
         state = CountyState(online=True, timestamp=self.now_ms())
         client.publish(topics.COUNTY_STATE, state.to_json(), qos=1, retain=True)
@@ -222,12 +208,8 @@ class Receiver:
         )
         self.client.loop_start()
         self._worker.start()
-        log.info(
-            "receiving events as %s (share group %s) into %s",
-            self.settings.client_id,
-            self.settings.share_group or "-",
-            self.store.url,
-        )
+        log.info("receiving events as %s (share group %s) into %s", self.settings.client_id,
+                 self.settings.share_group or "-", self.store.url)
 
     def wait_connected(self, timeout: float) -> bool:
         return self._connected.wait(timeout)
@@ -237,12 +219,9 @@ class Receiver:
         self._stop.set()
         self._worker.join(10)
         if self._connected.is_set():
-            info = self.client.publish(
-                topics.COUNTY_STATE,
-                CountyState(online=False, timestamp=self.now_ms()).to_json(),
-                qos=1,
-                retain=True,
-            )
+            info = self.client.publish(topics.COUNTY_STATE,
+                                       CountyState(online=False, timestamp=self.now_ms()).to_json(),
+                                       qos=1, retain=True)
             with contextlib.suppress(RuntimeError, ValueError):
                 info.wait_for_publish(2)
         self.client.disconnect()

@@ -99,26 +99,11 @@ def _detail_row(event: Event) -> tuple[str, tuple[Any, ...]] | None:
             " public, system_default, invited_at, rated_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             (
-                event.event_id,
-                event.hall_id,
-                event.device_id,
-                event.window_id,
-                event.region_code,
-                event.channel,
-                event.input,
-                event.case_id,
-                event.assess_number,
-                event.item_code,
-                event.item_name,
-                json.dumps([s.model_dump() for s in event.staff], ensure_ascii=False),
-                int(event.level),
-                event.gbt_code,
-                json.dumps(event.reasons, ensure_ascii=False),
-                event.comment,
-                event.public,
-                False,
-                _ts(event.invited_at),
-                _ts(event.rated_at),
+                event.event_id, event.hall_id, event.device_id, event.window_id, event.region_code,
+                event.channel, event.input, event.case_id, event.assess_number, event.item_code,
+                event.item_name, json.dumps([s.model_dump() for s in event.staff], ensure_ascii=False),
+                int(event.level), event.gbt_code, json.dumps(event.reasons, ensure_ascii=False),
+                event.comment, event.public, False, _ts(event.invited_at), _ts(event.rated_at),
             ),
         )
     if isinstance(event, ExpiredEvent):
@@ -126,15 +111,8 @@ def _detail_row(event: Event) -> tuple[str, tuple[Any, ...]] | None:
             "INSERT INTO expirations (event_id, hall_id, device_id, window_id, case_id, assess_number,"
             " item_code, invited_at, expired_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             (
-                event.event_id,
-                event.hall_id,
-                event.device_id,
-                event.window_id,
-                event.case_id,
-                event.assess_number,
-                event.item_code,
-                _ts(event.invited_at),
-                _ts(event.expired_at),
+                event.event_id, event.hall_id, event.device_id, event.window_id, event.case_id,
+                event.assess_number, event.item_code, _ts(event.invited_at), _ts(event.expired_at),
             ),
         )
     if isinstance(event, SigninEvent | SignoutEvent):
@@ -142,14 +120,8 @@ def _detail_row(event: Event) -> tuple[str, tuple[Any, ...]] | None:
             "INSERT INTO sign_events (event_id, type, hall_id, device_id, window_id, staff_id, staff_name,"
             " at, cause) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             (
-                event.event_id,
-                event.TYPE,
-                event.hall_id,
-                event.device_id,
-                event.window_id,
-                event.staff.id,
-                event.staff.name,
-                _ts(event.at),
+                event.event_id, event.TYPE, event.hall_id, event.device_id, event.window_id,
+                event.staff.id, event.staff.name, _ts(event.at),
                 event.cause if isinstance(event, SignoutEvent) else None,
             ),
         )
@@ -301,7 +273,7 @@ def open_store(url: str) -> EventStore:
     """`sqlite:///relative.db`, `sqlite:////abs/path.db` or `postgresql://...`."""
     if url.startswith("sqlite:///"):
         try:
-            return SqliteStore(url[len("sqlite:///") :])
+            return SqliteStore(url[len("sqlite:///"):])
         except (OSError, sqlite3.Error) as e:
             raise StoreError(f"database: cannot open {url}: {e}") from None
     if url.startswith(("postgresql://", "postgres://")):
