@@ -228,6 +228,12 @@ class Outbox:
         age = max(0.0, self._clock.time() - oldest) if oldest is not None else None
         return Backlog(unacked=int(n), oldest_age_s=age)
 
+    def awaiting_ack(self) -> int:
+        """Unacked events sent at least once (the county has them, or they are on the way)."""
+        with self._read("count sent events") as db:
+            (n,) = db.execute("SELECT count(*) FROM events WHERE acked_at IS NULL AND attempts > 0").fetchone()
+        return int(n)
+
     def disk(self) -> DiskState:
         """Free bytes on the database's filesystem (for the user the device runs as)."""
         try:

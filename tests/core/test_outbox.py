@@ -265,3 +265,13 @@ def test_kill_9_loses_no_returned_put_and_reuses_no_seq(tmp_path: Path) -> None:
     payload_seqs = [json.loads(r[0])["seq"] for r in con.execute("SELECT payload FROM events ORDER BY seq")]
     con.close()
     assert all_seqs == payload_seqs and len(set(all_seqs)) == len(all_seqs)
+
+
+def test_awaiting_ack_counts_sent_unacked(outbox: Outbox) -> None:
+    evs = [outbox.put(rating(case_id=f"C{i}")) for i in range(4)]
+    assert outbox.awaiting_ack() == 0
+    outbox.mark_sent([e.event_id for e in evs[:3]])
+    assert outbox.awaiting_ack() == 3
+    outbox.ack(AckItem(event_id=evs[0].event_id, result="stored"))
+    outbox.requeue_all()
+    assert outbox.awaiting_ack() == 2

@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     db = sqlite3.connect(a.db, check_same_thread=False, isolation_level=None)
     db.execute("PRAGMA journal_mode=WAL")
     db.execute(
-        "CREATE TABLE IF NOT EXISTS events (event_id TEXT PRIMARY KEY, device TEXT, seq INT, body TEXT)"
+        "CREATE TABLE IF NOT EXISTS events (event_id TEXT PRIMARY KEY, device TEXT, seq INT, body TEXT, stored_at REAL)"
     )
     settings = MqttSettings(url=a.url, username=a.username, password_file=a.password_file)
     will = Will(topics.COUNTY_STATE, CountyState(online=False, timestamp=0).to_json())
@@ -45,11 +45,16 @@ def main(argv: list[str] | None = None) -> int:
         print("connected", flush=True)
 
     def on_message(client: mqtt.Client, _u: object, msg: mqtt.MQTTMessage) -> None:
-        body = json.loads(msg.payload)
-        t = topics.parse(msg.topic)
+        try:
+            body = json.loads(msg.payload)
+            t = topics.parse(msg.topic)
+            body["event_id"], body["seq"]
+        except (ValueError, KeyError, TypeError) as e:
+            print(f"bad event on {msg.topic}: {e}", file=sys.stderr, flush=True)
+            return
         cur = db.execute(
-            "INSERT OR IGNORE INTO events VALUES (?, ?, ?, ?)",
-            (body["event_id"], t.device, body["seq"], msg.payload),
+            "INSERT OR IGNORE INTO events VALUES (?, ?, ?, ?, ?)",
+            (body["event_id"], t.device, body["seq"], msg.payload, time.time()),
         )
         result = "stored" if cur.rowcount else "duplicate"
         ack = Ack(acks=[AckItem(event_id=body["event_id"], result=result)])
