@@ -45,6 +45,11 @@ def publish_all(dev: Connected, payloads: list[bytes]) -> None:
         i.wait_for_publish(120)
 
 
+def _forget(pair: HallPair, client_id: str) -> None:
+    """End a persistent session, so it does not queue the next run's events."""
+    connect(pair.county_service(), client_id, clean_start=True).close()
+
+
 def _rate(n_after_first: int, t_first: float, t_last: float) -> int:
     return round(n_after_first / (t_last - t_first)) if t_last > t_first else 0
 
@@ -52,7 +57,8 @@ def _rate(n_after_first: int, t_first: float, t_last: float) -> int:
 def run_receiver(pair: HallPair, root: Path, payloads: list[bytes]) -> dict[str, float]:
     """Backlog drain: events queued in the receiver's session while it is stopped, then drained."""
     n = len(payloads)
-    county = county_process(pair, root)
+    client_id = f"county-bench-{root.name}"
+    county = county_process(pair, root, client_id=f'"{client_id}"')
     county.start()  # makes its persistent session and subscription
     county.stop()
     dev = connect(pair.device(DEVICE), DEVICE, max_inflight=100)
@@ -83,6 +89,7 @@ def run_receiver(pair: HallPair, root: Path, payloads: list[bytes]) -> dict[str,
     t_end = time.perf_counter()
     dev.close()
     county.stop()
+    _forget(pair, client_id)
     store = county.store()
     stored = store.count("ratings")
     store.close()
@@ -120,6 +127,7 @@ def run_baseline(pair: HallPair, payloads: list[bytes]) -> dict[str, float]:
                   on_message=on_message)
     ok = done.wait(300)
     sub.close()
+    _forget(pair, "baseline-counter")
     if not ok:
         raise SystemExit(f"baseline incomplete: {count} of {n}")
     return {"events": n, "events_per_s": _rate(n - 1, t_first, t_last),
