@@ -33,7 +33,7 @@ def test_put_assigns_rising_seq_and_topic(outbox: Outbox) -> None:
     assert [e.seq for e in stored] == [1, 2, 3, 4, 5]
     due = outbox.due(10)
     assert [d.seq for d in due] == [1, 2, 3, 4, 5]
-    assert due[0].topic == "hall/v1/hall-1/eval-01/event/rating"
+    assert due[0].topic == "hall/v1/test-hall/eval-01/event/rating"
     body = json.loads(due[2].payload)
     assert body["seq"] == 3 and body["case_id"] == "C2" and body["schema"] == "hall.rating/1"
     assert due[0].attempts == 0
