@@ -496,6 +496,7 @@ class Link:
 
     def _drain(self) -> None:
         assert self.outbox is not None
+        budget: int | None = None
         while self.connected and not self._stopping.is_set():
             with self._cond:
                 free = self.window - self._in_flight
@@ -507,7 +508,8 @@ class Link:
                 continue
             # New events only while fewer than `max_unacked` sent ones wait for the county: a slow
             # or absent county then holds the rest in the outbox instead of a resend storm.
-            budget = self.max_unacked - self.outbox.awaiting_ack()
+            if budget is None or budget <= 0:  # counted once per round, then kept locally
+                budget = self.max_unacked - self.outbox.awaiting_ack()
             entries = []
             for e in self.outbox.due(free):
                 if e.attempts == 0:

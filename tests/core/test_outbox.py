@@ -275,3 +275,12 @@ def test_awaiting_ack_counts_sent_unacked(outbox: Outbox) -> None:
     outbox.ack(AckItem(event_id=evs[0].event_id, result="stored"))
     outbox.requeue_all()
     assert outbox.awaiting_ack() == 2
+
+
+def test_due_merges_resends_and_new_events_by_seq(outbox: Outbox, clock: FakeClock) -> None:
+    evs = [outbox.put(rating(case_id=f"C{i}")) for i in range(6)]
+    outbox.mark_sent([evs[1].event_id, evs[3].event_id])
+    assert [d.seq for d in outbox.due(10)] == [1, 3, 5, 6]
+    clock.advance(FIRST_RESEND_S)
+    assert [d.seq for d in outbox.due(10)] == [1, 2, 3, 4, 5, 6]
+    assert [(d.seq, d.attempts) for d in outbox.due(3)] == [(1, 0), (2, 1), (3, 0)]
