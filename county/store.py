@@ -86,6 +86,10 @@ _INDEXES = [
 ]
 
 
+def _json_list(items: list[Any]) -> str:
+    return json.dumps(items, ensure_ascii=False) if items else "[]"  # mostly empty: skip the encoder
+
+
 def _ts(value: datetime) -> str:
     return value.isoformat()
 
@@ -97,19 +101,19 @@ def _detail_row(event: Event) -> tuple[str, tuple[Any, ...]] | None:
             "INSERT INTO ratings (event_id, hall_id, device_id, window_id, region_code, channel, input,"
             " case_id, assess_number, item_code, item_name, staff, level, gbt_code, reasons, comment,"
             " public, system_default, invited_at, rated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 event.event_id, event.hall_id, event.device_id, event.window_id, event.region_code,
                 event.channel, event.input, event.case_id, event.assess_number, event.item_code,
-                event.item_name, json.dumps([s.model_dump() for s in event.staff], ensure_ascii=False),
-                int(event.level), event.gbt_code, json.dumps(event.reasons, ensure_ascii=False),
+                event.item_name, _json_list([s.model_dump() for s in event.staff]),
+                int(event.level), event.gbt_code, _json_list(event.reasons),
                 event.comment, event.public, False, _ts(event.invited_at), _ts(event.rated_at),
             ),
         )
     if isinstance(event, ExpiredEvent):
         return (
             "INSERT INTO expirations (event_id, hall_id, device_id, window_id, case_id, assess_number,"
-            " item_code, invited_at, expired_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            " item_code, invited_at, expired_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 event.event_id, event.hall_id, event.device_id, event.window_id, event.case_id,
                 event.assess_number, event.item_code, _ts(event.invited_at), _ts(event.expired_at),
@@ -118,7 +122,7 @@ def _detail_row(event: Event) -> tuple[str, tuple[Any, ...]] | None:
     if isinstance(event, SigninEvent | SignoutEvent):
         return (
             "INSERT INTO sign_events (event_id, type, hall_id, device_id, window_id, staff_id, staff_name,"
-            " at, cause) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            " at, cause) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 event.event_id, event.TYPE, event.hall_id, event.device_id, event.window_id,
                 event.staff.id, event.staff.name, _ts(event.at),
@@ -132,6 +136,7 @@ class _Cursor(Protocol):
     @property
     def rowcount(self) -> int: ...
     def execute(self, sql: Any, params: Any = ..., /) -> Any: ...
+    def executemany(self, sql: Any, params: Any, /) -> Any: ...
     def fetchone(self) -> Any: ...
     def fetchall(self) -> list[Any]: ...
 
@@ -169,30 +174,65 @@ class EventStore:
         raws = [p.decode() for p in payloads]
         if len(raws) != len(events):
             raise ValueError("one payload per event")
-        results: list[AckResult] = []
         with self._transaction() as cur:
-            for event, raw in zip(events, raws, strict=True):
-                results.append(self._store_one(cur, event, raw, now))
+            return self._store_all(cur, events, raws, now)
+
+    def _lock(self, cur: _Cursor) -> None:
+        """Serialise writers for the check-then-insert below (SQLite: BEGIN IMMEDIATE does it)."""
+
+    def _existing(self, cur: _Cursor, sql: str, keys: list[Any]) -> set[Any]:
+        found: set[Any] = set()
+        for i in range(0, len(keys), 500):
+            chunk = keys[i:i + 500]
+            cur.execute(self._sql(sql.format(",".join("?" * len(chunk)))), chunk)
+            found.update(r[0] for r in cur.fetchall())
+        return found
+
+    def _store_all(self, cur: _Cursor, events: Sequence[Event], raws: list[str], now: int) -> list[AckResult]:
+        # Set-based: two look-ups and one multi-row insert per table per batch, not two statements
+        # per event. Writers are serialised (`_lock`), so nothing changes between look-up and insert.
+        self._lock(cur)
+        seen = self._existing(cur, "SELECT event_id FROM events WHERE event_id IN ({})",
+                              list({e.event_id for e in events}))
+        cases = {(e.case_id, e.assess_number) for e in events if isinstance(e, RatingEvent) and e.case_id}
+        taken = {
+            (c, n) for c, n in self._existing_pairs(cur, sorted({c for c, _ in cases}))
+        } if cases else set()
+        results: list[AckResult] = []
+        rows: list[tuple[Any, ...]] = []
+        details: dict[str, list[tuple[Any, ...]]] = {}
+        for event, raw in zip(events, raws, strict=True):
+            if event.event_id in seen:
+                results.append("duplicate")  # this event_id is stored already
+                continue
+            if isinstance(event, RatingEvent) and event.case_id:
+                key = (event.case_id, event.assess_number)
+                if key in taken:
+                    results.append("duplicate")  # a second rating of this case round (一事一评)
+                    continue
+                taken.add(key)
+            seen.add(event.event_id)
+            rows.append((event.event_id, event.TYPE, event.hall_id, event.device_id, event.seq, now, raw))
+            detail = _detail_row(event)
+            if detail is not None:
+                details.setdefault(detail[0], []).append(detail[1])
+            results.append("stored")
+        if rows:
+            cur.executemany(self._sql(
+                "INSERT INTO events (event_id, type, hall_id, device_id, seq, received_ms, payload)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)"), rows)
+        for sql, params in details.items():
+            cur.executemany(self._sql(sql), params)
         return results
 
-    def _store_one(self, cur: _Cursor, event: Event, raw: str, now: int) -> AckResult:
-        cur.execute(
-            self._sql(
-                "INSERT INTO events (event_id, type, hall_id, device_id, seq, received_ms, payload)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
-            ),
-            (event.event_id, event.TYPE, event.hall_id, event.device_id, event.seq, now, raw),
-        )
-        if cur.rowcount == 0:
-            return "duplicate"  # this event_id is stored already
-        detail = _detail_row(event)
-        if detail is not None:
-            cur.execute(self._sql(detail[0]), detail[1])
-            if cur.rowcount == 0:
-                # a second rating of the same (case_id, assess_number): not stored (一事一评)
-                cur.execute(self._sql("DELETE FROM events WHERE event_id = ?"), (event.event_id,))
-                return "duplicate"
-        return "stored"
+    def _existing_pairs(self, cur: _Cursor, case_ids: list[str]) -> list[tuple[str, int]]:
+        out: list[tuple[str, int]] = []
+        for i in range(0, len(case_ids), 500):
+            chunk = case_ids[i:i + 500]
+            cur.execute(self._sql("SELECT case_id, assess_number FROM ratings WHERE case_id IN ({})".format(
+                ",".join("?" * len(chunk)))), chunk)
+            out.extend((r[0], int(r[1])) for r in cur.fetchall())
+        return out
 
     def count(self, table: str = "events") -> int:
         if table not in _TABLES:
@@ -260,6 +300,10 @@ class PostgresStore(EventStore):
     def _transaction(self) -> Iterator[_Cursor]:
         with self._conn.transaction(), self._conn.cursor() as cur:
             yield cur
+
+    def _lock(self, cur: _Cursor) -> None:
+        # several receivers (a share group) may write at once: one batch at a time, reads go on
+        cur.execute("LOCK TABLE events, ratings IN SHARE ROW EXCLUSIVE MODE")
 
     def close(self) -> None:
         self._conn.close()
