@@ -1,6 +1,7 @@
 """Rendering of broker_config/ templates (unit: files only, no broker)."""
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -28,13 +29,19 @@ def test_cli_defaults_for_an_installation(tmp_path, capsys):
     assert "hall.conf" in capsys.readouterr().out
 
 
+def _number(text: str, key: str) -> int:
+    m = re.search(rf"^{key} (\d+)$", text, re.M)
+    assert m, key
+    return int(m[1])
+
+
 def test_queues_are_sized_on_purpose():
-    files = brokers.BrokerFiles(conf_dir=brokers.Path("/etc/x"), state_dir=brokers.Path("/var/lib/x"))
+    files = brokers.BrokerFiles(conf_dir=Path("/etc/x"), state_dir=Path("/var/lib/x"))
     rendered = {**brokers.render_hall(files, "h", None), **brokers.render_county(files, ["h"])}
     for text in rendered.values():
         if "listener" in text:
-            assert int(re.search(r"^max_queued_messages (\d+)$", text, re.M)[1]) >= 100_000
-            assert int(re.search(r"^max_queued_bytes (\d+)$", text, re.M)[1]) >= 100 * 2**20
+            assert _number(text, "max_queued_messages") >= 100_000
+            assert _number(text, "max_queued_bytes") >= 100 * 2**20
             assert "allow_anonymous false" in text and "autosave_interval 1\n" in text
 
 
