@@ -1,11 +1,18 @@
 """Rendering of broker_config/ templates (unit: files only, no broker)."""
 
+import os
 import re
+import subprocess
+import time
 from pathlib import Path
 
+import paho.mqtt.client as mqtt
 import pytest
 
+from core.config import MqttSettings
 from county import brokers
+from tests.support.mosquitto import HOST, _listening, free_port
+from tests.support.mqtt_helpers import connect
 
 
 def test_cli_defaults_for_an_installation(tmp_path, capsys):
@@ -59,3 +66,36 @@ def test_bridge_needs_credentials(tmp_path):
 def test_fill_refuses_missing_values():
     with pytest.raises(brokers.RenderError, match="@PORT@"):
         brokers.fill("listener @PORT@", {})
+
+
+@pytest.mark.broker
+def test_prepare_local_pair_runs_as_rendered(tmp_path):
+    """The demo's helper: both confs, accounts and secrets; the brokers start and bridge."""
+    pair = brokers.prepare_local_pair(tmp_path, "demo-hall", ["eval-01"], hall_port=free_port(),
+                                      county_port=free_port(), run_as_root=os.geteuid() == 0)
+    assert pair.secret("eval-01").stat().st_mode & 0o077 == 0
+    procs = [subprocess.Popen(["mosquitto", "-c", str(conf)], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL) for conf in (pair.county_conf, pair.hall_conf)]
+
+    def settings(port, user):
+        return MqttSettings(url=f"mqtt://{HOST}:{port}", username=user, password_file=pair.secret(user))
+
+    try:
+        deadline = time.monotonic() + 10
+        while not (_listening(pair.hall_port) and _listening(pair.county_port)):
+            assert time.monotonic() < deadline, "brokers not listening"
+            time.sleep(0.05)
+        svc = connect(settings(pair.county_port, brokers.COUNTY_SERVICE), "svc")
+        svc.subscribe(["hall/v1/+/+/event/+"])
+        dev = connect(settings(pair.hall_port, "eval-01"), "eval-01")
+        got: list[mqtt.MQTTMessage] = []
+        while not got and time.monotonic() < deadline + 15:  # until the bridge is up
+            dev.publish("hall/v1/demo-hall/eval-01/event/signin", b"{}")
+            got = svc.get_none(0.3)
+        assert got and got[0].topic == "hall/v1/demo-hall/eval-01/event/signin"
+        dev.close()
+        svc.close()
+    finally:
+        for p in procs:
+            p.kill()
+            p.wait()
