@@ -44,7 +44,7 @@ log = logging.getLogger("county.receiver")
 DeviceKey = tuple[str, str]  # (hall, device)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Incoming:
     topic: str
     payload: bytes
@@ -52,7 +52,7 @@ class Incoming:
     qos: int = 1
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Checked:
     """A message after validation: where to ack, and the event or why it was refused."""
 
