@@ -123,6 +123,7 @@ class Link:
         self._stopping = threading.Event()
         self._connected = threading.Event()
         self._last_problem = ""
+        self._requeue = False
         self._threads: list[threading.Thread] = []
         self._cpu_mark = (time.monotonic(), _cpu_seconds())
         self._started = time.monotonic()
@@ -383,6 +384,11 @@ class Link:
                     self._jobs.put(lambda: self._apply_config(payload))
             elif topic == topics.COUNTY_STATE and payload:
                 online = CountyState.from_json(payload).online
+                if online:
+                    # The county (re)connected: it says so at every connect. What waits out its
+                    # backoff, perhaps lost with a county broker, can go now instead of in 60 s.
+                    self._requeue = True
+                    self._wake.set()
                 self.county_online = online
                 self._dispatch(self.on_county_state, online)
         except PayloadError as e:
@@ -454,6 +460,9 @@ class Link:
             try:
                 self._take_acks()
                 if self.outbox is not None:
+                    if self._requeue:
+                        self._requeue = False
+                        self.outbox.requeue_all()
                     self._drain()
                 now = time.monotonic()
                 if now >= next_tick:

@@ -228,16 +228,21 @@ def settings_for(broker: Broker, accounts: Accounts, username: str) -> MqttSetti
 
 
 def bridge_up(hall: Broker, accounts: Accounts, hall_id: str = HALL_ID, timeout: float = 15.0) -> bool:
-    """Wait for the bridge's retained state `1` on the hall broker (`notifications_local_only`)."""
+    """Wait until both bridge connections report `1` on the hall broker (`notifications_local_only`)."""
+    account = brokers.bridge_account(hall_id)
+    pending = {f"$SYS/broker/connection/{cid}/state" for cid in (account, f"{account}.rpc")}
+    lock = threading.Lock()
     got = threading.Event()
     c = make_client(settings_for(hall, accounts, brokers.MONITOR), f"probe-{os.urandom(4).hex()}")
-    topic = f"$SYS/broker/connection/{brokers.bridge_account(hall_id)}/state"
 
     def on_message(_c: mqtt.Client, _u: object, m: mqtt.MQTTMessage) -> None:
-        if m.payload == b"1":
-            got.set()
+        with lock:
+            if m.payload == b"1":
+                pending.discard(m.topic)
+            if not pending:
+                got.set()
 
-    c.on_connect = lambda cl, *_: cl.subscribe(topic, qos=1)
+    c.on_connect = lambda cl, *_: cl.subscribe("$SYS/broker/connection/+/state", qos=1)
     c.on_message = on_message
     c.connect(HOST, hall.port)
     c.loop_start()

@@ -62,14 +62,16 @@ class Connected:
 
     def publish(self, topic: str, payload: bytes | str, qos: int = 1, retain: bool = False,
                 timeout: float = 5.0) -> int:
-        """Publish and wait for the PUBACK; returns its reason code (135 = not authorised)."""
+        """Publish and wait for the PUBACK; returns its reason code (135 = not authorised; 0 for
+        success, including 16 "no matching subscribers", which is success too)."""
         info = self.client.publish(topic, payload, qos=qos, retain=retain)
         if qos:
             info.wait_for_publish(timeout)
             deadline = time.monotonic() + timeout
             while info.mid not in self.puback and time.monotonic() < deadline:
                 time.sleep(0.005)
-            return self.puback.pop(info.mid, -1)
+            rc = self.puback.pop(info.mid, -1)
+            return 0 if rc == 16 else rc
         return 0
 
     def close(self) -> None:
@@ -78,9 +80,10 @@ class Connected:
 
 
 def connect(settings: MqttSettings, client_id: str, *, clean_start: bool = True, session_expiry_s: int = 0,
-            timeout: float = 5.0) -> Connected:
+            timeout: float = 5.0, max_inflight: int = 20) -> Connected:
     """Connect and wait for CONNACK; raises ConnectionRefusedError with the reason code."""
     client = make_client(settings, client_id)
+    client.max_inflight_messages_set(max_inflight)
     conn = Connected(client)
     done = threading.Event()
     result: list[ReasonCode] = []
