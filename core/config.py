@@ -87,23 +87,12 @@ class SerialSettings(_Section):
     baud: int = 9600  # keypads and line readers
 
 
-class DeviceSettings(BaseSettings):
-    """Keys every device app shares; each app subclasses it with its own."""
+class AppSettings(BaseSettings):
+    """Base of every app's settings (devices, county): a TOML file, `HALL_` environment on top."""
 
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid", validate_default=True
     )
-    APP: ClassVar[str] = "device"
-
-    device_id: str = Field(default="device-01", pattern=f"^{ID_PATTERN}$")
-    hall_id: str = Field(default="demo-hall", pattern=f"^{ID_PATTERN}$")
-    region_code: str = Field(default="110101", pattern=r"^[0-9]{6,12}$")
-    state_dir: Path = Path("/var/lib/hall")
-    mqtt: MqttSettings = Field(default_factory=MqttSettings)
-    serial: SerialSettings = Field(default_factory=SerialSettings)
-    outbox_retention_days: float = Field(default=30.0, gt=0)
-    low_disk_bytes: int = Field(default=50 * 1024 * 1024, ge=0)
-    log_level: str = "INFO"
 
     _toml_file: ClassVar[Path | None] = None
 
@@ -143,6 +132,25 @@ class DeviceSettings(BaseSettings):
             return cls(**data)
         except ValidationError as e:
             raise ConfigError(_describe(where, e)) from None
+
+
+class DeviceSettings(AppSettings):
+    """Keys every device app shares; each app subclasses it with its own."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid", validate_default=True
+    )
+    APP: ClassVar[str] = "device"
+
+    device_id: str = Field(default="device-01", pattern=f"^{ID_PATTERN}$")
+    hall_id: str = Field(default="demo-hall", pattern=f"^{ID_PATTERN}$")
+    region_code: str = Field(default="110101", pattern=r"^[0-9]{6,12}$")
+    state_dir: Path = Path("/var/lib/hall")
+    mqtt: MqttSettings = Field(default_factory=MqttSettings)
+    serial: SerialSettings = Field(default_factory=SerialSettings)
+    outbox_retention_days: float = Field(default=30.0, gt=0)
+    low_disk_bytes: int = Field(default=50 * 1024 * 1024, ge=0)
+    log_level: str = "INFO"
 
 
 def _describe(where: str, err: ValidationError) -> str:

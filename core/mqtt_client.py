@@ -31,10 +31,19 @@ def make_client(
     *,
     will: Will | None = None,
     username: str | None = None,
+    manual_ack: bool = False,
 ) -> mqtt.Client:
-    """A configured, not yet connected client. `username` defaults to the settings' one."""
+    """A configured, not yet connected client. `username` defaults to the settings' one.
+
+    With `manual_ack`, received QoS 1 messages are acknowledged only by `client.ack(mid, qos)`, so a
+    consumer can PUBACK after it has stored a message (the broker redelivers it otherwise).
+    """
     client = mqtt.Client(
-        CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5, reconnect_on_failure=True
+        CallbackAPIVersion.VERSION2,
+        client_id=client_id,
+        protocol=mqtt.MQTTv5,
+        reconnect_on_failure=True,
+        manual_ack=manual_ack,
     )
     user = username or settings.username
     if user:

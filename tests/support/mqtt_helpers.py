@@ -5,8 +5,9 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.reasoncodes import ReasonCode
@@ -80,8 +81,12 @@ class Connected:
 
 
 def connect(settings: MqttSettings, client_id: str, *, clean_start: bool = True, session_expiry_s: int = 0,
-            timeout: float = 5.0, max_inflight: int = 20) -> Connected:
-    """Connect and wait for CONNACK; raises ConnectionRefusedError with the reason code."""
+            timeout: float = 5.0, max_inflight: int = 20,
+            on_message: Callable[[mqtt.Client, Any, mqtt.MQTTMessage], None] | None = None) -> Connected:
+    """Connect and wait for CONNACK; raises ConnectionRefusedError with the reason code.
+
+    Messages go to `.messages`, or to `on_message` if given (set before connecting, so nothing a
+    resumed session delivers at once is missed)."""
     client = make_client(settings, client_id)
     client.max_inflight_messages_set(max_inflight)
     conn = Connected(client)
@@ -96,7 +101,7 @@ def connect(settings: MqttSettings, client_id: str, *, clean_start: bool = True,
         conn.puback[mid] = rc.value
 
     client.on_connect = on_connect
-    client.on_message = lambda _c, _u, m: conn.messages.put(m)
+    client.on_message = on_message or (lambda _c, _u, m: conn.messages.put(m))
     client.on_publish = on_publish
     client.connect(settings.host, settings.port, keepalive=30, clean_start=clean_start,
                    properties=connect_properties(session_expiry_s))

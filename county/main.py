@@ -1,0 +1,58 @@
+"""`hall-county`: the county rating service's receiver (县级好差评接收服务)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from types import FrameType
+
+from core.config import ConfigError
+from county.receiver import Receiver
+from county.settings import CountySettings
+from county.store import StoreError, open_store
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = argparse.ArgumentParser(
+        prog="hall-county",
+        description="县级好差评接收服务 · County receiver: stores every hall event exactly once and acks it. "
+        "Settings: TOML file plus HALL_... environment variables (e.g. HALL_DATABASE, HALL_MQTT__URL).",
+    )
+    p.add_argument("--config", type=Path, help="TOML file (default: built-in defaults)")
+    args = p.parse_args(argv)
+    try:
+        settings = CountySettings.load(args.config)
+    except ConfigError as e:
+        print(f"hall-county: {e}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=settings.log_level.upper(), stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        store = open_store(settings.database)
+        receiver = Receiver(settings, store)
+    except (StoreError, ConfigError) as e:
+        print(f"hall-county: {e}", file=sys.stderr)
+        return 2
+    stop = threading.Event()
+
+    def on_signal(_sig: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    try:
+        receiver.run(stop)
+    finally:
+        store.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

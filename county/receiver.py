@@ -1,0 +1,238 @@
+"""The county receiver: every hall's events in, stored exactly once, acked after the commit.
+
+- Subscribes `$share/<group>/hall/v1/+/+/event/+` with a fixed client id and a persistent session
+  (clean start off, session expiry), and acknowledges each MQTT message (PUBACK) only after its
+  batch is committed (`manual_ack`): a receiver killed mid-batch gets the batch again.
+- Validates the topic and the payload (`core.events.parse_event`; unknown fields refused); the
+  device and hall in the topic must be the ones in the payload.
+- Stores a batch in one transaction, then sends one `Ack` per device with an item per event:
+  `stored`, `duplicate` (event_id seen before, or a second rating of a case round), `rejected`.
+- Keeps `county/v1/state` retained: online after every connect, `online: false` as last will
+  and on a clean stop.
+
+Payloads are never logged (only event ids, devices and reasons).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import queue
+import threading
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+from paho.mqtt.reasoncodes import ReasonCode
+
+from core import topics
+from core.events import Event, parse_event
+from core.ids import UUID_RE
+from core.messages import Ack, AckItem, CountyState
+from core.mqtt_client import Will, make_client
+from core.payload import PayloadError
+from county.settings import CountySettings
+from county.store import EventStore
+
+log = logging.getLogger("county.receiver")
+
+DeviceKey = tuple[str, str]  # (hall, device)
+
+
+@dataclass(frozen=True)
+class Incoming:
+    topic: str
+    payload: bytes
+    mid: int = 0
+    qos: int = 1
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A message after validation: where to ack, and the event or why it was refused."""
+
+    device: DeviceKey | None
+    event: Event | None
+    event_id: str | None
+    reason: str | None = None
+
+
+def _event_id_of(raw: bytes) -> str | None:
+    """The event id of a payload that failed validation, if it has a usable one (to ack it)."""
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    eid = data.get("event_id") if isinstance(data, dict) else None
+    return eid if isinstance(eid, str) and UUID_RE.match(eid) else None
+
+
+def check(msg: Incoming) -> Checked:
+    try:
+        where = topics.parse(msg.topic)
+    except topics.TopicError as e:
+        return Checked(None, None, None, str(e))
+    device = (where.hall, where.device)
+    if where.kind != "event" or where.name is None:
+        return Checked(None, None, None, f"not an event topic: {msg.topic}")
+    try:
+        event = parse_event(where.name, msg.payload)
+    except PayloadError as e:
+        return Checked(device, None, _event_id_of(msg.payload), str(e))
+    if event.device_id != where.device or event.hall_id != where.hall:
+        return Checked(
+            device, None, event.event_id,
+            f"payload names {event.hall_id}/{event.device_id}, topic {where.hall}/{where.device}",
+        )
+    return Checked(device, event, event.event_id)
+
+
+def process_batch(
+    store: EventStore, batch: Sequence[Incoming], counts: Counter[str] | None = None
+) -> dict[DeviceKey, list[AckItem]]:
+    """Validate and store a batch (one commit); the ack items to send, grouped per device.
+
+    Raises whatever the store raises: then nothing is acked and the batch comes again.
+    """
+    checked = [check(m) for m in batch]
+    valid = [c for c in checked if c.event is not None]
+    results = store.store_batch([c.event for c in valid if c.event is not None],
+                                payloads=[m.payload for m, c in zip(batch, checked, strict=True) if c.event])
+    by_event = iter(results)
+    acks: dict[DeviceKey, list[AckItem]] = defaultdict(list)
+    for msg, c in zip(batch, checked, strict=True):
+        if c.event is not None:
+            result = next(by_event)
+            assert c.device is not None
+            acks[c.device].append(AckItem(event_id=c.event.event_id, result=result))
+            if counts is not None:
+                counts[result] += 1
+            continue
+        if counts is not None:
+            counts["rejected"] += 1
+        if c.device is None or c.event_id is None:
+            log.warning("dropped a message on %s that cannot be acked: %s", msg.topic, c.reason)
+            continue
+        log.warning("rejected event %s from %s/%s: %s", c.event_id, c.device[0], c.device[1], c.reason)
+        acks[c.device].append(AckItem(event_id=c.event_id, result="rejected", reason=c.reason))
+    return dict(acks)
+
+
+class Receiver:
+    """Runs the MQTT client and the batch worker; `start()`, then `stop()` (or `run()` until stopped)."""
+
+    def __init__(self, settings: CountySettings, store: EventStore,
+                 now_ms: Callable[[], int] = lambda: int(time.time() * 1000)) -> None:
+        self.settings = settings
+        self.store = store
+        self.now_ms = now_ms
+        self.counts: Counter[str] = Counter()
+        self._inbox: queue.Queue[Incoming] = queue.Queue()
+        self._stop = threading.Event()
+        self._connected = threading.Event()
+        self._worker = threading.Thread(target=self._work, name="county-store", daemon=True)
+        self.client = make_client(
+            settings.mqtt, settings.client_id, manual_ack=True,
+            will=Will(topics.COUNTY_STATE, CountyState(online=False, timestamp=now_ms()).to_json()),
+        )
+        self.client.on_connect = self._on_connect
+        self.client.on_disconnect = self._on_disconnect
+        self.client.on_message = self._on_message
+
+    # --- MQTT callbacks (paho's thread) ---
+    def _on_connect(self, client: mqtt.Client, _u: object, flags: mqtt.ConnectFlags, rc: ReasonCode,
+                    _p: object) -> None:
+        if rc.is_failure:
+            log.error("county broker refused the connection: %s", rc)
+            return
+        log.info("connected to %s (session %s)", self.settings.mqtt.url,
+                 "resumed" if flags.session_present else "new")
+        client.subscribe(topics.all_events(self.settings.share_group), qos=1)
+        state = CountyState(online=True, timestamp=self.now_ms())
+        client.publish(topics.COUNTY_STATE, state.to_json(), qos=1, retain=True)
+        self._connected.set()
+
+    def _on_disconnect(self, _c: mqtt.Client, _u: object, _f: object, rc: ReasonCode, _p: object) -> None:
+        self._connected.clear()
+        if not self._stop.is_set():
+            log.warning("lost the county broker (%s); reconnecting", rc)
+
+    def _on_message(self, _c: mqtt.Client, _u: object, m: mqtt.MQTTMessage) -> None:
+        self._inbox.put(Incoming(m.topic, bytes(m.payload), m.mid, m.qos))
+
+    # --- the batch worker ---
+    def _work(self) -> None:
+        while not self._stop.is_set():
+            try:
+                first = self._inbox.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            batch = [first]
+            # group commit: take what is waiting (up to batch_max), never wait for more
+            while len(batch) < self.settings.batch_max:
+                try:
+                    batch.append(self._inbox.get_nowait())
+                except queue.Empty:
+                    break
+            self._handle(batch)
+
+    def _handle(self, batch: list[Incoming]) -> None:
+        while not self._stop.is_set():
+            try:
+                acks = process_batch(self.store, batch, self.counts)
+                break
+            except Exception as e:  # the database: keep the batch (nothing acked), say why, retry
+                log.error("cannot store a batch of %d events: %s; retrying", len(batch), e)
+                self._stop.wait(1.0)
+        else:
+            return  # stopping: unacked messages are redelivered to the next receiver
+        for (hall, device), items in acks.items():
+            self.client.publish(topics.ack(hall, device), Ack(acks=items).to_json(), qos=1)
+        for m in batch:
+            if m.qos:
+                self.client.ack(m.mid, m.qos)
+
+    # --- life cycle ---
+    def start(self) -> None:
+        props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
+        props.SessionExpiryInterval = self.settings.session_expiry_s
+        props.ReceiveMaximum = max(20, 2 * self.settings.batch_max)  # bounds what waits in memory
+        s = self.settings.mqtt
+        self.client.connect_async(
+            s.host, s.port, keepalive=s.keepalive_s, clean_start=False, properties=props
+        )
+        self.client.loop_start()
+        self._worker.start()
+        log.info("receiving events as %s (share group %s) into %s", self.settings.client_id,
+                 self.settings.share_group or "-", self.store.url)
+
+    def wait_connected(self, timeout: float) -> bool:
+        return self._connected.wait(timeout)
+
+    def stop(self) -> None:
+        """Clean stop: finish the batch in hand, say `online: false`, disconnect."""
+        self._stop.set()
+        self._worker.join(10)
+        if self._connected.is_set():
+            info = self.client.publish(topics.COUNTY_STATE,
+                                       CountyState(online=False, timestamp=self.now_ms()).to_json(),
+                                       qos=1, retain=True)
+            with contextlib.suppress(RuntimeError, ValueError):
+                info.wait_for_publish(2)
+        self.client.disconnect()
+        self.client.loop_stop()
+        log.info("stopped: %s", dict(self.counts))
+
+    def run(self, stop: threading.Event, report_every_s: float = 60.0) -> None:
+        self.start()
+        last = Counter(self.counts)
+        while not stop.wait(report_every_s):
+            if self.counts != last:
+                log.info("events so far: %s", dict(self.counts))
+                last = Counter(self.counts)
+        self.stop()

@@ -1,0 +1,330 @@
+"""Storage of events, exactly once (DESIGN §3): SQLite (WAL) by default, PostgreSQL by URL.
+
+One interface, `EventStore.store_batch`: it stores a batch in one transaction and returns, per
+event, `stored` or `duplicate` (same `event_id` again, or a second rating of the same
+`(case_id, assess_number)`). Only after it has returned (committed) may the acks go out.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from core.events import Event, ExpiredEvent, RatingEvent, SigninEvent, SignoutEvent
+from core.messages import AckResult
+
+# Portable SQL (SQLite >= 3.24 and PostgreSQL): `?` placeholders, rewritten for psycopg.
+_TABLES = {
+    "events": """
+        CREATE TABLE IF NOT EXISTS events (
+            event_id TEXT PRIMARY KEY,
+            type TEXT NOT NULL,
+            hall_id TEXT NOT NULL,
+            device_id TEXT NOT NULL,
+            seq BIGINT NOT NULL,
+            received_ms BIGINT NOT NULL,
+            payload TEXT NOT NULL
+        )""",
+    "ratings": """
+        CREATE TABLE IF NOT EXISTS ratings (
+            event_id TEXT PRIMARY KEY,
+            hall_id TEXT NOT NULL,
+            device_id TEXT NOT NULL,
+            window_id TEXT,
+            region_code TEXT NOT NULL,
+            channel INTEGER NOT NULL,
+            input TEXT NOT NULL,
+            case_id TEXT,
+            assess_number INTEGER NOT NULL,
+            item_code TEXT,
+            item_name TEXT,
+            staff TEXT NOT NULL,
+            level INTEGER NOT NULL,
+            gbt_code INTEGER NOT NULL,
+            reasons TEXT NOT NULL,
+            comment TEXT NOT NULL,
+            public BOOLEAN NOT NULL,
+            system_default BOOLEAN NOT NULL,
+            invited_at TEXT NOT NULL,
+            rated_at TEXT NOT NULL,
+            UNIQUE (case_id, assess_number)
+        )""",
+    "expirations": """
+        CREATE TABLE IF NOT EXISTS expirations (
+            event_id TEXT PRIMARY KEY,
+            hall_id TEXT NOT NULL,
+            device_id TEXT NOT NULL,
+            window_id TEXT,
+            case_id TEXT NOT NULL,
+            assess_number INTEGER NOT NULL,
+            item_code TEXT,
+            invited_at TEXT NOT NULL,
+            expired_at TEXT NOT NULL
+        )""",
+    "sign_events": """
+        CREATE TABLE IF NOT EXISTS sign_events (
+            event_id TEXT PRIMARY KEY,
+            type TEXT NOT NULL,
+            hall_id TEXT NOT NULL,
+            device_id TEXT NOT NULL,
+            window_id TEXT,
+            staff_id TEXT NOT NULL,
+            staff_name TEXT NOT NULL,
+            at TEXT NOT NULL,
+            cause TEXT
+        )""",
+}
+_INDEXES = [
+    "CREATE INDEX IF NOT EXISTS ratings_rated_at ON ratings (rated_at)",
+    "CREATE INDEX IF NOT EXISTS events_device_seq ON events (hall_id, device_id, seq)",
+]
+
+
+def _json_list(items: list[Any]) -> str:
+    return json.dumps(items, ensure_ascii=False) if items else "[]"  # mostly empty: skip the encoder
+
+
+def _ts(value: datetime) -> str:
+    return value.isoformat()
+
+
+def _detail_row(event: Event) -> tuple[str, tuple[Any, ...]] | None:
+    """The typed row of an event (the insert that may conflict on the one-rating rule)."""
+    if isinstance(event, RatingEvent):
+        return (
+            "INSERT INTO ratings (event_id, hall_id, device_id, window_id, region_code, channel, input,"
+            " case_id, assess_number, item_code, item_name, staff, level, gbt_code, reasons, comment,"
+            " public, system_default, invited_at, rated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                event.event_id, event.hall_id, event.device_id, event.window_id, event.region_code,
+                event.channel, event.input, event.case_id, event.assess_number, event.item_code,
+                event.item_name, _json_list([s.model_dump() for s in event.staff]),
+                int(event.level), event.gbt_code, _json_list(event.reasons),
+                event.comment, event.public, False, _ts(event.invited_at), _ts(event.rated_at),
+            ),
+        )
+    if isinstance(event, ExpiredEvent):
+        return (
+            "INSERT INTO expirations (event_id, hall_id, device_id, window_id, case_id, assess_number,"
+            " item_code, invited_at, expired_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                event.event_id, event.hall_id, event.device_id, event.window_id, event.case_id,
+                event.assess_number, event.item_code, _ts(event.invited_at), _ts(event.expired_at),
+            ),
+        )
+    if isinstance(event, SigninEvent | SignoutEvent):
+        return (
+            "INSERT INTO sign_events (event_id, type, hall_id, device_id, window_id, staff_id, staff_name,"
+            " at, cause) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                event.event_id, event.TYPE, event.hall_id, event.device_id, event.window_id,
+                event.staff.id, event.staff.name, _ts(event.at),
+                event.cause if isinstance(event, SignoutEvent) else None,
+            ),
+        )
+    return None
+
+
+class _Cursor(Protocol):
+    @property
+    def rowcount(self) -> int: ...
+    def execute(self, sql: Any, params: Any = ..., /) -> Any: ...
+    def executemany(self, sql: Any, params: Any, /) -> Any: ...
+    def fetchone(self) -> Any: ...
+    def fetchall(self) -> list[Any]: ...
+
+
+class EventStore:
+    """Exactly-once storage over a DB-API connection; the backends differ in connection and SQL dialect."""
+
+    placeholder = "?"
+
+    def __init__(self) -> None:
+        self.url = ""
+
+    @contextmanager
+    def _transaction(self) -> Iterator[_Cursor]:
+        raise NotImplementedError
+
+    def _sql(self, sql: str) -> str:
+        return sql if self.placeholder == "?" else sql.replace("?", self.placeholder)
+
+    def create_schema(self) -> None:
+        with self._transaction() as cur:
+            for ddl in [*_TABLES.values(), *_INDEXES]:
+                cur.execute(ddl)
+
+    def store_batch(
+        self, events: Sequence[Event], payloads: Sequence[bytes] | None = None, received_ms: int | None = None
+    ) -> list[AckResult]:
+        """Store `events` in one transaction (committed on return): `stored` or `duplicate` each.
+
+        `payloads` are the events as received (kept verbatim for audit); default: re-serialised.
+        """
+        now = received_ms if received_ms is not None else int(time.time() * 1000)
+        if payloads is None:
+            payloads = [e.to_json() for e in events]
+        raws = [p.decode() for p in payloads]
+        if len(raws) != len(events):
+            raise ValueError("one payload per event")
+        with self._transaction() as cur:
+            return self._store_all(cur, events, raws, now)
+
+    def _lock(self, cur: _Cursor) -> None:
+        """Serialise writers for the check-then-insert below (SQLite: BEGIN IMMEDIATE does it)."""
+
+    def _existing(self, cur: _Cursor, sql: str, keys: list[Any]) -> set[Any]:
+        found: set[Any] = set()
+        for i in range(0, len(keys), 500):
+            chunk = keys[i:i + 500]
+            cur.execute(self._sql(sql.format(",".join("?" * len(chunk)))), chunk)
+            found.update(r[0] for r in cur.fetchall())
+        return found
+
+    def _store_all(self, cur: _Cursor, events: Sequence[Event], raws: list[str], now: int) -> list[AckResult]:
+        # Set-based: two look-ups and one multi-row insert per table per batch, not two statements
+        # per event. Writers are serialised (`_lock`), so nothing changes between look-up and insert.
+        self._lock(cur)
+        seen = self._existing(cur, "SELECT event_id FROM events WHERE event_id IN ({})",
+                              list({e.event_id for e in events}))
+        cases = {(e.case_id, e.assess_number) for e in events if isinstance(e, RatingEvent) and e.case_id}
+        taken = {
+            (c, n) for c, n in self._existing_pairs(cur, sorted({c for c, _ in cases}))
+        } if cases else set()
+        results: list[AckResult] = []
+        rows: list[tuple[Any, ...]] = []
+        details: dict[str, list[tuple[Any, ...]]] = {}
+        for event, raw in zip(events, raws, strict=True):
+            if event.event_id in seen:
+                results.append("duplicate")  # this event_id is stored already
+                continue
+            if isinstance(event, RatingEvent) and event.case_id:
+                key = (event.case_id, event.assess_number)
+                if key in taken:
+                    results.append("duplicate")  # a second rating of this case round (一事一评)
+                    continue
+                taken.add(key)
+            seen.add(event.event_id)
+            rows.append((event.event_id, event.TYPE, event.hall_id, event.device_id, event.seq, now, raw))
+            detail = _detail_row(event)
+            if detail is not None:
+                details.setdefault(detail[0], []).append(detail[1])
+            results.append("stored")
+        if rows:
+            cur.executemany(self._sql(
+                "INSERT INTO events (event_id, type, hall_id, device_id, seq, received_ms, payload)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)"), rows)
+        for sql, params in details.items():
+            cur.executemany(self._sql(sql), params)
+        return results
+
+    def _existing_pairs(self, cur: _Cursor, case_ids: list[str]) -> list[tuple[str, int]]:
+        out: list[tuple[str, int]] = []
+        for i in range(0, len(case_ids), 500):
+            chunk = case_ids[i:i + 500]
+            cur.execute(self._sql("SELECT case_id, assess_number FROM ratings WHERE case_id IN ({})".format(
+                ",".join("?" * len(chunk)))), chunk)
+            out.extend((r[0], int(r[1])) for r in cur.fetchall())
+        return out
+
+    def count(self, table: str = "events") -> int:
+        if table not in _TABLES:
+            raise ValueError(f"no table {table!r}")
+        with self._transaction() as cur:
+            cur.execute(f"SELECT count(*) FROM {table}")  # table name checked above
+            return int(cur.fetchone()[0])
+
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Read-only query helper (tests, the monitor): `?` placeholders on every backend."""
+        with self._transaction() as cur:
+            cur.execute(self._sql(sql), params)
+            return [tuple(r) for r in cur.fetchall()]
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+
+class SqliteStore(EventStore):
+    """SQLite in WAL mode, `synchronous=FULL`: a committed batch survives a power cut."""
+
+    def __init__(self, path: Path | str) -> None:
+        super().__init__()
+        self.path = Path(path)
+        self.url = f"sqlite:///{self.path}"
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=FULL")
+        self._conn.execute("PRAGMA busy_timeout=5000")
+        self.create_schema()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[_Cursor]:
+        cur = self._conn.cursor()
+        cur.execute("BEGIN IMMEDIATE")
+        try:
+            yield cur
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+        else:
+            cur.execute("COMMIT")
+        finally:
+            cur.close()
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+class PostgresStore(EventStore):
+    """PostgreSQL through psycopg 3 (the `postgres` extra)."""
+
+    placeholder = "%s"
+
+    def __init__(self, url: str) -> None:
+        super().__init__()
+        import psycopg  # optional dependency: only when a postgresql:// URL is configured
+
+        self.url = url
+        self._conn = psycopg.connect(url, autocommit=False)
+        self.create_schema()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[_Cursor]:
+        with self._conn.transaction(), self._conn.cursor() as cur:
+            yield cur
+
+    def _lock(self, cur: _Cursor) -> None:
+        # several receivers (a share group) may write at once: one batch at a time, reads go on
+        cur.execute("LOCK TABLE events, ratings IN SHARE ROW EXCLUSIVE MODE")
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+class StoreError(Exception):
+    """A database that cannot be used; `str()` is the one line to show."""
+
+
+def open_store(url: str) -> EventStore:
+    """`sqlite:///relative.db`, `sqlite:////abs/path.db` or `postgresql://...`."""
+    if url.startswith("sqlite:///"):
+        try:
+            return SqliteStore(url[len("sqlite:///"):])
+        except (OSError, sqlite3.Error) as e:
+            raise StoreError(f"database: cannot open {url}: {e}") from None
+    if url.startswith(("postgresql://", "postgres://")):
+        try:
+            return PostgresStore(url)
+        except ImportError:
+            raise StoreError("database: PostgreSQL needs psycopg (the 'postgres' extra)") from None
+        except Exception as e:  # psycopg.OperationalError and kin: say it in one line
+            raise StoreError(f"database: cannot use PostgreSQL: {str(e).strip().splitlines()[0]}") from None
+    raise StoreError(f"database: unsupported URL {url!r} (sqlite:///PATH or postgresql://...)")

@@ -1,0 +1,137 @@
+"""The county receiver end to end: a device publishes at the hall broker, through the bridge, to
+`hall-county` (a real process) at the county broker; acks come back on the device's ack topic."""
+
+import time
+
+import pytest
+
+from core import topics
+from core.levels import Level
+from core.messages import Ack, AckItem, CountyState
+from tests.support.county import county_process
+from tests.support.events import rating, signin
+from tests.support.mqtt_helpers import connect
+
+pytestmark = pytest.mark.broker
+
+HALL = "test-hall"
+
+
+@pytest.fixture
+def county(hall_pair, tmp_path):
+    c = county_process(hall_pair, tmp_path / "receiver")
+    c.start()
+    yield c
+    c.kill()
+
+
+def _device(hall_pair, device_id="eval-01"):
+    dev = connect(hall_pair.device(device_id), device_id)
+    dev.subscribe([topics.ack(HALL, device_id)])
+    return dev
+
+
+def _acks(dev, n, timeout=15.0):
+    """The first `n` ack items that arrive (possibly in several Ack messages)."""
+    items: list[AckItem] = []
+    deadline = time.monotonic() + timeout
+    while len(items) < n and time.monotonic() < deadline:
+        try:
+            m = dev.get(max(0.05, deadline - time.monotonic()))
+        except Exception:
+            break
+        items.extend(Ack.from_json(bytes(m.payload)).acks)
+    return items
+
+
+def _state(dev, timeout):
+    return CountyState.from_json(bytes(dev.get(timeout).payload))
+
+
+def test_events_are_stored_and_acked(hall_pair, county):
+    dev = _device(hall_pair)
+    events = [rating(), rating(case_id="C-1", level=Level.DISSATISFIED, reasons=["R01"]), signin()]
+    for e in events:
+        assert dev.publish(topics.event(HALL, "eval-01", e.TYPE), e.to_json()) == 0
+    items = _acks(dev, 3)
+    assert {(i.event_id, i.result) for i in items} == {(e.event_id, "stored") for e in events}
+    store = county.store()
+    assert store.count("events") == 3 and store.count("ratings") == 2 and store.count("sign_events") == 1
+    store.close()
+    dev.close()
+
+
+def test_a_resent_event_is_acked_as_duplicate(hall_pair, county):
+    dev = _device(hall_pair)
+    e = rating()
+    dev.publish(topics.event(HALL, "eval-01", "rating"), e.to_json())
+    assert [(i.event_id, i.result) for i in _acks(dev, 1)] == [(e.event_id, "stored")]
+    dev.publish(topics.event(HALL, "eval-01", "rating"), e.to_json())
+    assert [(i.event_id, i.result) for i in _acks(dev, 1)] == [(e.event_id, "duplicate")]
+    # a second rating of the same case round, with a new event id, too
+    first, again = rating(case_id="C-7"), rating(case_id="C-7")
+    dev.publish(topics.event(HALL, "eval-01", "rating"), first.to_json())
+    dev.publish(topics.event(HALL, "eval-01", "rating"), again.to_json())
+    assert {(i.event_id, i.result) for i in _acks(dev, 2)} == {
+        (first.event_id, "stored"), (again.event_id, "duplicate")}
+    dev.close()
+
+
+def test_an_invalid_event_is_rejected_with_a_reason(hall_pair, county):
+    dev = _device(hall_pair)
+    e = rating()
+    bad = e.to_json().replace(b'"level":5', b'"level":1')  # 差评 without reason or comment
+    assert bad != e.to_json()
+    dev.publish(topics.event(HALL, "eval-01", "rating"), bad)
+    [item] = _acks(dev, 1)
+    assert (item.event_id, item.result) == (e.event_id, "rejected")
+    assert "reason" in (item.reason or "")
+    dev.close()
+
+
+def test_acks_go_only_to_the_publishing_device(hall_pair, county):
+    a, b = _device(hall_pair, "eval-01"), _device(hall_pair, "eval-02")
+    ea, eb = rating(device="eval-01"), rating(device="eval-02")
+    a.publish(topics.event(HALL, "eval-01", "rating"), ea.to_json())
+    b.publish(topics.event(HALL, "eval-02", "rating"), eb.to_json())
+    assert [i.event_id for i in _acks(a, 1)] == [ea.event_id]
+    assert [i.event_id for i in _acks(b, 1)] == [eb.event_id]
+    assert a.get_none(0.3) == [] and b.get_none(0) == []
+    a.close()
+    b.close()
+
+
+def test_county_state_is_retained_and_goes_offline_on_stop(hall_pair, county):
+    dev = connect(hall_pair.device("kiosk-01"), "kiosk-01")
+    dev.subscribe([topics.COUNTY_STATE])
+    assert _state(dev, 5).online is True
+    assert county.stop() == 0
+    assert _state(dev, 10).online is False
+    dev.close()
+
+
+def test_last_will_says_offline_when_killed(hall_pair, county):
+    dev = connect(hall_pair.device("kiosk-01"), "kiosk-01")
+    dev.subscribe([topics.COUNTY_STATE])
+    assert _state(dev, 5).online is True
+    county.kill()
+    assert _state(dev, 10).online is False  # the broker sees the socket close
+    dev.close()
+
+
+def test_events_sent_while_the_receiver_is_down_are_stored_on_restart(hall_pair, county):
+    dev = _device(hall_pair)
+    before = rating()
+    dev.publish(topics.event(HALL, "eval-01", "rating"), before.to_json())
+    assert [i.result for i in _acks(dev, 1)] == ["stored"]
+    county.kill()  # SIGKILL: its session (subscription) stays at the county broker
+    events = [rating() for _ in range(50)]
+    for e in events:
+        dev.publish(topics.event(HALL, "eval-01", "rating"), e.to_json())
+    county.start()
+    items = _acks(dev, 50, timeout=30)
+    assert {(i.event_id, i.result) for i in items} == {(e.event_id, "stored") for e in events}
+    store = county.store()
+    assert store.count("ratings") == 51
+    store.close()
+    dev.close()

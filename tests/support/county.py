@@ -1,0 +1,92 @@
+"""The county receiver (`hall-county`) as a real process against a test county broker."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from core import topics
+from county.store import SqliteStore
+from tests.support.mosquitto import HallPair
+from tests.support.mqtt_helpers import connect
+
+
+@dataclass
+class CountyProcess:
+    config: Path
+    database: Path
+    log: Path
+    pair: HallPair
+    proc: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 15.0) -> None:
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        with open(self.log, "ab") as log:
+            self.proc = subprocess.Popen([sys.executable, "-m", "county.main", "--config", str(self.config)],
+                                         stdout=log, stderr=subprocess.STDOUT, env=env)
+        # ready when it says online on county/v1/state (retained, set after its subscription)
+        watcher = connect(self.pair.monitor(at_county=True), f"w-{os.urandom(3).hex()}")
+        try:
+            watcher.subscribe([topics.COUNTY_STATE])
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                if self.proc.poll() is not None:
+                    raise RuntimeError(f"hall-county exited {self.proc.returncode}\n{self.tail()}")
+                try:
+                    m = watcher.get(0.2)
+                except Exception:
+                    continue
+                if b'"online":true' in m.payload.replace(b" ", b""):
+                    return
+            raise RuntimeError(f"hall-county not online after {timeout}s\n{self.tail()}")
+        finally:
+            watcher.close()
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+        self.proc = None
+
+    def stop(self) -> int:
+        rc = 0
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                rc = self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+                rc = -9
+        self.proc = None
+        return rc
+
+    def store(self) -> SqliteStore:
+        return SqliteStore(self.database)
+
+    def tail(self, lines: int = 40) -> str:
+        try:
+            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+
+def county_process(pair: HallPair, root: Path, **extra: str) -> CountyProcess:
+    root.mkdir(parents=True, exist_ok=True)
+    svc = pair.county_service()
+    lines = [
+        f'database = "sqlite:///{root / "county.db"}"',
+        'client_id = "county-receiver-test"',
+        *[f"{k} = {v}" for k, v in extra.items()],
+        "[mqtt]",
+        f'url = "{svc.url}"',
+        f'username = "{svc.username}"',
+        f'password_file = "{svc.password_file}"',
+    ]
+    config = root / "county.toml"
+    config.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return CountyProcess(config, root / "county.db", root / "county.log", pair)
