@@ -84,6 +84,8 @@ def run_with_screen(settings: EvaluatorSettings) -> int:
     from evaluator.view.app import EvaluatorApp
 
     app = EvaluatorApp(settings)
+    signal.signal(signal.SIGTERM, lambda _s, _f: app.request_stop())
+    signal.signal(signal.SIGINT, lambda _s, _f: app.request_stop())
     app.run()
     return app.exit_code
 

@@ -6,6 +6,7 @@ re-renders only when the view-model changed, so an idle screen costs next to no 
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from kivy.app import App
@@ -17,6 +18,8 @@ from evaluator.service import EvaluatorService
 from evaluator.settings import EvaluatorSettings
 from evaluator.view.audio import KivyAudio
 from evaluator.view.root import EvaluatorRoot
+
+log = logging.getLogger("hall-evaluator")
 
 
 class EvaluatorApp(App):  # type: ignore[misc]
@@ -42,6 +45,7 @@ class EvaluatorApp(App):  # type: ignore[misc]
         return root
 
     def on_start(self) -> None:
+        Window.bind(on_flip=self._first_frame)
         self.service.start()
         self._ticker = Clock.schedule_interval(lambda _dt: self.service.tick(), self.settings.tick_s)
 
@@ -49,6 +53,14 @@ class EvaluatorApp(App):  # type: ignore[misc]
         if self._ticker is not None:
             self._ticker.cancel()
         self.service.stop()
+
+    def _first_frame(self, *_: Any) -> None:
+        Window.unbind(on_flip=self._first_frame)
+        log.info("first frame drawn (%dx%d)", *Window.size)
+
+    def request_stop(self) -> None:
+        """From a signal handler: stop on Kivy's thread."""
+        Clock.schedule_once(lambda _dt: self.stop(), 0)
 
     def _restart(self) -> None:
         from evaluator.service import RESTART_EXIT_CODE
