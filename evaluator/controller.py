@@ -200,6 +200,14 @@ class EvaluatorController:
                 log.warning("ignoring keypad key %r", key)
         self._notify()
 
+    def keypad_restarted(self) -> None:
+        """The keypad said hello (power cycle, replug): tell it again whether keys are enabled."""
+        with self._lock:
+            if self._open is not None:
+                self._keypad_on(self._open.deadline - self.clock.monotonic())
+            else:
+                self._keypad_off()
+
     # -- the touch screen ----------------------------------------------------------------------
 
     def touch_level(self, level: int) -> None:

@@ -18,7 +18,7 @@ from core.levels import Level
 # The kv files use these classes by name: importing them registers them with Kivy's Factory.
 from evaluator.view import widgets  # noqa: F401
 from evaluator.viewmodel import ViewModel
-from ui import choices, qr, rating  # noqa: F401
+from ui import choices, marks, qr, rating  # noqa: F401
 
 KV_DIR = Path(__file__).parent
 SCREEN_KV = ("idle", "ready", "invited", "reasons", "rated", "thanks")

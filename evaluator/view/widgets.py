@@ -138,7 +138,7 @@ class ClerkPanel(BoxLayout):
         paint(self, (1, 1, 1, 1), radius=16)
         self.avatar = Avatar(size_hint=(0.4, 1))
         self.info = BoxLayout(orientation="vertical")
-        self.name_label = AutoLabel(halign="left", bold=True, scale=[0.85, 56])
+        self.name_label = AutoLabel(halign="left", bold=True, scale=[0.85, 56], size_hint_y=1.6)
         self.id_label = AutoLabel(halign="left", color=GREY, scale=[0.85, 28])
         self.title_label = AutoLabel(halign="left", color=GREY, scale=[0.85, 26])
         self.window_label = AutoLabel(halign="left", color=BRAND, scale=[0.85, 28])
