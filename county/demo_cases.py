@@ -1,7 +1,7 @@
 """Realistic demo cases (办件) as a business system would export them, relative to "now".
 
 The applicants are invented people with valid-looking ID numbers (correct GB 11643 check digit,
-region 150102, plausible birth dates); the first one is on the demo ID card of the kiosk demo.
+plausible regions and birth dates); the first two are the ID card simulator's fixture cards.
 `hall-county demo-cases FILE` writes them as JSON, which `import-cases` then reads like a real
 export.
 """
@@ -30,9 +30,11 @@ def make_id_number(region: str, birth: str, seq: int) -> str:
     return first17 + id_check_digit(first17)
 
 
+# The first two are the `zhang` and `li` cards of the ID card simulator (drivers/sim/idcard.py), so the
+# demo's card tap finds their cases; the others are local people.
 DEMO_APPLICANTS: tuple[Applicant, ...] = (
-    Applicant("张伟", make_id_number(REGION, "19850312", 217), "男"),
-    Applicant("李秀英", make_id_number(REGION, "19620708", 324), "女"),
+    Applicant("张伟", make_id_number("110101", "19850312", 123), "男"),
+    Applicant("李秀英", make_id_number("310104", "19500808", 2), "女"),
     Applicant("王建国", make_id_number(REGION, "19790125", 135), "男"),
     Applicant("巴特尔", make_id_number(REGION, "19900916", 411), "男"),
     Applicant("刘芳", make_id_number(REGION, "19951203", 528), "女"),

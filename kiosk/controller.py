@@ -31,7 +31,7 @@ from core.rating_form import RatingForm, RatingFormError, RatingSource, RatingSu
 from kiosk import texts
 from kiosk.guide_search import GuideIndex
 from kiosk.ports import CardData, PrinterError, RatingOutbox, ReceiptPrinter, Requester, Worker
-from kiosk.receipt import progress_receipt
+from kiosk.receipt import DEFAULT_PROGRESS_URL, progress_receipt
 
 log = logging.getLogger("kiosk.controller")
 
@@ -86,6 +86,7 @@ class KioskOptions:
     items_per_page: int = 8
     items_per_page_elderly: int = 4
     channel: int = CHANNEL_HALL_TERMINAL
+    progress_url: str = DEFAULT_PROGRESS_URL  # printed as the receipt's QR code
 
 
 @dataclass
@@ -299,6 +300,13 @@ class KioskController:
         self.session = Session(token=self._next_token(), applicant_masked=masked)
         self._ask(query)
 
+    def card_failed(self) -> None:
+        """A card is on the reader but could not be read (the driver gave up after its retries)."""
+        self.touch()
+        if self.screen in ("home", "place_card", "not_found", "unavailable", "card_error"):
+            self.session = Session(token=self._next_token())
+            self._go("card_error")
+
     def code_scanned(self, code: str) -> None:
         """A scanned case barcode/QR: the case number, or a URL carrying `case=...`."""
         self.touch()
@@ -422,7 +430,7 @@ class KioskController:
             self.session.print_problem = "missing"
             self._go("print_error")
             return
-        receipt = progress_receipt(case, self.options.hall_name, self.options.device_id, now(self.clock))
+        receipt = progress_receipt(case, self.options.hall_name, now(self.clock), self.options.progress_url)
         token = self.session.token
         printer = self.printer
         self._go("printing")
