@@ -112,6 +112,9 @@ def main() -> None:
                 raise AssertionError(f"the test did not do {what}")
             pump(0.1)
 
+    def screen() -> str:  # read afresh each time (mypy would narrow the attribute after an assert)
+        return c.screen
+
     def lift() -> None:
         """The citizen takes the card off the reader (it polls a few times before it notices)."""
         card_sim.remove()
@@ -171,7 +174,7 @@ def main() -> None:
         pump(0.1)
         h.tap(screen.ids.submit)
         pump(0.1)
-        assert c.screen == "rate_thanks", c.screen
+        assert screen() == "rate_thanks", screen()
         shot("rated")
         eid = c.session.rated_event_id
         assert eid is not None
@@ -188,7 +191,7 @@ def main() -> None:
         assert not again.rateable
         c.open_case(again.case_id)
         c.start_rating()
-        assert c.screen == "rate_refused"
+        assert screen() == "rate_refused"
         assert "该办件已经评价过了" in on_screen()
         shot("second-rating-refused")
         # ... and when another terminal rated it meanwhile, the county's `duplicate` ack is told kindly
@@ -221,7 +224,7 @@ def main() -> None:
         assert "服务暂不可用" in on_screen()
         ask_test("county-up")
         c.retry()
-        assert c.screen == "place_card"
+        assert screen() == "place_card"
         card_sim.place("zhang")
         wait("recovery", lambda: c.screen == "progress", timeout=20)
         lift()
