@@ -30,6 +30,7 @@ from core.queries import CaseProgress, ProgressQuery, ProgressReply
 from core.rating_form import RatingForm, RatingFormError, RatingSource, RatingSubject
 from kiosk import texts
 from kiosk.guide_search import GuideIndex
+from kiosk.pinyin_index import Spellings
 from kiosk.ports import CardData, PrinterError, RatingOutbox, ReceiptPrinter, Requester, Worker
 from kiosk.receipt import DEFAULT_PROGRESS_URL, progress_receipt
 
@@ -127,6 +128,7 @@ class KioskController:
         *,
         wake: Callable[[], None] = lambda: None,
         catalogue: Catalogue | None = None,
+        spellings: Spellings | None = None,
     ) -> None:
         self.options = options
         self.clock = clock
@@ -149,7 +151,7 @@ class KioskController:
         self.catalogue: Catalogue | None = None
         self._index: GuideIndex | None = None
         if catalogue is not None:
-            self.set_catalogue(catalogue)
+            self.set_catalogue(catalogue, spellings)
 
     # -- state shown by the view -------------------------------------------------------------
 
@@ -215,9 +217,10 @@ class KioskController:
     def set_config(self, config: DeviceConfig) -> None:
         self.config = config
 
-    def set_catalogue(self, catalogue: Catalogue) -> None:
+    def set_catalogue(self, catalogue: Catalogue, spellings: Spellings | None = None) -> None:
+        """A new catalogue; `spellings` from `kiosk.pinyin_index` (None: made here with pypinyin)."""
         self.catalogue = catalogue
-        self._index = GuideIndex(catalogue)
+        self._index = GuideIndex(catalogue, spellings)
         if self.guide.item_code and catalogue.item(self.guide.item_code) is None:
             self.guide.item_code = None
         self.on_change()

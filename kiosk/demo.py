@@ -127,6 +127,8 @@ def start_kiosk(
     out = open(log, "ab")  # noqa: SIM115 - lives as long as the child
     proc = subprocess.Popen(
         [sys.executable, "-m", "kiosk.main", "--config", str(toml)],
-        stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )  # fmt: skip
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
     return KioskDemo(device_id, proc, card, scanner, printer, toml, log, out)

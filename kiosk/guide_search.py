@@ -12,17 +12,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pypinyin import Style, lazy_pinyin
-
 from core.catalogue import BASE_LANGUAGE, Catalogue, Item
+from kiosk.pinyin_index import Spellings, full_pinyin, initials
 
 _ASCII = re.compile(r"^[a-z0-9 ]+$")
-
-
-def initials(text: str) -> str:
-    """Pinyin initials of the Chinese characters in `text` (letters and digits kept, lower case)."""
-    out = lazy_pinyin(text, style=Style.FIRST_LETTER, errors=lambda s: "".join(c for c in s if c.isalnum()))
-    return "".join(out).lower()
 
 
 def _subsequence(needle: str, hay: str) -> bool:
@@ -31,10 +24,6 @@ def _subsequence(needle: str, hay: str) -> bool:
         return False
     it = iter(hay)
     return all(ch in it for ch in needle)
-
-
-def full_pinyin(text: str) -> str:
-    return "".join(lazy_pinyin(text, errors=lambda s: "".join(c for c in s if c.isalnum()))).lower()
 
 
 @dataclass(frozen=True)
@@ -49,10 +38,19 @@ class _Entry:
 
 
 class GuideIndex:
-    def __init__(self, catalogue: Catalogue) -> None:
+    """`spellings` (item code → initials, full pinyin) come from `kiosk.pinyin_index`; None makes
+    them here with pypinyin (tests, tools); an item missing from them is found by Chinese only."""
+
+    def __init__(self, catalogue: Catalogue, spellings: Spellings | None = None) -> None:
         self.catalogue = catalogue
         entries = []
         for it in catalogue.items:
+            zh_name = it.text(BASE_LANGUAGE).name
+            ini, full = (
+                (initials(zh_name), full_pinyin(zh_name))
+                if spellings is None
+                else spellings.get(it.code, ("", ""))
+            )
             zh = it.text(BASE_LANGUAGE)
             dep = catalogue.department(it.department)
             cat = catalogue.category(it.category)
@@ -62,8 +60,8 @@ class GuideIndex:
                     item=it,
                     name=zh.name,
                     name_en=it.texts["en"].name.lower() if "en" in it.texts else "",
-                    initials=initials(zh.name),
-                    pinyin=full_pinyin(zh.name),
+                    initials=ini,
+                    pinyin=full,
                     context=" ".join(names).lower(),
                     materials=" ".join(m.name for m in zh.materials),
                 )
@@ -96,13 +94,11 @@ class GuideIndex:
             if q in e.materials:
                 return 5
             return None
-        if compact and e.initials.startswith(compact):
+        if compact and e.initials and compact in e.initials:
             return 2
-        if compact and compact in e.initials:
-            return 2
-        if len(compact) >= 2 and compact in e.pinyin:
+        if len(compact) >= 2 and e.pinyin and compact in e.pinyin:
             return 3
-        if len(compact) >= 3 and _subsequence(compact, e.initials):
+        if len(compact) >= 3 and e.initials and _subsequence(compact, e.initials):
             return 3  # abbreviations skip characters: "sbk" for 社(会)保(障)卡
         if len(q) >= 3 and (q in e.name_en or q in e.context):
             return 4

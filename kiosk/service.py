@@ -6,10 +6,12 @@ every device event and MQTT callback reaches the controller through it (one thre
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from typing import Any
 
 from core import topics
+from core.catalogue import Catalogue
 from core.clock import Clock, SystemClock
 from core.device_config import DeviceConfig
 from core.link import Link
@@ -19,6 +21,7 @@ from drivers.idcard.reader import CardRead, CardReadFailed, IdCardReader
 from drivers.line_reader import CodeRead, LineReader
 from drivers.printer.printer import ReceiptPrinter
 from drivers.printer.receipt import case_progress_receipt
+from kiosk import pinyin_index
 from kiosk.catalogue_cache import CatalogueCache
 from kiosk.controller import KioskController, KioskOptions
 from kiosk.ports import PrinterError, ThreadWorker
@@ -69,9 +72,14 @@ class KioskService:
             self.devices.append(self.card_reader)
         if ser.scanner:
             scanner = LineReader(
-                ser.scanner, name="scanner", baudrate=ser.baud, terminator=settings.scanner_terminator,
-                prefix=settings.scanner_prefix, suffix=settings.scanner_suffix, read_timeout_s=0.1,
-            )  # fmt: skip
+                ser.scanner,
+                name="scanner",
+                baudrate=ser.baud,
+                terminator=settings.scanner_terminator,
+                prefix=settings.scanner_prefix,
+                suffix=settings.scanner_suffix,
+                read_timeout_s=0.1,
+            )
             scanner.add_listener(self._scan_event, self._device_state)
             self.devices.append(scanner)
         printer = None
@@ -91,10 +99,21 @@ class KioskService:
             message_s=settings.message_s,
             progress_url=settings.progress_url,
         )
+        cat = self.catalogue.catalogue
+        spellings = pinyin_index.load(self.catalogue.path, cat) if cat is not None else None
         self.controller = KioskController(
-            options, self.clock, self.link, ThreadWorker(post), self.outbox, printer,
-            wake=self.link.wake, catalogue=self.catalogue.catalogue,
-        )  # fmt: skip
+            options,
+            self.clock,
+            self.link,
+            ThreadWorker(post),
+            self.outbox,
+            printer,
+            wake=self.link.wake,
+            catalogue=cat,
+            spellings=spellings or {},
+        )
+        if cat is not None and spellings is None:
+            threading.Thread(target=self._spell, args=(cat,), name="kiosk-pinyin", daemon=True).start()
         self.link.on_config = self._config
         self.link.extra_topics[topics.CATALOGUE] = self._catalogue
 
@@ -123,7 +142,17 @@ class KioskService:
     def _catalogue(self, raw: bytes) -> None:
         cat = self.catalogue.update(raw)  # validated and cached here, off the UI thread
         if cat is not None:
-            self.post(lambda: self.controller.set_catalogue(cat))
+            cached = pinyin_index.load(self.catalogue.path, cat)
+            self.post(lambda: self.controller.set_catalogue(cat, cached or {}))  # Chinese search at once
+            if cached is None:
+                self._spell(cat)  # on the link's dispatcher thread: a few seconds, once per catalogue
+
+    def _spell(self, cat: Catalogue) -> None:
+        """Pinyin search for `cat`, spelled by a child process (pypinyin stays out of the kiosk's RSS)."""
+        if pinyin_index.build_in_subprocess(self.catalogue.path):
+            spellings = pinyin_index.load(self.catalogue.path, cat)
+            if spellings is not None:
+                self.post(lambda: self.controller.set_catalogue(cat, spellings))
 
     # -- life cycle --------------------------------------------------------------------------------
 
@@ -131,8 +160,11 @@ class KioskService:
         self.link.start()
         for d in self.devices:
             d.start()
-        log.info("kiosk %s started (%s)", self.settings.device_id,
-                 ", ".join(f"{d.name} {d.url}" for d in self.devices) or "no peripherals")  # fmt: skip
+        log.info(
+            "kiosk %s started (%s)",
+            self.settings.device_id,
+            ", ".join(f"{d.name} {d.url}" for d in self.devices) or "no peripherals",
+        )
 
     def tick(self) -> None:
         self.controller.tick()

@@ -10,7 +10,8 @@ from core.catalogue import Catalogue
 from core.payload import PayloadError
 from county.demo_catalogue import demo_catalogue
 from kiosk.catalogue_cache import CatalogueCache
-from kiosk.guide_search import GuideIndex, initials
+from kiosk.guide_search import GuideIndex
+from kiosk.pinyin_index import initials
 
 
 @pytest.fixture(scope="module")
@@ -91,3 +92,24 @@ def test_catalogue_model_refuses_inconsistency() -> None:
     del raw["items"][0]["texts"]["zh_CN"]
     with pytest.raises(PayloadError, match="zh_CN"):
         Catalogue.from_json(__import__("json").dumps(raw))
+
+
+def test_pinyin_sidecar_is_made_out_of_process_and_used(tmp_path: Path) -> None:
+    from kiosk import pinyin_index
+
+    cat = demo_catalogue()
+    path = tmp_path / "catalogue.json"
+    path.write_bytes(cat.to_json())
+    assert pinyin_index.load(path, cat) is None
+    assert pinyin_index.build_in_subprocess(path)
+    spellings = pinyin_index.load(path, cat)
+    assert spellings is not None and spellings["000108001000-150102"] == (
+        "jmsfzscsl",
+        "juminshenfenzhengshoucishenling",
+    )
+    index = GuideIndex(cat, spellings)
+    assert names(index.search("sfz"))[0] == "居民身份证首次申领"
+    # without spellings (not made yet) Chinese and English still find things, pinyin does not
+    bare = GuideIndex(cat, {})
+    assert bare.search("sfz") == [] and names(bare.search("身份证"))[0] == "居民身份证首次申领"
+    assert pinyin_index.load(path, cat.model_copy(update={"version": "other"})) is None

@@ -63,8 +63,9 @@ def main() -> None:
 
     printer = Printer()
     outbox = Outbox()
-    opts = KioskOptions(hall_id="demo-hall", device_id="kiosk-01", region_code="150102",
-                        hall_name="赛罕区政务服务中心")
+    opts = KioskOptions(
+        hall_id="demo-hall", device_id="kiosk-01", region_code="150102", hall_name="赛罕区政务服务中心"
+    )
     c = KioskController(opts, clock, InProcessCounty(), Now(), outbox, printer, catalogue=demo_catalogue())
     h = Harness()
     root = KioskRoot(c)
