@@ -23,7 +23,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -152,8 +151,8 @@ def probe(spec_file: str) -> None:
         until(lambda: c.screen == "progress")
         asked = next(t for t, sc in seen if t >= t0 and sc == "querying")
         reader_s.append(asked - t0)  # the reader found, selected and read the card
-        changed = time.monotonic()
-        card_s.append(drawn_after(changed) - t0)
+        shown = next(t for t, sc in reversed(seen) if sc == "progress")
+        card_s.append(drawn_after(shown) - t0)
         case_id = next(x.case_id for x in c.session.cases if x.state == 2)
         card.remove()
         end = time.monotonic() + 1.5  # the reader polls a few times before it knows the card is gone
@@ -169,7 +168,7 @@ def probe(spec_file: str) -> None:
         t0 = time.monotonic()
         scanner.send_line(case_id)
         until(lambda: c.screen == "case")
-        scan_s.append(drawn_after(time.monotonic()) - t0)
+        scan_s.append(drawn_after(next(t for t, sc in reversed(seen) if sc == "case")) - t0)
     Path(spec["out"]).write_text(json.dumps({"card": card_s, "scan": scan_s, "reader": reader_s}))
     service.stop()
     card.stop()
@@ -198,7 +197,7 @@ def baseline_requests(mq: Any, rounds: int, id_number: str) -> list[float]:
         dev.client.publish(topics.query("progress"), q.to_json(), qos=1, properties=props)
         while True:
             m = dev.get(10)
-            if bytes(m.properties.CorrelationData) == corr:
+            if getattr(m.properties, "CorrelationData", None) == corr:
                 break
         out.append(time.monotonic() - t0)
     dev.close()
