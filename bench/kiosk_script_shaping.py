@@ -32,8 +32,8 @@ def main() -> None:
     os.environ["KIVY_NO_ARGS"] = "1"
     os.environ["KIVY_LOG_MODE"] = "PYTHON"
     os.environ.setdefault("SDL_VIDEODRIVER", "offscreen")
-    from kivy.core.window import Window  # noqa: F401 - a GL context for textures
     from kivy.core.text import Label as CoreLabel
+    from kivy.core.window import Window  # noqa: F401 - a GL context for textures
     from PIL import Image, ImageDraw, ImageFont, features
 
     from ui.shaped_text import font_for
@@ -56,10 +56,10 @@ def main() -> None:
         out = {"kivy_sdl2": kivy_im}
         for engine, name in ((ImageFont.Layout.BASIC, "pil_basic"), (ImageFont.Layout.RAQM, "pil_raqm")):
             f = ImageFont.truetype(font, 64, layout_engine=engine)
-            kw = {"direction": "rtl"} if lang == "ug" and engine == ImageFont.Layout.RAQM else {}
-            box = f.getbbox(word, **kw)
-            im = Image.new("L", (box[2] + 20, 130), 255)
-            ImageDraw.Draw(im).text((10, 10), word, font=f, fill=0, **kw)
+            direction = "rtl" if lang == "ug" and engine == ImageFont.Layout.RAQM else None
+            box = f.getbbox(word, direction=direction)
+            im = Image.new("L", (int(box[2]) + 20, 130), 255)
+            ImageDraw.Draw(im).text((10, 10), word, font=f, fill=0, direction=direction)
             out[name] = im
         widths = {k: ink_width(v) for k, v in out.items()}
         report[lang] = {
