@@ -138,7 +138,7 @@ class RawPath:
         self.sub.close()
 
 
-def raw_latency(pair: HallPair, samples: int) -> dict[str, Any]:
+def raw_latency(pair: HallPair, samples: int, gap: float) -> dict[str, Any]:
     one_way: list[float] = []
     rt: list[float] = []
     one_way_in_rt: list[float] = []
@@ -154,7 +154,7 @@ def raw_latency(pair: HallPair, samples: int) -> dict[str, Any]:
             if not raw.arrived.wait(5):
                 raise RuntimeError("raw one-way message lost")
             one_way.append(time.perf_counter() - t0)
-            time.sleep(0.002)
+            time.sleep(gap)
         raw.echo = True
         for _ in range(samples):
             raw.back.clear()
@@ -164,7 +164,7 @@ def raw_latency(pair: HallPair, samples: int) -> dict[str, Any]:
                 raise RuntimeError("raw round trip lost")
             rt.append(time.perf_counter() - t0)
             one_way_in_rt.append(raw.sub_seen_at - t0)
-            time.sleep(0.002)
+            time.sleep(gap)
     finally:
         raw.close()
     return {
@@ -226,9 +226,9 @@ def wait_until(cond: Any, timeout: float, what: str) -> None:
         time.sleep(0.001)
 
 
-def outbox_latency(pair: HallPair, root: Path, samples: int) -> dict[str, Any]:
-    outbox = Outbox(root / "lat" / "outbox.db")
-    link = make_link(pair, root / "lat", outbox)
+def outbox_latency(pair: HallPair, root: Path, samples: int, gap: float, tag: str) -> dict[str, Any]:
+    outbox = Outbox(root / tag / "outbox.db")
+    link = make_link(pair, root / tag, outbox)
     acked: dict[str, float] = {}
     got = threading.Condition()
 
@@ -247,7 +247,7 @@ def outbox_latency(pair: HallPair, root: Path, samples: int) -> dict[str, Any]:
     handed_wall: dict[str, float] = {}
     try:
         for i in range(samples + 20):
-            ev = rating(HALL_ID, DEV, case_id=f"L{i}")
+            ev = rating(HALL_ID, DEV, case_id=f"{tag}-{i}")
             w0 = time.time()
             t0 = time.perf_counter()
             stored = outbox.put(ev)
@@ -261,7 +261,7 @@ def outbox_latency(pair: HallPair, root: Path, samples: int) -> dict[str, Any]:
                 put_s.append(t_put - t0)
                 total.append(acked[stored.event_id] - t0)
                 handed_wall[stored.event_id] = w0
-            time.sleep(0.002)
+            time.sleep(gap)
     finally:
         link.stop()
         outbox.close()
@@ -316,6 +316,7 @@ def outbox_drain(pair: HallPair, root: Path, count: int) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--samples", type=int, default=500)
+    p.add_argument("--paced-samples", type=int, default=150)
     p.add_argument("--backlog", type=int, default=10_000)
     p.add_argument("--max-unacked", type=int, default=None, help="Link(max_unacked=...) (experiments)")
     p.add_argument("--window", type=int, default=None, help="Link(window=...) (experiments)")
@@ -338,16 +339,19 @@ def main(argv: list[str] | None = None) -> int:
         "broker_set_tcp_nodelay": a.tcp_nodelay,
         "link_options": dict(LINK_OPTIONS),
     }
+    # back to back: the next event 2 ms after the last ack (worst case for the bridge, see below);
+    # paced: 150 ms apart, still far denser than ratings at one window
+    modes = {"back_to_back": (a.samples, 0.002), "paced_150ms": (a.paced_samples, 0.15)}
     with tempfile.TemporaryDirectory(prefix="bench-delivery-") as tmp:
         root = Path(tmp)
         pair = start_pair(root, a.tcp_nodelay)
         county: CountyProcess | None = None
         try:
-            raw_lat = raw_latency(pair, a.samples)
+            raw_lat = {name: raw_latency(pair, n, gap) for name, (n, gap) in modes.items()}
             raw_dr = raw_drain(pair, a.backlog)
             county = county_process(pair, root / "county")
             county.start()
-            ours_lat = outbox_latency(pair, root, a.samples)
+            ours_lat = {name: outbox_latency(pair, root, n, gap, name) for name, (n, gap) in modes.items()}
             ours_dr = outbox_drain(pair, root, a.backlog)
         except BaseException:
             if county is not None:
@@ -358,24 +362,36 @@ def main(argv: list[str] | None = None) -> int:
                 county.stop()
             pair.stop()
 
-    p99 = ours_lat["outbox_to_stored_at_county"]["p99_ms"]
-    p99_loop = ours_lat["outbox_to_county_ack_back_at_device"]["p99_ms"]
+    series = {}
+    for name in modes:
+        ours, raw = ours_lat[name], raw_lat[name]
+        p99 = ours["outbox_to_stored_at_county"]["p99_ms"]
+        p99_loop = ours["outbox_to_county_ack_back_at_device"]["p99_ms"]
+        series[name] = {
+            **ours,
+            **raw,
+            "ratio_p99_stored_to_raw_one_way": round(p99 / raw["raw_one_way"]["p99_ms"], 2),
+            "ratio_p99_stored_to_raw_one_way_while_acks_flow_back": round(
+                p99 / raw["raw_one_way_while_acks_flow_back"]["p99_ms"], 2
+            ),
+            "ratio_p99_ack_back_to_raw_round_trip": round(p99_loop / raw["raw_round_trip"]["p99_ms"], 2),
+            "meets_p99_50ms": p99 <= 50,
+            "meets_2x_raw_one_way": p99 <= 2 * raw["raw_one_way"]["p99_ms"],
+        }
     latency = {
         "bench": "delivery_latency",
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "env": env,
         "path": "device → hall mosquitto → bridge (3.1.1, persistent) → county mosquitto → hall-county",
-        "note": "stored_at is the county's received_ms (ms resolution, taken as its batch is written)",
-        **ours_lat,
-        **raw_lat,
-        "target": {"p99_ms_max": 50, "ratio_to_raw_max": 2.0},
-        "ratio_p99_stored_to_raw_one_way": round(p99 / raw_lat["raw_one_way"]["p99_ms"], 2),
-        "ratio_p99_stored_to_raw_one_way_while_acks_flow_back": round(
-            p99 / raw_lat["raw_one_way_while_acks_flow_back"]["p99_ms"], 2
+        "note": (
+            "stored_at is the county's received_ms (ms resolution, taken as its batch is written). "
+            "Back to back, every event leaves ~2 ms after the previous ack crossed the bridge: Mosquitto "
+            "2.0.11's bridge socket (no TCP_NODELAY; set_tcp_nodelay covers listeners only) then holds "
+            "the next publish until the county's delayed TCP ACK (~40 ms) - raw paho sees the same "
+            "('raw_one_way_while_acks_flow_back')."
         ),
-        "ratio_p99_ack_back_to_raw_round_trip": round(p99_loop / raw_lat["raw_round_trip"]["p99_ms"], 2),
-        "meets_p99_target": p99 <= 50,
-        "meets_ratio_target": p99 <= 2 * raw_lat["raw_one_way"]["p99_ms"],
+        "target": {"p99_ms_max": 50, "ratio_to_raw_max": 2.0},
+        **series,
     }
     drain = {
         "bench": "backlog_drain",

@@ -319,9 +319,8 @@ class Link:
             + [(topics.COUNTY_STATE, 1)]
             + [(t, 1) for t in self.extra_topics]
         )
-        if self._last_problem:
-            log.info("connected to hall broker %s (session %d)", self._where(), self.session)
-            self._last_problem = ""
+        log.info("connected to hall broker %s (session %d)", self._where(), self.session)
+        self._last_problem = ""
         if self.outbox is not None:
             try:
                 self.outbox.requeue_all()

@@ -12,13 +12,17 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from core import topics
+from core.messages import DeviceStatus
 from tests.e2e.procs import Device
 from tests.support.county import CountyProcess, county_process
 from tests.support.mosquitto import HallPair
+from tests.support.mqtt_helpers import Connected, connect
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(420), pytest.mark.xdist_group("e2e")]
 
@@ -33,6 +37,15 @@ def county_rows(county: CountyProcess) -> list[tuple[str, str, int]]:
         return [(r[0], r[1], int(r[2])) for r in store.rows("SELECT event_id, device_id, seq FROM events")]
     finally:
         store.close()
+
+
+def status_where(watch: Connected, pred: Callable[[DeviceStatus], bool]) -> DeviceStatus:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        st = DeviceStatus.from_json(bytes(watch.get(max(0.1, deadline - time.monotonic())).payload))
+        if pred(st):
+            return st
+    raise AssertionError("no such device status")
 
 
 def wait_for(cond, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
@@ -82,20 +95,31 @@ def test_2000_events_survive_every_fault(hall_pair: HallPair, tmp_path: Path) ->
 
         # 3. hall broker killed and restarted
         device.wait_put(device.last_put() + 60)
+        connects = device.tail(10_000).count("connected to hall broker")
         hall_pair.hall.kill()
         time.sleep(2)
         hall_pair.hall.start()
-        wait_for(lambda: "connected to hall broker" in device.tail(50), 30, "the device to reconnect")
+        wait_for(
+            lambda: device.tail(10_000).count("connected to hall broker") > connects,
+            30,
+            "the device to reconnect",
+        )
         hall_pair.wait_bridge()
 
         # 4. the device itself, SIGKILL, and started again
         device.wait_put(device.last_put() + 60)
+        watch = connect(hall_pair.monitor(), "e2e-status-watch")
+        watch.subscribe([topics.status(hall_pair.hall_id, DEV)])
         device.kill()
         killed_after = device.last_put()
+        dead = status_where(watch, lambda st: st.state == "offline")  # the last will
         mark = len(device.lines)
         device.start()
         device.send("rate 100")
         resumed = int(device.wait_line(lambda ln: ln.startswith("resume "), start=mark).split()[1])
+        alive = status_where(watch, lambda st: st.state == "online")
+        watch.close()
+        assert alive.session > dead.session
         device.wait_line(lambda ln: ln == "all put", timeout=120, start=mark)
 
         wait_for(
