@@ -45,6 +45,7 @@ from core.payload import Payload, PayloadError
 log = logging.getLogger(__name__)
 
 WINDOW = 100  # events published and not yet PUBACKed (PLATFORM.md: 20-100 gives ~21-23k msg/s)
+MAX_UNACKED = 1000  # events sent and not yet acked by the county
 POLL_S = 0.5  # the sender looks at the outbox at least this often (resends, telemetry)
 PRUNE_EVERY_S = 6 * 3600.0
 
@@ -71,6 +72,7 @@ class Link:
         clock: Clock | None = None,
         version: str = "",
         window: int = WINDOW,
+        max_unacked: int = MAX_UNACKED,
         telemetry_s: float = 30.0,
     ) -> None:
         self.settings = settings
@@ -78,6 +80,7 @@ class Link:
         self.outbox = outbox
         self.version = version
         self.window = max(1, window)
+        self.max_unacked = max(1, max_unacked)
         self.telemetry_s = telemetry_s
         self._clock: Clock = clock or SystemClock()
         hall, dev = settings.hall_id, settings.device_id
@@ -94,6 +97,7 @@ class Link:
         self.on_config: Callable[[DeviceConfig], None] | None = None
         self.on_county_state: Callable[[bool], None] | None = None
         self.on_connection: Callable[[bool], None] | None = None
+        self.on_acked: Callable[[list[AckItem]], None] | None = None  # county acks just recorded
 
         self.config: DeviceConfig | None = None
         self.county_online: bool | None = None
@@ -384,9 +388,10 @@ class Link:
                     self._jobs.put(lambda: self._apply_config(payload))
             elif topic == topics.COUNTY_STATE and payload:
                 online = CountyState.from_json(payload).online
-                if online:
-                    # The county (re)connected: it says so at every connect. What waits out its
-                    # backoff, perhaps lost with a county broker, can go now instead of in 60 s.
+                if online and not msg.retain:
+                    # The county (re)connected just now (a retained copy is only the last word we
+                    # missed). What waits out its backoff, perhaps lost with a county broker, can go
+                    # now instead of in up to 60 s.
                     self._requeue = True
                     self._wake.set()
                 self.county_online = online
@@ -487,9 +492,11 @@ class Link:
                 break
         if items and self.outbox is not None:
             self.acked += self.outbox.ack_many(items)
+            self._dispatch(self.on_acked, items)
 
     def _drain(self) -> None:
         assert self.outbox is not None
+        budget: int | None = None
         while self.connected and not self._stopping.is_set():
             with self._cond:
                 free = self.window - self._in_flight
@@ -499,7 +506,17 @@ class Link:
             self._take_acks()
             if free <= 0:
                 continue
-            entries = self.outbox.due(free)
+            # New events only while fewer than `max_unacked` sent ones wait for the county: a slow
+            # or absent county then holds the rest in the outbox instead of a resend storm.
+            if budget is None or budget <= 0:  # counted once per round, then kept locally
+                budget = self.max_unacked - self.outbox.awaiting_ack()
+            entries = []
+            for e in self.outbox.due(free):
+                if e.attempts == 0:
+                    if budget <= 0:
+                        break
+                    budget -= 1
+                entries.append(e)
             if not entries:
                 return
             with self._cond:

@@ -55,6 +55,8 @@ CREATE TABLE IF NOT EXISTS events (
     reason     TEXT
 );
 CREATE INDEX IF NOT EXISTS events_unacked ON events (seq) WHERE acked_at IS NULL;
+-- `due`: never-sent or requeued events (next_try = 0) come out in seq order straight from this index
+CREATE INDEX IF NOT EXISTS events_due ON events (next_try, seq) WHERE acked_at IS NULL;
 CREATE INDEX IF NOT EXISTS events_acked ON events (acked_at) WHERE acked_at IS NOT NULL;
 """
 
@@ -111,11 +113,18 @@ class Outbox:
     # --- internals -------------------------------------------------------------------------
 
     @contextmanager
-    def _tx(self, what: str) -> Iterator[sqlite3.Connection]:
-        """A write transaction under the lock; any SQLite or OS error becomes one OutboxError line."""
+    def _tx(self, what: str, *, durable: bool = True) -> Iterator[sqlite3.Connection]:
+        """A write transaction under the lock; any SQLite or OS error becomes one OutboxError line.
+
+        `durable=False` commits without an fsync (`synchronous=NORMAL`) for bookkeeping that may be
+        lost on power failure without harm (send attempts, acks: the event is only sent again).
+        WAL frames are written in order, so the next durable commit (a `put`) syncs them as well.
+        """
         with self._lock:
             db = self._conn(what)
             try:
+                if not durable:
+                    db.execute("PRAGMA synchronous=NORMAL")
                 db.execute("BEGIN IMMEDIATE")
                 try:
                     yield db
@@ -128,6 +137,10 @@ class Outbox:
                     with suppress(sqlite3.Error):
                         db.execute("ROLLBACK")
                 raise OutboxError(f"outbox {self.path}: cannot {what}: {e}") from None
+            finally:
+                if not durable:
+                    with suppress(sqlite3.Error):
+                        db.execute("PRAGMA synchronous=FULL")
 
     @contextmanager
     def _read(self, what: str) -> Iterator[sqlite3.Connection]:
@@ -167,12 +180,20 @@ class Outbox:
 
     def due(self, limit: int) -> list[OutboxEntry]:
         """Unacked entries whose resend time has come, oldest (lowest seq) first."""
+        if limit <= 0:
+            return []
+        cols = "SELECT event_id, seq, topic, payload, attempts FROM events"
         with self._read("read due events") as db:
-            rows = db.execute(
-                "SELECT event_id, seq, topic, payload, attempts FROM events"
-                " WHERE acked_at IS NULL AND next_try <= ? ORDER BY seq LIMIT ?",
-                (self._clock.monotonic(), max(0, limit)),
+            # Two index range reads instead of one scan past every event that waits for its ack:
+            # those due now (next_try = 0, the usual case) and resends whose time has come.
+            now_due = db.execute(
+                f"{cols} WHERE acked_at IS NULL AND next_try = 0 ORDER BY seq LIMIT ?", (limit,)
             ).fetchall()
+            resend = db.execute(
+                f"{cols} WHERE acked_at IS NULL AND next_try > 0 AND next_try <= ? ORDER BY seq LIMIT ?",
+                (self._clock.monotonic(), limit),
+            ).fetchall()
+        rows = sorted(now_due + resend, key=lambda r: r[1])[:limit] if resend else now_due
         return [OutboxEntry(r[0], int(r[1]), r[2], bytes(r[3]), int(r[4])) for r in rows]
 
     def mark_sent(self, event_ids: Iterable[str]) -> None:
@@ -187,12 +208,12 @@ class Outbox:
         rows = [(now, MAX_RESEND_S, FIRST_RESEND_S, eid) for eid in event_ids]
         if not rows:
             return
-        with self._tx("record sends") as db:
+        with self._tx("record sends", durable=False) as db:
             db.executemany(sql, rows)
 
     def requeue_all(self) -> int:
         """Make every unacked event due now (after a reconnect the backlog drains oldest first)."""
-        with self._tx("requeue events") as db:
+        with self._tx("requeue events", durable=False) as db:
             return db.execute("UPDATE events SET next_try = 0 WHERE acked_at IS NULL").rowcount
 
     def ack(self, item: AckItem) -> bool:
@@ -206,7 +227,7 @@ class Outbox:
             return 0
         now = self._clock.time()
         done = 0
-        with self._tx("record acks") as db:
+        with self._tx("record acks", durable=False) as db:
             for item in items:
                 cur = db.execute(
                     "UPDATE events SET acked_at = ?, result = ?, reason = ?"
@@ -227,6 +248,14 @@ class Outbox:
             ).fetchone()
         age = max(0.0, self._clock.time() - oldest) if oldest is not None else None
         return Backlog(unacked=int(n), oldest_age_s=age)
+
+    def awaiting_ack(self) -> int:
+        """Unacked events sent at least once (the county has them, or they are on the way)."""
+        with self._read("count sent events") as db:
+            (n,) = db.execute(
+                "SELECT count(*) FROM events WHERE acked_at IS NULL AND attempts > 0"
+            ).fetchone()
+        return int(n)
 
     def disk(self) -> DiskState:
         """Free bytes on the database's filesystem (for the user the device runs as)."""

@@ -33,7 +33,7 @@ def test_put_assigns_rising_seq_and_topic(outbox: Outbox) -> None:
     assert [e.seq for e in stored] == [1, 2, 3, 4, 5]
     due = outbox.due(10)
     assert [d.seq for d in due] == [1, 2, 3, 4, 5]
-    assert due[0].topic == "hall/v1/hall-1/eval-01/event/rating"
+    assert due[0].topic == "hall/v1/test-hall/eval-01/event/rating"
     body = json.loads(due[2].payload)
     assert body["seq"] == 3 and body["case_id"] == "C2" and body["schema"] == "hall.rating/1"
     assert due[0].attempts == 0
@@ -265,3 +265,22 @@ def test_kill_9_loses_no_returned_put_and_reuses_no_seq(tmp_path: Path) -> None:
     payload_seqs = [json.loads(r[0])["seq"] for r in con.execute("SELECT payload FROM events ORDER BY seq")]
     con.close()
     assert all_seqs == payload_seqs and len(set(all_seqs)) == len(all_seqs)
+
+
+def test_awaiting_ack_counts_sent_unacked(outbox: Outbox) -> None:
+    evs = [outbox.put(rating(case_id=f"C{i}")) for i in range(4)]
+    assert outbox.awaiting_ack() == 0
+    outbox.mark_sent([e.event_id for e in evs[:3]])
+    assert outbox.awaiting_ack() == 3
+    outbox.ack(AckItem(event_id=evs[0].event_id, result="stored"))
+    outbox.requeue_all()
+    assert outbox.awaiting_ack() == 2
+
+
+def test_due_merges_resends_and_new_events_by_seq(outbox: Outbox, clock: FakeClock) -> None:
+    evs = [outbox.put(rating(case_id=f"C{i}")) for i in range(6)]
+    outbox.mark_sent([evs[1].event_id, evs[3].event_id])
+    assert [d.seq for d in outbox.due(10)] == [1, 3, 5, 6]
+    clock.advance(FIRST_RESEND_S)
+    assert [d.seq for d in outbox.due(10)] == [1, 2, 3, 4, 5, 6]
+    assert [(d.seq, d.attempts) for d in outbox.due(3)] == [(1, 0), (2, 1), (3, 0)]

@@ -6,7 +6,8 @@
 Puts `--count` rating events in total, `--rate` per second, printing `put <seq>` after each
 `put` returned. After a SIGKILL it is simply started again: every `put` that returned is in the
 outbox (its counter says how many), so it goes on from there without putting any event twice.
-SIGTERM stops the link cleanly (status offline) and closes the outbox.
+SIGTERM stops the link cleanly (status offline) and closes the outbox. A line `rate N` on stdin
+changes the pace (the test slows down or speeds up the stream around its faults).
 """
 
 from __future__ import annotations
@@ -53,14 +54,22 @@ def main(argv: list[str] | None = None) -> int:
 
     done = outbox.last_seq()  # every put that returned before a kill
     print(f"resume {done}", flush=True)
-    period = 1.0 / a.rate
+    pace = [1.0 / a.rate]
+
+    def read_commands() -> None:
+        for line in sys.stdin:
+            parts = line.split()
+            if len(parts) == 2 and parts[0] == "rate":
+                pace[0] = 1.0 / float(parts[1])
+
+    threading.Thread(target=read_commands, daemon=True).start()
     next_at = time.monotonic()
     while done < a.count and not stop.is_set():
         stored = outbox.put(rating(a.hall, a.device, case_id=f"{a.device}-C{done + 1:05d}"))
         link.wake()
         done = stored.seq
         print(f"put {stored.seq}", flush=True)
-        next_at += period
+        next_at = max(next_at + pace[0], time.monotonic() - 1.0)
         stop.wait(max(0.0, next_at - time.monotonic()))
     print("all put", flush=True)
     while not stop.is_set():

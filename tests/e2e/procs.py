@@ -29,6 +29,7 @@ class Proc:
         with open(self.log, "ab") as err:
             self.proc = subprocess.Popen(
                 self.argv,
+                stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=err,
                 text=True,
@@ -62,6 +63,11 @@ class Proc:
                         f"{self.name}: no such line in {timeout}s; last: {self.lines[-3:]}\n{self.tail()}"
                     )
                 self.cond.wait(left)
+
+    def send(self, line: str) -> None:
+        assert self.proc is not None and self.proc.stdin is not None
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
 
     def kill(self) -> None:
         if self.proc is not None and self.proc.poll() is None:

@@ -20,7 +20,7 @@ from core.commands import CommandReply
 from core.config import DeviceSettings
 from core.device_config import DeviceConfig
 from core.link import Link, RequestTimeout
-from core.messages import DeviceStatus, Telemetry
+from core.messages import Ack, AckItem, DeviceStatus, Telemetry
 from core.outbox import Outbox
 from core.queries import ProgressQuery
 from county import brokers
@@ -325,3 +325,21 @@ def test_telemetry(
     assert t.device_id == DEV and t.rss_bytes > 1_000_000 and t.cpu_percent >= 0
     assert t.backlog.unacked == 0 and t.disk.free_bytes > 0
     w.close()
+
+
+def test_holds_new_events_while_too_many_wait_for_the_county(
+    hall_broker: Broker, broker_accounts: Accounts, outbox: Outbox, make_link: Callable[..., Link]
+) -> None:
+    acker = Acker(settings_for(hall_broker, broker_accounts, brokers.COUNTY_SERVICE), ack=False)
+    try:
+        evs = [outbox.put(rating(HALL_ID, DEV, case_id=f"C{i}")) for i in range(12)]
+        make_link(outbox, max_unacked=5).start()
+        assert acker.wait_for(5)
+        time.sleep(1.0)  # two polls: nothing new goes out while five wait for their ack
+        assert acker.unique() == {e.event_id for e in evs[:5]}
+        ack = Ack(acks=[AckItem(event_id=e.event_id, result="stored") for e in evs[:5]])
+        acker.conn.publish(topics.ack(HALL_ID, DEV), ack.to_json())
+        assert acker.wait_for(10)
+        assert acker.unique() == {e.event_id for e in evs[:10]}
+    finally:
+        acker.close()

@@ -76,11 +76,12 @@ class CountyProcess:
 
 
 def county_process(pair: HallPair, root: Path, **extra: str) -> CountyProcess:
+    """A `hall-county` with its TOML in `root`; `extra` are more top-level keys (TOML values)."""
     root.mkdir(parents=True, exist_ok=True)
     svc = pair.county_service()
+    extra = {"client_id": '"county-receiver-test"', **extra}
     lines = [
         f'database = "sqlite:///{root / "county.db"}"',
-        'client_id = "county-receiver-test"',
         *[f"{k} = {v}" for k, v in extra.items()],
         "[mqtt]",
         f'url = "{svc.url}"',
