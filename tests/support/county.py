@@ -12,7 +12,7 @@ from pathlib import Path
 
 from core import topics
 from county.store import SqliteStore
-from tests.support.mosquitto import HallPair
+from tests.support.mosquitto import HallPair, die_with_parent
 from tests.support.mqtt_helpers import connect
 
 
@@ -28,7 +28,8 @@ class CountyProcess:
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen([sys.executable, "-m", "county.main", "--config", str(self.config)],
-                                         stdout=log, stderr=subprocess.STDOUT, env=env)
+                                         stdout=log, stderr=subprocess.STDOUT, env=env,
+                                         preexec_fn=die_with_parent)
         # ready when it says online on county/v1/state (retained, set after its subscription)
         watcher = connect(self.pair.monitor(at_county=True), f"w-{os.urandom(3).hex()}")
         try:
