@@ -151,12 +151,13 @@ class SerialDevice:
 
     def stop(self, timeout: float = 2.0) -> None:
         self._stopping.set()
-        if self._reader is not None:
+        if self._reader is not None and self._reader is not threading.current_thread():
             self._reader.join(timeout)
         self._detach(None)
         if self._delivery is not None:
             self._deliveries.put(_STOP)
-            self._delivery.join(timeout)
+            if self._delivery is not threading.current_thread():  # stop() called by a listener
+                self._delivery.join(timeout)
         self._reader = self._delivery = None
 
     def __enter__(self) -> SerialDevice:

@@ -21,6 +21,7 @@ _ANY = re.compile(rb"\r\n|\r|\n")
 
 DEFAULT_MAX_LENGTH = 4096
 DEFAULT_REPEAT_INTERVAL_S = 2.0
+DEFAULT_LINE_GAP_S = 0.5  # a line's bytes come in one burst; a tail older than this is a fragment
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,14 @@ class LineDecoder:
     def reset(self) -> None:
         self._buffer.clear()
         self._skipping = False
+
+    def drop_partial(self) -> bool:
+        """Forget a line that never got its terminator (the line went idle); True if there was one."""
+        had = bool(self._buffer.strip(b"\r\n"))
+        if had and not self._skipping:
+            self.rejected += 1
+        self.reset()
+        return had
 
     @property
     def pending(self) -> int:
@@ -155,19 +164,29 @@ class LineReader(SerialDevice):
         suffix: str = "",
         encoding: str = "utf-8",
         repeat_interval_s: float = DEFAULT_REPEAT_INTERVAL_S,
+        line_gap_s: float = DEFAULT_LINE_GAP_S,
         **device_options: Any,
     ) -> None:
         super().__init__(url, **device_options)
         self.decoder = LineDecoder(terminator, prefix=prefix, suffix=suffix, encoding=encoding)
         self.repeats = RepeatFilter(repeat_interval_s, self.clock)
+        self.line_gap_s = line_gap_s
+        self._last_byte_at = 0.0
 
     def on_open(self) -> None:
         self.decoder.reset()
 
     def on_bytes(self, data: bytes, now: float) -> None:
+        self._last_byte_at = now
         for code in self.decoder.feed(data):
             if self.repeats.accept(code):
                 self.emit(CodeRead(self.name, code))
+
+    def on_tick(self, now: float) -> None:
+        # A fragment with no terminator (noise, a scan cut short) must not be glued onto the
+        # next code: give it up once the line has been idle for `line_gap_s`.
+        if self.decoder.pending and now - self._last_byte_at >= self.line_gap_s:
+            self.decoder.drop_partial()
 
 
 class StaffCardReader(LineReader):

@@ -168,6 +168,8 @@ class Hk1Keypad(Keypad):
         if self.decoder.pending and now - self._last_byte_at >= self.resync_gap_s:
             for frame in self.decoder.flush():
                 self._handle(frame, now)
+        if not self.heartbeat_s:
+            return  # a keypad configured without heartbeats: only the port tells presence
         silent = now - self._last_valid_at
         limit = self.heartbeat_s * self.missed_heartbeats
         if self.state == "ok" and self.connected and silent >= limit:

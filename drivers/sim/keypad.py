@@ -276,18 +276,19 @@ class KeypadSim(Simulator):
         if self.withhold_acks:
             return
         nak = self._check(frame)
-        reply = bytes((frame.seq,)) if nak is None else bytes((frame.seq, int(nak)))
-        self.send(hk1.encode_frame(frame.seq, Cmd.NAK if nak else Cmd.ACK, reply))
-        if (
+        repeat = (
             self._last_host is not None
             and self._last_host[0] == frame.seq
             and now - self._last_host[1] < DEDUP_WINDOW_S
-        ):
+        )
+        if repeat:
             self.record.duplicates += 1
-            return
-        self._last_host = (frame.seq, now)
-        if nak is None:
-            self._execute(frame, now)
+        else:
+            self._last_host = (frame.seq, now)
+            if nak is None:
+                self._execute(frame, now)  # carried out before the ack goes: an ack means done
+        reply = bytes((frame.seq,)) if nak is None else bytes((frame.seq, int(nak)))
+        self.send(hk1.encode_frame(frame.seq, Cmd.NAK if nak else Cmd.ACK, reply))
 
     def _check(self, frame: Frame) -> NakReason | None:
         sizes = {Cmd.LEDS: 1, Cmd.BEEP: 2, Cmd.PROMPT: 1, Cmd.ENABLE: 2, Cmd.PING: 0}

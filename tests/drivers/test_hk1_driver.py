@@ -132,3 +132,12 @@ def test_commands_validate_their_arguments(rig):
         kp.set_leds(frozenset({6}))
     with pytest.raises(ValueError):
         kp.beep(100, 0)
+
+
+def test_no_heartbeat_expected_when_heartbeats_are_off():
+    clock = FakeClock()
+    kp = Hk1Keypad("loop://", clock=clock, heartbeat_s=0)
+    kp.attach(WirePort())  # type: ignore[arg-type]
+    clock.advance(3600)
+    kp.on_tick(clock.monotonic())
+    assert kp.state == "ok"

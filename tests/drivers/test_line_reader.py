@@ -72,3 +72,25 @@ def test_repeat_filter_zero_interval_reports_everything():
     clock = FakeClock()
     f = RepeatFilter(0.0, clock)
     assert f.accept("A") and f.accept("A")
+
+
+def test_reader_drops_a_fragment_after_an_idle_gap():
+    from drivers.line_reader import CodeRead, LineReader
+    from tests.support.serial_sim import Recorder
+    from tests.support.wire import WirePort
+
+    clock = FakeClock()
+    reader = LineReader("loop://", terminator="CR", clock=clock, line_gap_s=0.5)
+    rec = Recorder(reader)
+    reader.attach(WirePort())  # type: ignore[arg-type]
+    reader.on_bytes(b"12AB", clock.monotonic())  # noise, or a scan cut short
+    clock.advance(0.4)
+    reader.on_tick(clock.monotonic())
+    reader.on_bytes(b"34\r", clock.monotonic())  # still one burst: kept
+    clock.advance(0.1)
+    reader.on_bytes(b"frag", clock.monotonic())
+    clock.advance(0.6)
+    reader.on_tick(clock.monotonic())
+    reader.on_bytes(b"OK\r", clock.monotonic())
+    assert rec.events == [CodeRead("scanner", "12AB34"), CodeRead("scanner", "OK")]
+    assert reader.decoder.rejected == 1

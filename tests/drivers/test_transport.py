@@ -6,6 +6,8 @@ from drivers.errors import PortUnavailable
 from drivers.sim.pty import PtyPort
 from drivers.transport import open_port
 
+pytestmark = pytest.mark.serial  # real ports (pty, missing paths), not pure unit tests
+
 
 def test_missing_path_is_port_unavailable_in_one_line(tmp_path):
     with pytest.raises(PortUnavailable) as err:
@@ -31,7 +33,6 @@ def test_loop_url_echoes():
     port.close()
 
 
-@pytest.mark.serial
 def test_pty_link_survives_replug(tmp_path):
     pty = PtyPort(tmp_path / "dev")
     path = pty.plug()
@@ -57,7 +58,6 @@ def test_pty_link_survives_replug(tmp_path):
     pty.close()
 
 
-@pytest.mark.serial
 def test_second_open_of_a_local_port_is_refused(tmp_path):
     pty = PtyPort(tmp_path / "dev")
     path = pty.plug()
@@ -68,7 +68,6 @@ def test_second_open_of_a_local_port_is_refused(tmp_path):
     pty.close()
 
 
-@pytest.mark.serial
 def test_writes_to_an_unplugged_pty_are_dropped_not_raised(tmp_path):
     pty = PtyPort(tmp_path / "dev")
     pty.plug()
@@ -76,3 +75,18 @@ def test_writes_to_an_unplugged_pty_are_dropped_not_raised(tmp_path):
     assert pty.write(b"xyz") == 0
     assert pty.dropped == 3
     assert pty.read(0.01) == b""
+
+
+def test_spy_url_logs_the_traffic_of_a_real_device_path(tmp_path):
+    pty = PtyPort()
+    path = pty.plug()
+    log = tmp_path / "traffic.txt"
+    port = open_port(f"spy://{path}?file={log}", timeout=0.5)
+    port.write(b"\x02ping")
+    assert pty.read(0.5) == b"\x02ping"
+    pty.write(b"pong")
+    assert port.read(4) == b"pong"
+    port.close()
+    pty.close()
+    text = log.read_text()
+    assert "02 70 69 6E 67" in text.upper() and "70 6F 6E 67" in text.upper()
