@@ -145,61 +145,36 @@ class Hall:
     windows_n: int
     children: list[Child] = field(default_factory=list)
     windows: list[Window] = field(default_factory=list)
-    passwd: Path = Path()
     county_db: Path = Path()
     hall_port: int = 0
     county_port: int = 0
     manager: Commander | None = None
 
-    # -- accounts -------------------------------------------------------------------------------
-
-    def account(self, username: str) -> MqttSettings:
-        """Create a broker account (password in a 0600 file) and return settings for the hall broker."""
-        secret = self.root / "secrets" / f"{username}.password"
-        if not secret.exists():
-            secret.parent.mkdir(parents=True, exist_ok=True)
-            password = secrets.token_urlsafe(18)
-            secret.touch(mode=0o600)
-            secret.write_text(password + "\n", encoding="utf-8")
-            subprocess.run(
-                [find_program("mosquitto_passwd", "/usr/bin/mosquitto_passwd"), "-b", str(self.passwd),
-                 username, password],
-                check=True, capture_output=True, timeout=10,
-            )
-        return MqttSettings(url=f"mqtt://{HOST}:{self.hall_port}", username=username, password_file=secret)
-
-    def password(self, username: str) -> str:
-        self.account(username)
-        return (self.root / "secrets" / f"{username}.password").read_text(encoding="utf-8").strip()
-
     # -- brokers and county ------------------------------------------------------------------------
 
+    def account(self, username: str) -> MqttSettings:
+        """Settings for an account at the hall broker (made by `start_brokers`)."""
+        return MqttSettings(
+            url=f"mqtt://{HOST}:{self.hall_port}",
+            username=username,
+            password_file=self.root / "brokers" / "secrets" / f"{username}.password",
+        )
+
     def start_brokers(self) -> None:
+        """Both brokers rendered from broker_config/ (county.brokers), with every account the demo
+        needs, then started (county first) and waited for."""
         mosquitto = find_program("mosquitto", "/usr/sbin/mosquitto")
-        self.passwd = self.root / "passwd"
-        self.passwd.touch(mode=0o600)
         self.hall_port, self.county_port = free_port(), free_port()
-        root_user = os.geteuid() == 0
-        device_ids = [f"eval-{i + 1:02d}" for i in range(self.windows_n)]
-        for name in (*brokers.SERVICE_ACCOUNTS, brokers.bridge_account(HALL_ID), *device_ids):
-            self.account(name)
-        county_dir, hall_dir = self.root / "county-broker", self.root / "hall-broker"
-        for d in (county_dir, hall_dir):
-            (d / "state").mkdir(parents=True, exist_ok=True)
-        county_files = brokers.BrokerFiles(
-            conf_dir=county_dir, state_dir=county_dir / "state", password_file=self.passwd,
-            port=self.county_port, bind_address=HOST, run_as_root=root_user,
-        )
-        hall_files = brokers.BrokerFiles(
-            conf_dir=hall_dir, state_dir=hall_dir / "state", password_file=self.passwd,
-            port=self.hall_port, bind_address=HOST, run_as_root=root_user,
-        )
-        county_conf = brokers.write(brokers.render_county(county_files, [HALL_ID]))[0]
-        bridge_password = self.password(brokers.bridge_account(HALL_ID))
-        bridge = brokers.Bridge(HOST, self.county_port, password=bridge_password)
-        hall_conf = brokers.write(brokers.render_hall(hall_files, HALL_ID, bridge))[0]
-        for name, conf, port in (("county-broker", county_conf, self.county_port),
-                                 ("hall-broker", hall_conf, self.hall_port)):
+        devices = [f"eval-{i + 1:02d}" for i in range(self.windows_n)]
+        try:
+            local = brokers.prepare_local_pair(
+                self.root / "brokers", HALL_ID, devices, self.hall_port, self.county_port,
+                run_as_root=os.geteuid() == 0,
+            )
+        except brokers.RenderError as e:
+            raise DemoError(str(e)) from None
+        for name, conf, port in (("county-broker", local.county_conf, self.county_port),
+                                 ("hall-broker", local.hall_conf, self.hall_port)):
             child = Child(name, [mosquitto, "-c", str(conf)], self.root / f"{name}.log")
             child.start()
             self.children.append(child)
