@@ -29,7 +29,7 @@ def outbox(tmp_path: Path, clock: FakeClock):
 
 
 def test_put_assigns_rising_seq_and_topic(outbox: Outbox) -> None:
-    stored = [outbox.put(rating("hall-1", case_id=f"C{i}")) for i in range(5)]
+    stored = [outbox.put(rating(case_id=f"C{i}")) for i in range(5)]
     assert [e.seq for e in stored] == [1, 2, 3, 4, 5]
     due = outbox.due(10)
     assert [d.seq for d in due] == [1, 2, 3, 4, 5]
