@@ -121,7 +121,7 @@ class LevelButton(ButtonBehavior, BoxLayout):
             self.zh.size_hint, self.en.size_hint = (1, 0.25), (1, 0.2)
             self.en.opacity = 1
             self.zh.font_size = font_step(max(14, min(w * 0.16, h * 0.13, 46)))
-            self.en.font_size = font_step(max(10, min(w * 0.085, h * 0.075, 24)))
+            self.en.font_size = font_step(max(10, min(w * 0.1, h * 0.075, 24)))
             for lbl in (self.zh, self.en):
                 lbl.text_size = (w - 8, None)
         alpha = 0.35 if self.dimmed else 1.0
