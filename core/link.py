@@ -315,9 +315,8 @@ class Link:
             [(t, 1) for t in topics.device_inbox(self.settings.hall_id, self.device_id)]
             + [(topics.COUNTY_STATE, 1)]
         )
-        if self._last_problem:
-            log.info("connected to hall broker %s (session %d)", self._where(), self.session)
-            self._last_problem = ""
+        log.info("connected to hall broker %s (session %d)", self._where(), self.session)
+        self._last_problem = ""
         if self.outbox is not None:
             try:
                 self.outbox.requeue_all()

@@ -175,3 +175,30 @@ def test_a_failing_database_loses_nothing_and_acks_nothing_early(hall_pair, tmp_
     finally:
         receiver.stop()
         store.close()
+
+
+def test_two_receivers_in_one_share_group_split_the_events(hall_pair, tmp_path):
+    db = tmp_path / "shared.db"
+    receivers = [county_process(hall_pair, tmp_path / f"r{i}", client_id=f'"county-r{i}"',
+                                database=f'"sqlite:///{db}"') for i in range(2)]
+    try:
+        for r in receivers:
+            r.start()
+        dev = _device(hall_pair)
+        events = [rating(case_id=f"C-{i}") for i in range(300)]
+        for e in events:
+            dev.client.publish(topics.event(HALL, "eval-01", "rating"), e.to_json(), qos=1)
+        items = _acks(dev, 300, timeout=30)
+        assert sorted((i.event_id, i.result) for i in items) == sorted((e.event_id, "stored") for e in events)
+        assert dev.get_none(0.5) == []  # each event acked once
+        for r in receivers:
+            r.stop()
+        logs = [r.log.read_text() for r in receivers]
+        assert all("'stored': " in log for log in logs), "both receivers took a share"
+        store = SqliteStore(db)
+        assert store.count("ratings") == 300
+        store.close()
+        dev.close()
+    finally:
+        for r in receivers:
+            r.kill()
