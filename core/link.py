@@ -97,6 +97,9 @@ class Link:
         self.on_config: Callable[[DeviceConfig], None] | None = None
         self.on_county_state: Callable[[bool], None] | None = None
         self.on_connection: Callable[[bool], None] | None = None
+        # Further topics the app reads (e.g. the retained catalogue): subscribed at every connect,
+        # each payload handed to its callback on the dispatcher thread. Set before `start()`.
+        self.extra_topics: dict[str, Callable[[bytes], None]] = {}
         self.on_acked: Callable[[list[AckItem]], None] | None = None  # county acks just recorded
 
         self.config: DeviceConfig | None = None
@@ -314,6 +317,7 @@ class Link:
         client.subscribe(
             [(t, 1) for t in topics.device_inbox(self.settings.hall_id, self.device_id)]
             + [(topics.COUNTY_STATE, 1)]
+            + [(t, 1) for t in self.extra_topics]
         )
         log.info("connected to hall broker %s (session %d)", self._where(), self.session)
         self._last_problem = ""
@@ -395,6 +399,8 @@ class Link:
                     self._wake.set()
                 self.county_online = online
                 self._dispatch(self.on_county_state, online)
+            elif topic in self.extra_topics:
+                self._dispatch(self.extra_topics[topic], payload)
         except PayloadError as e:
             log.warning("ignored a bad message on %s: %s", topic, e)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import ClassVar
 
 from pydantic import Field, field_validator
@@ -32,9 +33,34 @@ class CountySettings(AppSettings):
     batch_max: int = Field(default=500, ge=1, le=10000)
     log_level: str = "INFO"
 
+    # --- kiosk queries and the service catalogue (county/queries.py, county/cases.py) ---
+    # the case store (办件库) imported from the business system with `hall-county import-cases`;
+    # default: cases.db beside an SQLite `database` (/var/lib/hall/cases.db with PostgreSQL)
+    cases_database: Path | None = None
+    # secret key for the HMAC that stands in for applicants' ID numbers; created on first use;
+    # default: id-hmac.key beside the case store. Back it up: without it no case is found by ID.
+    id_key_file: Path | None = None
+    # the catalogue published on county/v1/catalogue (JSON, hall.catalogue/1); none: the demo one
+    catalogue_file: Path | None = None
+    # a finished case may be rated within this many working days (then the system default applies)
+    rating_window_days: int = Field(default=5, ge=1, le=60)
+    answer_queries: bool = True
+
     @field_validator("database")
     @classmethod
     def _database(cls, v: str) -> str:
         if not v.startswith(("sqlite:///", "postgresql://", "postgres://")):
             raise ValueError("must be sqlite:///PATH or postgresql://...")
         return v
+
+    @property
+    def cases_path(self) -> Path:
+        if self.cases_database is not None:
+            return self.cases_database
+        if self.database.startswith("sqlite:///"):
+            return Path(self.database[len("sqlite:///") :]).parent / "cases.db"
+        return Path("/var/lib/hall/cases.db")
+
+    @property
+    def id_key_path(self) -> Path:
+        return self.id_key_file if self.id_key_file is not None else self.cases_path.parent / "id-hmac.key"
