@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
-from typing import IO
+from typing import IO, Any
 
 from core.commands import InviteCommand
 from core.config import MqttSettings
@@ -45,6 +45,7 @@ from evaluator.commander import Commander, CommandTimeout
 log = logging.getLogger("hall-demo")
 
 HALL_ID = "demo-hall"
+KIOSK_ID = "kiosk-01"
 HOST = "127.0.0.1"
 ITEMS = (
     ("11110000000000000A", "居民身份证换领"),
@@ -149,6 +150,8 @@ class Hall:
     hall_port: int = 0
     county_port: int = 0
     manager: Commander | None = None
+    with_kiosk: bool = False
+    kiosk: Any = None  # kiosk.demo.KioskDemo when --kiosk
 
     # -- brokers and county ------------------------------------------------------------------------
 
@@ -166,6 +169,8 @@ class Hall:
         mosquitto = find_program("mosquitto", "/usr/sbin/mosquitto")
         self.hall_port, self.county_port = free_port(), free_port()
         devices = [f"eval-{i + 1:02d}" for i in range(self.windows_n)]
+        if self.with_kiosk:
+            devices.append(KIOSK_ID)
         try:
             local = brokers.prepare_local_pair(
                 self.root / "brokers", HALL_ID, devices, self.hall_port, self.county_port,
@@ -193,6 +198,7 @@ class Hall:
         conf.write_text(
             "\n".join([
                 f'database = "sqlite:///{self.county_db}"',
+                f'cases_database = "{self.root / "cases.db"}"',
                 "[mqtt]",
                 f'url = "mqtt://{HOST}:{self.county_port}"',
                 f'username = "{brokers.COUNTY_SERVICE}"',
@@ -200,6 +206,11 @@ class Hall:
             ]) + "\n",
             encoding="utf-8",
         )
+        if self.with_kiosk:
+            from kiosk.demo import seed_county_cases
+
+            if seed_county_cases(conf) != 0:
+                raise DemoError("could not import the demo cases into the county")
         child = Child("hall-county", [sys.executable, "-m", "county.main", "--config", str(conf)],
                       self.root / "county.log", env={**os.environ, "PYTHONUNBUFFERED": "1"})
         child.start()
@@ -281,6 +292,33 @@ class Hall:
             print(f"  {device_id} ({name}): keypad {keypad.path}, staff card {cards.path}, {mode}")
         self.manager = Commander(self.account(brokers.MANAGER))
 
+    def start_kiosk(self) -> None:
+        from kiosk.demo import start_kiosk
+
+        self.kiosk = start_kiosk(self.root / KIOSK_ID, self.account(KIOSK_ID), HALL_ID, device_id=KIOSK_ID)
+        print(f"  {KIOSK_ID}: self-service kiosk with ID card reader, scanner and printer simulators")
+
+    def play_kiosk(self, stop: threading.Event) -> None:
+        """Now and then a citizen lays an ID card on the kiosk's reader, reads the cases, leaves."""
+        rnd = random.Random(KIOSK_ID)
+        while not stop.wait(rnd.uniform(12, 20)):
+            who = rnd.choice(["zhang", "li"])
+            self.kiosk.tap_card(who)
+            self.say(f"{KIOSK_ID}: a citizen ({who}) lays an ID card on the kiosk reader")
+            stop.wait(5)
+            self.kiosk.lift_card()
+
+    def wait_windows_ready(self, stop: threading.Event, timeout: float = 90.0) -> None:
+        """Every evaluator has opened its keypad (it disables the keys at start): it is running."""
+        deadline = time.monotonic() + timeout
+        for w in self.windows:
+            while not w.keypad.host_bytes and not stop.is_set():
+                if not w.evaluator.alive:
+                    raise DemoError(f"{w.device_id} stopped:\n{w.evaluator.tail()}")
+                if time.monotonic() > deadline:
+                    raise DemoError(f"{w.device_id} did not open its keypad in {timeout:.0f} s")
+                time.sleep(0.1)
+
     # -- the script ----------------------------------------------------------------------------------
 
     def invite(self, w: Window, expires_in_s: float | None = None) -> tuple[str, str]:
@@ -302,9 +340,6 @@ class Hall:
     def play_window(self, w: Window, stop: threading.Event, pace: float) -> None:
         """One window's day: sign in, then case after case."""
         rnd = random.Random(w.device_id)
-        deadline = time.monotonic() + 30
-        while not w.keypad.host_bytes and time.monotonic() < deadline and not stop.is_set():
-            time.sleep(0.1)  # the evaluator has not opened its keypad yet: it is still starting
         stop.wait(rnd.uniform(0.5, 1.5))
         w.clerk = w.config.staff[0]
         w.cards.send_line(w.clerk.card)
@@ -384,6 +419,8 @@ class Hall:
         for w in self.windows:
             w.keypad.stop()
             w.cards.stop()
+        if self.kiosk is not None:
+            self.kiosk.stop()
         for name in ("hall-county", "hall-broker", "county-broker"):
             for child in self.children:
                 if child.name == name:
@@ -400,6 +437,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--headless", action="store_true", help="no evaluator windows even with a display")
     p.add_argument("--duration", type=float, default=0, help="stop after this many seconds (default: Ctrl-C)")
     p.add_argument("--pace", type=float, default=1.0, help="slower (>1) or faster (<1) citizens")
+    p.add_argument("--kiosk", action="store_true", help="add a self-service kiosk (hall-kiosk) to the hall")
     p.add_argument("--dir", type=Path, help="keep logs, databases and configs here (default: a temp dir)")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -413,7 +451,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
-    hall = Hall(root, args.headless, args.windows)
+    hall = Hall(root, args.headless, args.windows, with_kiosk=args.kiosk)
     out: IO[str] = sys.stdout
     print(f"hall-demo: a simulated hall in {root}", file=out)
     code = 0
@@ -421,10 +459,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         hall.start_brokers()
         hall.start_county()
         hall.start_windows()
+        hall.wait_windows_ready(stop)
+        if args.kiosk:
+            hall.start_kiosk()
         players = [
             threading.Thread(target=hall.play_window, args=(w, stop, args.pace), daemon=True)
             for w in hall.windows
         ]
+        if args.kiosk:
+            players.append(threading.Thread(target=hall.play_kiosk, args=(stop,), daemon=True))
         for t in players:
             t.start()
         started = time.monotonic()
@@ -432,6 +475,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         while not stop.wait(3.0):
             hall.say(hall.tally())
             dead = [c.name for c in hall.children if not c.alive]
+            if hall.kiosk is not None and not hall.kiosk.alive:
+                dead.append(KIOSK_ID)
             if dead:
                 raise DemoError(f"{', '.join(dead)} stopped unexpectedly; logs in {root}")
             if args.duration and time.monotonic() - started >= args.duration:
