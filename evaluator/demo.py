@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
-from typing import IO
+from typing import IO, Any
 
 from core.commands import InviteCommand
 from core.config import MqttSettings
@@ -45,6 +45,7 @@ from evaluator.commander import Commander, CommandTimeout
 log = logging.getLogger("hall-demo")
 
 HALL_ID = "demo-hall"
+KIOSK_ID = "kiosk-01"
 HOST = "127.0.0.1"
 ITEMS = (
     ("11110000000000000A", "居民身份证换领"),
@@ -145,61 +146,40 @@ class Hall:
     windows_n: int
     children: list[Child] = field(default_factory=list)
     windows: list[Window] = field(default_factory=list)
-    passwd: Path = Path()
     county_db: Path = Path()
     hall_port: int = 0
     county_port: int = 0
     manager: Commander | None = None
-
-    # -- accounts -------------------------------------------------------------------------------
-
-    def account(self, username: str) -> MqttSettings:
-        """Create a broker account (password in a 0600 file) and return settings for the hall broker."""
-        secret = self.root / "secrets" / f"{username}.password"
-        if not secret.exists():
-            secret.parent.mkdir(parents=True, exist_ok=True)
-            password = secrets.token_urlsafe(18)
-            secret.touch(mode=0o600)
-            secret.write_text(password + "\n", encoding="utf-8")
-            subprocess.run(
-                [find_program("mosquitto_passwd", "/usr/bin/mosquitto_passwd"), "-b", str(self.passwd),
-                 username, password],
-                check=True, capture_output=True, timeout=10,
-            )
-        return MqttSettings(url=f"mqtt://{HOST}:{self.hall_port}", username=username, password_file=secret)
-
-    def password(self, username: str) -> str:
-        self.account(username)
-        return (self.root / "secrets" / f"{username}.password").read_text(encoding="utf-8").strip()
+    with_kiosk: bool = False
+    kiosk: Any = None  # kiosk.demo.KioskDemo when --kiosk
 
     # -- brokers and county ------------------------------------------------------------------------
 
+    def account(self, username: str) -> MqttSettings:
+        """Settings for an account at the hall broker (made by `start_brokers`)."""
+        return MqttSettings(
+            url=f"mqtt://{HOST}:{self.hall_port}",
+            username=username,
+            password_file=self.root / "brokers" / "secrets" / f"{username}.password",
+        )
+
     def start_brokers(self) -> None:
+        """Both brokers rendered from broker_config/ (county.brokers), with every account the demo
+        needs, then started (county first) and waited for."""
         mosquitto = find_program("mosquitto", "/usr/sbin/mosquitto")
-        self.passwd = self.root / "passwd"
-        self.passwd.touch(mode=0o600)
         self.hall_port, self.county_port = free_port(), free_port()
-        root_user = os.geteuid() == 0
-        device_ids = [f"eval-{i + 1:02d}" for i in range(self.windows_n)]
-        for name in (*brokers.SERVICE_ACCOUNTS, brokers.bridge_account(HALL_ID), *device_ids):
-            self.account(name)
-        county_dir, hall_dir = self.root / "county-broker", self.root / "hall-broker"
-        for d in (county_dir, hall_dir):
-            (d / "state").mkdir(parents=True, exist_ok=True)
-        county_files = brokers.BrokerFiles(
-            conf_dir=county_dir, state_dir=county_dir / "state", password_file=self.passwd,
-            port=self.county_port, bind_address=HOST, run_as_root=root_user,
-        )
-        hall_files = brokers.BrokerFiles(
-            conf_dir=hall_dir, state_dir=hall_dir / "state", password_file=self.passwd,
-            port=self.hall_port, bind_address=HOST, run_as_root=root_user,
-        )
-        county_conf = brokers.write(brokers.render_county(county_files, [HALL_ID]))[0]
-        bridge_password = self.password(brokers.bridge_account(HALL_ID))
-        bridge = brokers.Bridge(HOST, self.county_port, password=bridge_password)
-        hall_conf = brokers.write(brokers.render_hall(hall_files, HALL_ID, bridge))[0]
-        for name, conf, port in (("county-broker", county_conf, self.county_port),
-                                 ("hall-broker", hall_conf, self.hall_port)):
+        devices = [f"eval-{i + 1:02d}" for i in range(self.windows_n)]
+        if self.with_kiosk:
+            devices.append(KIOSK_ID)
+        try:
+            local = brokers.prepare_local_pair(
+                self.root / "brokers", HALL_ID, devices, self.hall_port, self.county_port,
+                run_as_root=os.geteuid() == 0,
+            )
+        except brokers.RenderError as e:
+            raise DemoError(str(e)) from None
+        for name, conf, port in (("county-broker", local.county_conf, self.county_port),
+                                 ("hall-broker", local.hall_conf, self.hall_port)):
             child = Child(name, [mosquitto, "-c", str(conf)], self.root / f"{name}.log")
             child.start()
             self.children.append(child)
@@ -218,6 +198,7 @@ class Hall:
         conf.write_text(
             "\n".join([
                 f'database = "sqlite:///{self.county_db}"',
+                f'cases_database = "{self.root / "cases.db"}"',
                 "[mqtt]",
                 f'url = "mqtt://{HOST}:{self.county_port}"',
                 f'username = "{brokers.COUNTY_SERVICE}"',
@@ -225,6 +206,11 @@ class Hall:
             ]) + "\n",
             encoding="utf-8",
         )
+        if self.with_kiosk:
+            from kiosk.demo import seed_county_cases
+
+            if seed_county_cases(conf) != 0:
+                raise DemoError("could not import the demo cases into the county")
         child = Child("hall-county", [sys.executable, "-m", "county.main", "--config", str(conf)],
                       self.root / "county.log", env={**os.environ, "PYTHONUNBUFFERED": "1"})
         child.start()
@@ -306,6 +292,33 @@ class Hall:
             print(f"  {device_id} ({name}): keypad {keypad.path}, staff card {cards.path}, {mode}")
         self.manager = Commander(self.account(brokers.MANAGER))
 
+    def start_kiosk(self) -> None:
+        from kiosk.demo import start_kiosk
+
+        self.kiosk = start_kiosk(self.root / KIOSK_ID, self.account(KIOSK_ID), HALL_ID, device_id=KIOSK_ID)
+        print(f"  {KIOSK_ID}: self-service kiosk with ID card reader, scanner and printer simulators")
+
+    def play_kiosk(self, stop: threading.Event) -> None:
+        """Now and then a citizen lays an ID card on the kiosk's reader, reads the cases, leaves."""
+        rnd = random.Random(KIOSK_ID)
+        while not stop.wait(rnd.uniform(12, 20)):
+            who = rnd.choice(["zhang", "li"])
+            self.kiosk.tap_card(who)
+            self.say(f"{KIOSK_ID}: a citizen ({who}) lays an ID card on the kiosk reader")
+            stop.wait(5)
+            self.kiosk.lift_card()
+
+    def wait_windows_ready(self, stop: threading.Event, timeout: float = 90.0) -> None:
+        """Every evaluator has opened its keypad (it disables the keys at start): it is running."""
+        deadline = time.monotonic() + timeout
+        for w in self.windows:
+            while not w.keypad.host_bytes and not stop.is_set():
+                if not w.evaluator.alive:
+                    raise DemoError(f"{w.device_id} stopped:\n{w.evaluator.tail()}")
+                if time.monotonic() > deadline:
+                    raise DemoError(f"{w.device_id} did not open its keypad in {timeout:.0f} s")
+                time.sleep(0.1)
+
     # -- the script ----------------------------------------------------------------------------------
 
     def invite(self, w: Window, expires_in_s: float | None = None) -> tuple[str, str]:
@@ -327,9 +340,6 @@ class Hall:
     def play_window(self, w: Window, stop: threading.Event, pace: float) -> None:
         """One window's day: sign in, then case after case."""
         rnd = random.Random(w.device_id)
-        deadline = time.monotonic() + 30
-        while not w.keypad.host_bytes and time.monotonic() < deadline and not stop.is_set():
-            time.sleep(0.1)  # the evaluator has not opened its keypad yet: it is still starting
         stop.wait(rnd.uniform(0.5, 1.5))
         w.clerk = w.config.staff[0]
         w.cards.send_line(w.clerk.card)
@@ -409,6 +419,8 @@ class Hall:
         for w in self.windows:
             w.keypad.stop()
             w.cards.stop()
+        if self.kiosk is not None:
+            self.kiosk.stop()
         for name in ("hall-county", "hall-broker", "county-broker"):
             for child in self.children:
                 if child.name == name:
@@ -425,6 +437,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--headless", action="store_true", help="no evaluator windows even with a display")
     p.add_argument("--duration", type=float, default=0, help="stop after this many seconds (default: Ctrl-C)")
     p.add_argument("--pace", type=float, default=1.0, help="slower (>1) or faster (<1) citizens")
+    p.add_argument("--kiosk", action="store_true", help="add a self-service kiosk (hall-kiosk) to the hall")
     p.add_argument("--dir", type=Path, help="keep logs, databases and configs here (default: a temp dir)")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -438,7 +451,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
-    hall = Hall(root, args.headless, args.windows)
+    hall = Hall(root, args.headless, args.windows, with_kiosk=args.kiosk)
     out: IO[str] = sys.stdout
     print(f"hall-demo: a simulated hall in {root}", file=out)
     code = 0
@@ -446,10 +459,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         hall.start_brokers()
         hall.start_county()
         hall.start_windows()
+        hall.wait_windows_ready(stop)
+        if args.kiosk:
+            hall.start_kiosk()
         players = [
             threading.Thread(target=hall.play_window, args=(w, stop, args.pace), daemon=True)
             for w in hall.windows
         ]
+        if args.kiosk:
+            players.append(threading.Thread(target=hall.play_kiosk, args=(stop,), daemon=True))
         for t in players:
             t.start()
         started = time.monotonic()
@@ -457,6 +475,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         while not stop.wait(3.0):
             hall.say(hall.tally())
             dead = [c.name for c in hall.children if not c.alive]
+            if hall.kiosk is not None and not hall.kiosk.alive:
+                dead.append(KIOSK_ID)
             if dead:
                 raise DemoError(f"{', '.join(dead)} stopped unexpectedly; logs in {root}")
             if args.duration and time.monotonic() - started >= args.duration:

@@ -72,7 +72,11 @@ def run_headless(settings: EvaluatorSettings) -> int:
 def run_with_screen(settings: EvaluatorSettings) -> int:
     import ui.env
 
-    ui.env.prepare(settings.state_dir / "kivy")
+    try:
+        ui.env.prepare(settings.state_dir / "kivy")  # Kivy's own config and logs stay with our state
+    except OSError as e:
+        print(f"hall-evaluator: state_dir {settings.state_dir}: {e.strerror}", file=sys.stderr)
+        return 2
     ui.env.configure_window((settings.screen_width, settings.screen_height), settings.fullscreen)
     from ui.fonts import FontError, register_cjk_font
 

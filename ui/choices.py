@@ -12,7 +12,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
 from kivy.uix.label import Label
 
-from ui.text import bilingual
+from ui.text import bilingual, font_step
 
 ON = (0.80, 0.15, 0.15, 1)  # a chosen reason: the 差评 red
 OFF = (0.93, 0.93, 0.93, 1)
@@ -55,6 +55,7 @@ class ChoiceTile(ButtonBehavior, Label):
 
     def _draw(self, *_: Any) -> None:
         fs = max(14.0, min(self.height * 0.4, self.width * 0.09, float(self.max_font)))
+        fs = font_step(fs)
         self.font_size = fs
         self.text_size = (self.width - 16, None)
         self.text = bilingual(self.zh, self.en, base_size=fs)

@@ -17,6 +17,7 @@ from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
 from core.levels import DISPLAY_ORDER, Level
+from ui.text import font_step
 
 RGBA = tuple[float, float, float, float]
 
@@ -112,15 +113,15 @@ class LevelButton(ButtonBehavior, BoxLayout):
             self.face.size_hint = (0.3, 1)
             self.zh.size_hint, self.en.size_hint = (0.7, 1), (0, 0)
             self.en.opacity = 0
-            self.zh.font_size = max(12, min(w * 0.11, h * 0.32, 40))
+            self.zh.font_size = font_step(max(12, min(w * 0.11, h * 0.32, 40)))
             self.zh.text_size = (w * 0.7 - 8, None)
         else:
             self.orientation = "vertical"
             self.face.size_hint = (1, 0.55)
             self.zh.size_hint, self.en.size_hint = (1, 0.25), (1, 0.2)
             self.en.opacity = 1
-            self.zh.font_size = max(14, min(w * 0.16, h * 0.13, 46))
-            self.en.font_size = max(10, min(w * 0.085, h * 0.075, 24))
+            self.zh.font_size = font_step(max(14, min(w * 0.16, h * 0.13, 46)))
+            self.en.font_size = font_step(max(10, min(w * 0.1, h * 0.075, 24)))
             for lbl in (self.zh, self.en):
                 lbl.text_size = (w - 8, None)
         alpha = 0.35 if self.dimmed else 1.0

@@ -12,7 +12,7 @@ from kivy.uix.image import Image
 from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
-from ui.text import bilingual
+from ui.text import bilingual, font_step
 
 INK = (0.13, 0.13, 0.13, 1)
 GREY = (0.42, 0.42, 0.42, 1)
@@ -76,7 +76,7 @@ class AutoLabel(Label):
         height_fit = self.height / (1.25 * sum(k for _, k in lines))
         widest = max(visual_len(t) * k for t, k in lines) or 1.0
         fs = min(height_fit * self.scale[0], float(self.scale[1]), width / widest)
-        fs = max(14.0, fs)
+        fs = font_step(max(14.0, fs))
         self.font_size = fs
         if self.zh:
             self.markup = True
@@ -117,7 +117,7 @@ class Avatar(Widget):
             Color(*BRAND)
             Ellipse(pos=(x, y), size=(side, side))
         self._label.text = self.name[:1]
-        self._label.font_size = max(12, side * 0.45)
+        self._label.font_size = font_step(max(12, side * 0.45))
         self._label.pos, self._label.size = (x, y), (side, side)
 
 

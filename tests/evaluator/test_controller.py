@@ -514,3 +514,15 @@ def test_unknown_keys_ignored(key) -> None:
     invite(c)
     c.keypad_key(key)
     assert st(c) is State.INVITED and sink.of(RatingEvent) == []
+
+
+def test_countdown_shown_in_5_s_steps_then_exact() -> None:
+    c, clock, *_ = signed_in()
+    invite(c, expires_in_s=30)
+    shown = []
+    for _ in range(30):
+        shown.append(c.view_model().remaining_s)
+        clock.advance(1)
+        c.tick()
+    assert shown[:3] == [30, 30, 30] and shown[3] == 30 and shown[4] == 30 and shown[5] == 25
+    assert shown[-10:] == [10, 9, 8, 7, 6, 5, 4, 3, 2, 1]

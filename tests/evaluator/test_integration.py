@@ -157,3 +157,48 @@ def test_county_down_during_press(hall: Hall) -> None:
     wait_for("the backlog drained", lambda: hall.service.outbox.backlog().unacked == 0, timeout=60)
     rows = hall.ratings()
     assert len(rows) == 1 and rows[0][0] == "C-2026-0301" and rows[0][2] == 5
+
+
+def test_config_from_county_is_applied_and_kept(hall: Hall, tmp_path: Path) -> None:
+    from core import topics
+    from core.device_config import DeviceConfig, StaffMember
+    from tests.support.mqtt_helpers import connect
+
+    county = connect(hall.pair.county_service(), "county-admin-test")
+    try:
+        cfg = DeviceConfig(
+            window_name="8号窗口",
+            staff=[StaffMember(id="S08", name="钱伟", card="CARD-0008")],
+            allow_free_rating=False,
+        )
+        assert county.publish(topics.config(hall.pair.hall_id, DEVICE), cfg.to_json(), retain=True) == 0
+    finally:
+        county.close()
+    wait_for("the new config", lambda: hall.service.controller.view_model().window_name == "8号窗口")
+    saved = tmp_path / "evaluator" / "config.json"
+    assert DeviceConfig.from_json(saved.read_bytes()).window_name == "8号窗口"
+    hall.cards.send_line("CARD-0008")  # the new roster is in force
+    wait_for("sign-in of the new clerk", lambda: hall.service.controller.state is State.READY)
+    hall.keypad.press("invite")  # free rating is now off
+    time.sleep(0.5)
+    vm = hall.service.controller.view_model()
+    assert vm.state is State.READY and "未开放" in vm.message
+
+
+def test_identify_and_restart_commands(hall: Hall) -> None:
+    from core.commands import IdentifyCommand, RestartCommand
+
+    county = Commander(hall.pair.county_service())  # the county may send every command
+    try:
+        reply = county.send(hall.pair.hall_id, DEVICE, "identify", IdentifyCommand(seconds=2))
+        assert reply.result == "accepted"
+        from drivers.keypad.hk1 import Cmd
+
+        def led_commands() -> int:
+            return sum(1 for f in hall.keypad.record.commands if f.cmd == Cmd.LEDS)
+
+        wait_for("LEDs blinking", lambda: led_commands() >= 3)
+        assert county.send(hall.pair.hall_id, DEVICE, "restart", RestartCommand()).result == "accepted"
+        wait_for("the restart request", lambda: hall.service.restart_requested)
+    finally:
+        county.close()

@@ -35,10 +35,20 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp())
     clock = FakeClock()
     outbox = Outbox(tmp / "outbox.db", clock=clock)
+    photo = tmp / "S0123.png"  # a clerk photo (a drawn placeholder: head and shoulders)
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGB", (240, 300), (214, 226, 240))
+    d = ImageDraw.Draw(img)
+    d.ellipse((70, 40, 170, 150), fill=(243, 207, 178))
+    d.pieslice((30, 160, 210, 400), 180, 360, fill=(30, 60, 120))
+    img.save(photo)
     cfg = DeviceConfig(
         window_name="3号窗口 户籍业务",
         window_name_en="Window 3 · Household registration",
-        staff=[StaffMember(id="S0123", name="李明", card="CARD-0123", title="户籍业务受理员")],
+        staff=[
+            StaffMember(id="S0123", name="李明", card="CARD-0123", title="户籍业务受理员", photo=str(photo))
+        ],
         rating_url="https://hcp.example.gov.cn/rate?case={case_id}&n={assess_number}",
     )
     c = EvaluatorController(DeviceIdentity("demo-hall", "eval-03", "w03", "110101"), cfg, clock, outbox)
