@@ -58,7 +58,13 @@ def main() -> None:
     c = service.controller
     h = Harness()
     root = KioskRoot(c)
-    c.on_change = root.render
+    dirty = [True]
+
+    def changed() -> None:
+        root.render()
+        dirty[0] = True
+
+    c.on_change = changed
     h.show(root)
     service.start()
     result: dict[str, Any] = {"shots": []}
@@ -72,7 +78,9 @@ def main() -> None:
                 except queue.Empty:
                     break
             service.tick()
-            h.frames(1)
+            if dirty[0]:  # draw after a change only, as the app does: non-stop offscreen frames at
+                dirty[0] = False  # 1080×1920 (llvmpipe) starve the MQTT and serial threads
+                h.frames(2)
             if time.monotonic() >= end:
                 return
             time.sleep(0.01)
@@ -169,10 +177,10 @@ def main() -> None:
         pump(0.1)
         c.start_rating()
         pump(0.1)
-        screen = root.screens["rate"]
-        h.tap(screen.ids.levels.buttons[5])  # 非常满意
+        rate_screen = root.screens["rate"]
+        h.tap(rate_screen.ids.levels.buttons[5])  # 非常满意
         pump(0.1)
-        h.tap(screen.ids.submit)
+        h.tap(rate_screen.ids.submit)
         pump(0.1)
         assert screen() == "rate_thanks", screen()
         shot("rated")
