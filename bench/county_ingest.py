@@ -45,6 +45,11 @@ def publish_all(dev: Connected, payloads: list[bytes]) -> None:
         i.wait_for_publish(120)
 
 
+def _forget(pair: HallPair, client_id: str) -> None:
+    """End a persistent session, so it does not queue the next run's events."""
+    connect(pair.county_service(), client_id, clean_start=True).close()
+
+
 def _rate(n_after_first: int, t_first: float, t_last: float) -> int:
     return round(n_after_first / (t_last - t_first)) if t_last > t_first else 0
 
@@ -52,7 +57,8 @@ def _rate(n_after_first: int, t_first: float, t_last: float) -> int:
 def run_receiver(pair: HallPair, root: Path, payloads: list[bytes]) -> dict[str, float]:
     """Backlog drain: events queued in the receiver's session while it is stopped, then drained."""
     n = len(payloads)
-    county = county_process(pair, root)
+    client_id = f"county-bench-{root.name}"
+    county = county_process(pair, root, client_id=f'"{client_id}"')
     county.start()  # makes its persistent session and subscription
     county.stop()
     dev = connect(pair.device(DEVICE), DEVICE, max_inflight=100)
@@ -83,15 +89,20 @@ def run_receiver(pair: HallPair, root: Path, payloads: list[bytes]) -> dict[str,
     t_end = time.perf_counter()
     dev.close()
     county.stop()
+    _forget(pair, client_id)
     store = county.store()
     stored = store.count("ratings")
     store.close()
     if not ok or stored != n:
         raise SystemExit(f"receiver run incomplete: {got} acked, {stored} stored of {n}\n{county.tail()}")
-    return {"events": n, "events_per_s": _rate(n - first_batch, t_first, t_last),
-            "drain_seconds": round(t_last - t_first, 3),
-            "seconds_incl_process_start": round(t_end - t0, 3),
-            "ack_messages": ack_msgs, "mean_batch": round(n / ack_msgs, 1)}
+    return {
+        "events": n,
+        "events_per_s": _rate(n - first_batch, t_first, t_last),
+        "drain_seconds": round(t_last - t_first, 3),
+        "seconds_incl_process_start": round(t_end - t0, 3),
+        "ack_messages": ack_msgs,
+        "mean_batch": round(n / ack_msgs, 1),
+    }
 
 
 def run_baseline(pair: HallPair, payloads: list[bytes]) -> dict[str, float]:
@@ -116,14 +127,23 @@ def run_baseline(pair: HallPair, payloads: list[bytes]) -> dict[str, float]:
         if count >= n:
             done.set()
 
-    sub = connect(pair.county_service(), "baseline-counter", clean_start=False, session_expiry_s=600,
-                  on_message=on_message)
+    sub = connect(
+        pair.county_service(),
+        "baseline-counter",
+        clean_start=False,
+        session_expiry_s=600,
+        on_message=on_message,
+    )
     ok = done.wait(300)
     sub.close()
+    _forget(pair, "baseline-counter")
     if not ok:
         raise SystemExit(f"baseline incomplete: {count} of {n}")
-    return {"events": n, "events_per_s": _rate(n - 1, t_first, t_last),
-            "drain_seconds": round(t_last - t_first, 3)}
+    return {
+        "events": n,
+        "events_per_s": _rate(n - 1, t_first, t_last),
+        "drain_seconds": round(t_last - t_first, 3),
+    }
 
 
 def _median(runs: list[dict[str, float]]) -> dict[str, float]:
@@ -158,13 +178,15 @@ def main() -> int:
     result = {
         "benchmark": "county_ingest",
         "what": "a backlog of rating events queued at the county broker for a stopped receiver, then "
-                "drained: hall-county parses, validates, commits to SQLite (WAL, synchronous=FULL) and "
-                "acks (rate from first to last ack at the device); baseline: a paho subscriber that "
-                "only counts, draining the same backlog",
+        "drained: hall-county parses, validates, commits to SQLite (WAL, synchronous=FULL) and "
+        "acks (rate from first to last ack at the device); baseline: a paho subscriber that "
+        "only counts, draining the same backlog",
         "receiver": receiver,
         "baseline_plain_subscriber": baseline,
-        "runs": {"receiver_events_per_s": [r["events_per_s"] for r in receivers],
-                 "baseline_events_per_s": [r["events_per_s"] for r in baselines]},
+        "runs": {
+            "receiver_events_per_s": [r["events_per_s"] for r in receivers],
+            "baseline_events_per_s": [r["events_per_s"] for r in baselines],
+        },
         "load_average_1min_at_end": round(os.getloadavg()[0], 2),
         "receiver_vs_baseline": round(receiver["events_per_s"] / baseline["events_per_s"], 3),
         "target_events_per_s": 5000,

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import re
+import secrets
+import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -182,6 +184,72 @@ def write(rendered: Mapping[Path, str]) -> list[Path]:
         path.write_text(text, encoding="utf-8")
         out.append(path)
     return out
+
+
+def add_accounts(password_file: Path, secrets_dir: Path, usernames: Sequence[str]) -> dict[str, Path]:
+    """What `broker_config/make-passwords` does, from Python: a random password per new account in
+    `secrets_dir/<account>.password` (0600; an existing one is kept) and its hash in
+    `password_file` (via `mosquitto_passwd -b`). Returns each account's secret file. Tell a running
+    broker afterwards (SIGHUP)."""
+    secrets_dir.mkdir(parents=True, exist_ok=True)
+    if not password_file.exists():
+        password_file.parent.mkdir(parents=True, exist_ok=True)
+        password_file.touch(mode=0o600)
+    out = {}
+    for user in usernames:
+        secret = secrets_dir / f"{user}.password"
+        if not secret.exists() or not secret.read_text(encoding="utf-8").strip():
+            secret.touch(mode=0o600)
+            secret.write_text(secrets.token_urlsafe(24) + "\n", encoding="utf-8")
+        password = secret.read_text(encoding="utf-8").strip()
+        try:
+            subprocess.run(["mosquitto_passwd", "-b", str(password_file), user, password],
+                           check=True, capture_output=True, timeout=30)
+        except FileNotFoundError:
+            raise RenderError("mosquitto_passwd not found (install the mosquitto package)") from None
+        except subprocess.CalledProcessError as e:
+            why = e.stderr.decode(errors="replace").strip()
+            raise RenderError(f"mosquitto_passwd failed for {user}: {why}") from None
+        out[user] = secret
+    return out
+
+
+@dataclass(frozen=True)
+class LocalPair:
+    """A hall broker and a county broker on one machine (the demo): confs, accounts, ports."""
+
+    hall_conf: Path
+    county_conf: Path
+    hall_port: int
+    county_port: int
+    password_file: Path
+    secrets_dir: Path
+
+    def secret(self, account: str) -> Path:
+        return self.secrets_dir / f"{account}.password"
+
+
+def prepare_local_pair(
+    root: Path, hall_id: str, devices: Sequence[str] = (), hall_port: int = 1883, county_port: int = 1884,
+    run_as_root: bool = False, bind_address: str = "127.0.0.1",
+) -> LocalPair:
+    """Render both brokers under `root` (conf, state, one shared password file, secrets) with
+    accounts for `devices`, the service accounts and the bridge. Start them with
+    `mosquitto -c <conf>` (county first); re-run to add devices, then SIGHUP both."""
+    passwd, secrets_dir = root / "passwd", root / "secrets"
+    bridge = bridge_account(hall_id)
+    made = add_accounts(passwd, secrets_dir, [*SERVICE_ACCOUNTS, bridge, *devices])
+    password = made[bridge].read_text(encoding="utf-8").strip()
+
+    def files(name: str, port: int) -> BrokerFiles:
+        (root / name / "state").mkdir(parents=True, exist_ok=True)
+        return BrokerFiles(conf_dir=root / name, state_dir=root / name / "state", password_file=passwd,
+                           port=port, bind_address=bind_address, run_as_root=run_as_root)
+
+    county_conf = write(render_county(files("county", county_port), [hall_id]))[0]
+    bridge_to = Bridge("127.0.0.1", county_port, password=password)
+    hall_conf = write(render_hall(files("hall", hall_port), hall_id, bridge_to))[0]
+    return LocalPair(hall_conf, county_conf, hall_port, county_port, passwd, secrets_dir)
 
 
 def _tls(tls_dir: Path | None, name: str) -> TlsFiles | None:

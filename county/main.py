@@ -12,6 +12,10 @@ from pathlib import Path
 from types import FrameType
 
 from core.config import ConfigError
+from county import commands
+from county.cases import CaseImportError
+from county.catalogue import CatalogueError
+from county.query_service import QueryResponder
 from county.receiver import Receiver
 from county.settings import CountySettings
 from county.store import StoreError, open_store
@@ -24,6 +28,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "Settings: TOML file plus HALL_... environment variables (e.g. HALL_DATABASE, HALL_MQTT__URL).",
     )
     p.add_argument("--config", type=Path, help="TOML file (default: built-in defaults)")
+    commands.add_arguments(p)
     args = p.parse_args(argv)
     try:
         settings = CountySettings.load(args.config)
@@ -34,10 +39,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=settings.log_level.upper(), stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if args.command:
+        return commands.run(settings, args.command, args.file)
     try:
         store = open_store(settings.database)
         receiver = Receiver(settings, store)
-    except (StoreError, ConfigError) as e:
+        queries = QueryResponder(settings) if settings.answer_queries else None
+    except (StoreError, ConfigError, CatalogueError, CaseImportError, OSError) as e:
         print(f"hall-county: {e}", file=sys.stderr)
         return 2
     stop = threading.Event()
@@ -47,9 +55,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    if queries is not None:
+        queries.start()
     try:
         receiver.run(stop)
     finally:
+        if queries is not None:
+            queries.stop()
         store.close()
     return 0
 

@@ -16,6 +16,7 @@ Payloads are never logged (only event ids, devices and reasons).
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import queue
@@ -44,7 +45,7 @@ log = logging.getLogger("county.receiver")
 DeviceKey = tuple[str, str]  # (hall, device)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Incoming:
     topic: str
     payload: bytes
@@ -52,7 +53,7 @@ class Incoming:
     qos: int = 1
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Checked:
     """A message after validation: where to ack, and the event or why it was refused."""
 
@@ -72,9 +73,13 @@ def _event_id_of(raw: bytes) -> str | None:
     return eid if isinstance(eid, str) and UUID_RE.match(eid) else None
 
 
+# Topics repeat (one per device and event type): parse each once.
+_parse_topic = functools.lru_cache(maxsize=65536)(topics.parse)
+
+
 def check(msg: Incoming) -> Checked:
     try:
-        where = topics.parse(msg.topic)
+        where = _parse_topic(msg.topic)
     except topics.TopicError as e:
         return Checked(None, None, None, str(e))
     device = (where.hall, where.device)
@@ -109,7 +114,8 @@ def process_batch(
         if c.event is not None:
             result = next(by_event)
             assert c.device is not None
-            acks[c.device].append(AckItem(event_id=c.event.event_id, result=result))
+            # built from validated values: skip re-validating 5000 items a second
+            acks[c.device].append(AckItem.model_construct(event_id=c.event.event_id, result=result))
             if counts is not None:
                 counts[result] += 1
             continue

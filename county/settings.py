@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import ClassVar
 
 from pydantic import Field, field_validator
@@ -10,14 +11,17 @@ from core.config import AppSettings, MqttSettings
 from county.brokers import COUNTY_SERVICE
 
 
-def _county_mqtt() -> MqttSettings:
-    return MqttSettings(url="mqtt://127.0.0.1:1884", username=COUNTY_SERVICE)
+class CountyMqttSettings(MqttSettings):
+    """The county broker (the demo's port) and the county service's account by default."""
+
+    url: str = "mqtt://127.0.0.1:1884"
+    username: str | None = COUNTY_SERVICE
 
 
 class CountySettings(AppSettings):
     APP: ClassVar[str] = "county"
 
-    mqtt: MqttSettings = Field(default_factory=_county_mqtt)
+    mqtt: CountyMqttSettings = Field(default_factory=CountyMqttSettings)
     # sqlite:///relative.db, sqlite:////absolute/path.db or postgresql://user@host/db
     database: str = "sqlite:////var/lib/hall/county.db"
     # receivers with the same share group split the events between them ($share/<group>/...)
@@ -25,10 +29,22 @@ class CountySettings(AppSettings):
     client_id: str = Field(default="county-receiver", min_length=1, max_length=64)
     # how long the broker keeps the receiver's session (and queues events) while it is away
     session_expiry_s: int = Field(default=7 * 24 * 3600, ge=60)
-    # a batch is committed when it has this many events or is this old, then its acks go out
+    # most events per commit: a batch is what is waiting when the last one is done (group commit)
     batch_max: int = Field(default=500, ge=1, le=10000)
-    batch_ms: float = Field(default=20.0, gt=0, le=5000)
     log_level: str = "INFO"
+
+    # --- kiosk queries and the service catalogue (county/queries.py, county/cases.py) ---
+    # the case store (办件库) imported from the business system with `hall-county import-cases`;
+    # default: cases.db beside an SQLite `database` (/var/lib/hall/cases.db with PostgreSQL)
+    cases_database: Path | None = None
+    # secret key for the HMAC that stands in for applicants' ID numbers; created on first use;
+    # default: id-hmac.key beside the case store. Back it up: without it no case is found by ID.
+    id_key_file: Path | None = None
+    # the catalogue published on county/v1/catalogue (JSON, hall.catalogue/1); none: the demo one
+    catalogue_file: Path | None = None
+    # a finished case may be rated within this many working days (then the system default applies)
+    rating_window_days: int = Field(default=5, ge=1, le=60)
+    answer_queries: bool = True
 
     @field_validator("database")
     @classmethod
@@ -36,3 +52,15 @@ class CountySettings(AppSettings):
         if not v.startswith(("sqlite:///", "postgresql://", "postgres://")):
             raise ValueError("must be sqlite:///PATH or postgresql://...")
         return v
+
+    @property
+    def cases_path(self) -> Path:
+        if self.cases_database is not None:
+            return self.cases_database
+        if self.database.startswith("sqlite:///"):
+            return Path(self.database[len("sqlite:///") :]).parent / "cases.db"
+        return Path("/var/lib/hall/cases.db")
+
+    @property
+    def id_key_path(self) -> Path:
+        return self.id_key_file if self.id_key_file is not None else self.cases_path.parent / "id-hmac.key"

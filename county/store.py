@@ -105,7 +105,7 @@ def _detail_row(event: Event) -> tuple[str, tuple[Any, ...]] | None:
             (
                 event.event_id, event.hall_id, event.device_id, event.window_id, event.region_code,
                 event.channel, event.input, event.case_id, event.assess_number, event.item_code,
-                event.item_name, _json_list([s.model_dump() for s in event.staff]),
+                event.item_name, _json_list([{"id": s.id, "name": s.name} for s in event.staff]),
                 int(event.level), event.gbt_code, _json_list(event.reasons),
                 event.comment, event.public, False, _ts(event.invited_at), _ts(event.rated_at),
             ),

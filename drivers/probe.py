@@ -30,6 +30,7 @@ KINDS = ("idcard", "keypad", "scanner", "staffcard")
 # kind -> "module:attribute" of a ProbeSpec. The ID card driver adds
 # "idcard": "drivers.idcard.probe:PROBE" (card lines: masked id_number and name unless --show-pii).
 PROBES: dict[str, str] = {
+    "idcard": "drivers.idcard.probe:PROBE",
     "keypad": "drivers.probe:KEYPAD_PROBE",
     "scanner": "drivers.probe:SCANNER_PROBE",
     "staffcard": "drivers.probe:STAFFCARD_PROBE",

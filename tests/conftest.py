@@ -1,4 +1,5 @@
-"""Fixtures for every test folder: real Mosquitto brokers (tests/support/mosquitto.py)."""
+"""Fixtures for every test folder: real Mosquitto brokers (tests/support/mosquitto.py) and a
+throw-away PostgreSQL (tests/support/postgres.py)."""
 
 from tests.support.mosquitto import (  # noqa: F401 - pytest finds fixtures by name here
     bridged_brokers,
@@ -7,3 +8,4 @@ from tests.support.mosquitto import (  # noqa: F401 - pytest finds fixtures by n
     hall_broker,
     hall_pair,
 )
+from tests.support.postgres import postgres_server, postgres_url  # noqa: F401

@@ -26,7 +26,9 @@ from drivers.sim.base import ConsoleError, Simulator
 
 # name -> "module:attribute" of a SimSpec
 SIMULATORS: dict[str, str] = {
+    "idcard": "drivers.sim.idcard:SPEC",
     "keypad": "drivers.sim.keypad:SPEC",
+    "printer": "drivers.sim.printer:SPEC",
     "scanner": "drivers.sim.line:SCANNER_SPEC",
     "staffcard": "drivers.sim.line:STAFFCARD_SPEC",
 }

@@ -162,3 +162,19 @@ def test_bridge_state_is_visible_to_the_monitor(hall_pair):
     assert [m.payload for m in mon.collect(2, 10)] == [b"0", b"0"]
     mon.close()
 
+
+
+def test_status_stays_retained_at_the_county(hall_pair):
+    """A county monitor that connects later still sees each device's last status (and last will)."""
+    dev = connect(hall_pair.device("eval-01"), "eval-01")
+    dev.publish(topics.status(HALL, "eval-01"), b'{"state": "online"}', retain=True)
+    time.sleep(0.5)
+    dev.publish(topics.status(HALL, "eval-01"), b'{"state": "online", "session": 2}', retain=True)
+    dev.close()
+    time.sleep(0.5)
+    mon = connect(hall_pair.monitor(at_county=True), "mon")
+    mon.subscribe([topics.all_status()])
+    m = mon.get(5)
+    assert (m.topic, m.payload, m.retain) == (
+        topics.status(HALL, "eval-01"), b'{"state": "online", "session": 2}', True)
+    mon.close()

@@ -1,6 +1,7 @@
 """The county receiver end to end: a device publishes at the hall broker, through the bridge, to
 `hall-county` (a real process) at the county broker; acks come back on the device's ack topic."""
 
+import sqlite3
 import time
 
 import pytest
@@ -8,6 +9,9 @@ import pytest
 from core import topics
 from core.levels import Level
 from core.messages import Ack, AckItem, CountyState
+from county.receiver import Receiver
+from county.settings import CountySettings
+from county.store import SqliteStore
 from tests.support.county import county_process
 from tests.support.events import rating, signin
 from tests.support.mqtt_helpers import connect
@@ -135,3 +139,66 @@ def test_events_sent_while_the_receiver_is_down_are_stored_on_restart(hall_pair,
     assert store.count("ratings") == 51
     store.close()
     dev.close()
+
+
+class _FlakyStore(SqliteStore):
+    """A real SQLite store whose first commits fail, as with a full disk or a locked database."""
+
+    def __init__(self, path, failures):
+        super().__init__(path)
+        self.failures = failures
+
+    def store_batch(self, events, payloads=None, received_ms=None):
+        if self.failures:
+            self.failures -= 1
+            raise sqlite3.OperationalError("database or disk is full")
+        return super().store_batch(events, payloads, received_ms)
+
+
+def test_a_failing_database_loses_nothing_and_acks_nothing_early(hall_pair, tmp_path, caplog):
+    store = _FlakyStore(tmp_path / "c.db", failures=2)
+    settings = CountySettings(mqtt=hall_pair.county_service().model_dump(), client_id="flaky",
+                              database=f"sqlite:///{tmp_path / 'c.db'}")
+    receiver = Receiver(settings, store)
+    receiver.start()
+    try:
+        assert receiver.wait_connected(10)
+        time.sleep(0.3)  # subscribed
+        dev = _device(hall_pair)
+        e = rating()
+        dev.publish(topics.event(HALL, "eval-01", "rating"), e.to_json())
+        [item] = _acks(dev, 1, timeout=20)  # only after the retries succeeded
+        assert (item.event_id, item.result) == (e.event_id, "stored")
+        assert store.failures == 0 and store.count("ratings") == 1
+        assert "disk is full" in caplog.text
+        dev.close()
+    finally:
+        receiver.stop()
+        store.close()
+
+
+def test_two_receivers_in_one_share_group_split_the_events(hall_pair, tmp_path):
+    db = tmp_path / "shared.db"
+    receivers = [county_process(hall_pair, tmp_path / f"r{i}", client_id=f'"county-r{i}"',
+                                database=f'"sqlite:///{db}"') for i in range(2)]
+    try:
+        for r in receivers:
+            r.start()
+        dev = _device(hall_pair)
+        events = [rating(case_id=f"C-{i}") for i in range(300)]
+        for e in events:
+            dev.client.publish(topics.event(HALL, "eval-01", "rating"), e.to_json(), qos=1)
+        items = _acks(dev, 300, timeout=30)
+        assert sorted((i.event_id, i.result) for i in items) == sorted((e.event_id, "stored") for e in events)
+        assert dev.get_none(0.5) == []  # each event acked once
+        for r in receivers:
+            r.stop()
+        logs = [r.log.read_text() for r in receivers]
+        assert all("'stored': " in log for log in logs), "both receivers took a share"
+        store = SqliteStore(db)
+        assert store.count("ratings") == 300
+        store.close()
+        dev.close()
+    finally:
+        for r in receivers:
+            r.kill()

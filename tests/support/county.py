@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import queue
 import signal
 import subprocess
 import sys
@@ -11,8 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core import topics
+from core.messages import CountyState
 from county.store import SqliteStore
-from tests.support.mosquitto import HallPair
+from tests.support.mosquitto import HallPair, die_with_parent
 from tests.support.mqtt_helpers import connect
 
 
@@ -25,23 +27,26 @@ class CountyProcess:
     proc: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 15.0) -> None:
+        """Start and wait until this process says online: a live (not retained) `county/v1/state`,
+        which it publishes right after subscribing (an older retained one may be another's)."""
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        with open(self.log, "ab") as log:
-            self.proc = subprocess.Popen([sys.executable, "-m", "county.main", "--config", str(self.config)],
-                                         stdout=log, stderr=subprocess.STDOUT, env=env)
-        # ready when it says online on county/v1/state (retained, set after its subscription)
         watcher = connect(self.pair.monitor(at_county=True), f"w-{os.urandom(3).hex()}")
         try:
             watcher.subscribe([topics.COUNTY_STATE])
+            watcher.get_none(0.1)  # the retained state, if any
+            with open(self.log, "ab") as log:
+                cmd = [sys.executable, "-m", "county.main", "--config", str(self.config)]
+                self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env,
+                                             preexec_fn=die_with_parent)
             deadline = time.monotonic() + timeout
             while time.monotonic() < deadline:
                 if self.proc.poll() is not None:
                     raise RuntimeError(f"hall-county exited {self.proc.returncode}\n{self.tail()}")
                 try:
                     m = watcher.get(0.2)
-                except Exception:
+                except queue.Empty:
                     continue
-                if b'"online":true' in m.payload.replace(b" ", b""):
+                if not m.retain and CountyState.from_json(bytes(m.payload)).online:
                     return
             raise RuntimeError(f"hall-county not online after {timeout}s\n{self.tail()}")
         finally:
@@ -76,11 +81,11 @@ class CountyProcess:
 
 
 def county_process(pair: HallPair, root: Path, **extra: str) -> CountyProcess:
+    """A `hall-county` with its TOML in `root`; `extra` are more top-level keys (TOML values)."""
     root.mkdir(parents=True, exist_ok=True)
     svc = pair.county_service()
+    extra = {"client_id": '"county-receiver-test"', "database": f'"sqlite:///{root / "county.db"}"', **extra}
     lines = [
-        f'database = "sqlite:///{root / "county.db"}"',
-        'client_id = "county-receiver-test"',
         *[f"{k} = {v}" for k, v in extra.items()],
         "[mqtt]",
         f'url = "{svc.url}"',
@@ -89,4 +94,5 @@ def county_process(pair: HallPair, root: Path, **extra: str) -> CountyProcess:
     ]
     config = root / "county.toml"
     config.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return CountyProcess(config, root / "county.db", root / "county.log", pair)
+    database = Path(extra["database"].strip('"').removeprefix("sqlite:///"))
+    return CountyProcess(config, database, root / "county.log", pair)

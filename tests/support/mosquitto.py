@@ -17,6 +17,7 @@ reuse the same port and state. `Accounts` makes broker accounts on demand (passw
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import signal
 import socket
@@ -44,6 +45,15 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind((HOST, 0))
         return int(s.getsockname()[1])
+
+
+def die_with_parent() -> None:
+    """preexec_fn: the child gets SIGKILL when the test process dies, even by SIGKILL or timeout."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG (Linux)
+    except (OSError, AttributeError):
+        pass
 
 
 def _listening(port: int) -> bool:
@@ -127,7 +137,7 @@ class Broker:
             with open(self.log, "ab") as log:
                 self.proc = subprocess.Popen(
                     [MOSQUITTO, "-c", str(self.conf)], stdout=log, stderr=subprocess.STDOUT,
-                    start_new_session=True,
+                    start_new_session=True, preexec_fn=die_with_parent,
                 )
             while time.monotonic() < deadline and self.proc.poll() is None:
                 if all(_listening(p) for p in [self.port, *self.extra_ports]):

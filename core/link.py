@@ -1,0 +1,615 @@
+"""The MQTT link of a device: drains the outbox to the hall broker, takes the county's acks,
+commands and configuration, publishes retained status, telemetry and MQTT 5 requests (DESIGN §3-4).
+
+Threads:
+- paho's network loop runs the `_on_*` callbacks; they only parse and hand work on;
+- the *sender* publishes due outbox entries at QoS 1 in `seq` order with a bounded in-flight
+  window, records the county's acks in the outbox, sends telemetry and prunes;
+- the *dispatcher* runs the app's callbacks (`on_command`, `on_config`, ...), so a slow app or
+  one that calls `request()` from a callback never stalls the network loop.
+
+The outbox is the memory: what paho holds in flight is thrown away at every reconnect, and
+everything not acked by the county is simply sent again, oldest first.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import queue
+import resource
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+from paho.mqtt.reasoncodes import ReasonCode
+
+from core import topics
+from core.clock import Clock, SystemClock, epoch_ms
+from core.commands import COMMAND_MODELS, CommandReply
+from core.config import DeviceSettings
+from core.device_config import DeviceConfig
+from core.messages import Ack, AckItem, CountyState, DeviceStatus, PeripheralState, Telemetry
+from core.mqtt_client import Will, connect_async, make_client
+from core.outbox import Outbox, OutboxError
+from core.payload import Payload, PayloadError
+
+log = logging.getLogger(__name__)
+
+WINDOW = 100  # events published and not yet PUBACKed (PLATFORM.md: 20-100 gives ~21-23k msg/s)
+MAX_UNACKED = 1000  # events sent and not yet acked by the county
+POLL_S = 0.5  # the sender looks at the outbox at least this often (resends, telemetry)
+PRUNE_EVERY_S = 6 * 3600.0
+
+CommandHandler = Callable[[str, bytes], CommandReply]
+
+
+class RequestTimeout(Exception):
+    """No answer to a request in time, or the link is down; `str()` is one line."""
+
+
+@dataclass
+class _Pending:
+    done: threading.Event = field(default_factory=threading.Event)
+    payload: bytes = b""
+
+
+class Link:
+    def __init__(
+        self,
+        settings: DeviceSettings,
+        *,
+        kind: str,
+        outbox: Outbox | None,
+        clock: Clock | None = None,
+        version: str = "",
+        window: int = WINDOW,
+        max_unacked: int = MAX_UNACKED,
+        telemetry_s: float = 30.0,
+    ) -> None:
+        self.settings = settings
+        self.kind = kind
+        self.outbox = outbox
+        self.version = version
+        self.window = max(1, window)
+        self.max_unacked = max(1, max_unacked)
+        self.telemetry_s = telemetry_s
+        self._clock: Clock = clock or SystemClock()
+        hall, dev = settings.hall_id, settings.device_id
+        self.device_id = dev
+        self._t_status = topics.status(hall, dev)
+        self._t_telemetry = topics.telemetry(hall, dev)
+        self._t_ack = topics.ack(hall, dev)
+        self._t_config = topics.config(hall, dev)
+        self._t_reply = topics.reply(hall, dev)
+        self._t_cmd_prefix = topics.cmd(hall, dev, "x")[:-1]
+
+        # What the app sets (called on the dispatcher thread).
+        self.on_command: CommandHandler | None = None
+        self.on_config: Callable[[DeviceConfig], None] | None = None
+        self.on_county_state: Callable[[bool], None] | None = None
+        self.on_connection: Callable[[bool], None] | None = None
+        # Further topics the app reads (e.g. the retained catalogue): subscribed at every connect,
+        # each payload handed to its callback on the dispatcher thread. Set before `start()`.
+        self.extra_topics: dict[str, Callable[[bytes], None]] = {}
+        self.on_acked: Callable[[list[AckItem]], None] | None = None  # county acks just recorded
+
+        self.config: DeviceConfig | None = None
+        self.county_online: bool | None = None
+        self.published = 0  # outbox entries handed to the broker (resends included)
+        self.acked = 0  # events the county acked
+        self.reconnects = 0
+
+        self._session_file = Path(settings.state_dir) / f"{dev}.session"
+        self.session = self._read_session()
+        self._peripherals: dict[str, PeripheralState] = {}
+        self._detail = ""
+        self._status_lock = threading.Lock()
+        self._last_status: tuple[Any, ...] | None = None
+
+        # In-flight bookkeeping. Never held across client.publish(): on_publish takes it too.
+        self._cond = threading.Condition()
+        self._in_flight = 0
+        self._mids: dict[int, tuple[str, str | None]] = {}  # mid -> (what, event_id or None)
+        self._early: dict[int, int] = {}  # PUBACKs that beat `publish()` returning
+        self._generation = 0  # bumped at every (re)connect; older PUBACKs are ignored
+
+        self._pending: dict[bytes, _Pending] = {}
+        self._pending_lock = threading.Lock()
+        self._acks: queue.SimpleQueue[list[AckItem]] = queue.SimpleQueue()
+        self._jobs: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._connected = threading.Event()
+        self._last_problem = ""
+        self._requeue = False
+        self._threads: list[threading.Thread] = []
+        self._cpu_mark = (time.monotonic(), _cpu_seconds())
+        self._started = time.monotonic()
+
+        self._client = make_client(
+            settings.mqtt,
+            dev,
+            will=Will(self._t_status, self._status("offline", self.session + 1).to_json()),
+            username=settings.mqtt.username or dev,
+        )
+        self._client.max_inflight_messages_set(self.window)
+        self._client.on_pre_connect = self._on_pre_connect
+        self._client.on_connect = self._on_connect
+        self._client.on_connect_fail = self._on_connect_fail
+        self._client.on_disconnect = self._on_disconnect
+        self._client.on_message = self._on_message
+        self._client.on_publish = self._on_publish
+
+    # --- lifecycle ---------------------------------------------------------------------------
+
+    @property
+    def connected(self) -> bool:
+        return self._connected.is_set()
+
+    def start(self) -> None:
+        """Start connecting (a broker that is down is retried with backoff) and draining."""
+        for name, target in (("link-sender", self._sender), ("link-dispatch", self._dispatcher)):
+            t = threading.Thread(target=target, name=f"{name}-{self.device_id}", daemon=True)
+            t.start()
+            self._threads.append(t)
+        connect_async(self._client, self.settings.mqtt, clean_start=True)
+        self._client.loop_start()
+
+    def stop(self, timeout: float = 5) -> None:
+        """Publish status `offline` (retained), disconnect cleanly, stop the threads."""
+        self._stopping.set()
+        self._wake.set()
+        if self.connected:
+            info = self._client.publish(self._t_status, self._status("offline").to_json(), qos=1, retain=True)
+            with contextlib.suppress(RuntimeError, ValueError):
+                info.wait_for_publish(timeout)
+        self._client.disconnect()
+        self._client.loop_stop()
+        self._jobs.put(None)
+        for t in self._threads:
+            t.join(timeout)
+        self._threads.clear()
+        self._connected.clear()
+
+    def wake(self) -> None:
+        """Drain now (call after `outbox.put`), not at the next poll."""
+        self._wake.set()
+
+    # --- status and telemetry ----------------------------------------------------------------
+
+    def set_peripheral(self, name: str, state: PeripheralState) -> None:
+        with self._status_lock:
+            if self._peripherals.get(name) == state:
+                return
+            self._peripherals[name] = state
+        self._publish_status()
+
+    def set_detail(self, text: str) -> None:
+        with self._status_lock:
+            if self._detail == text:
+                return
+            self._detail = text
+        self._publish_status()
+
+    def _status(self, state: str, session: int | None = None) -> DeviceStatus:
+        with self._status_lock:
+            peripherals, detail = dict(self._peripherals), self._detail
+        backlog = disk = None
+        if self.outbox is not None:
+            try:
+                backlog, disk = self.outbox.backlog(), self.outbox.disk()
+            except OutboxError as e:
+                detail = detail or str(e)
+        return DeviceStatus(
+            hall_id=self.settings.hall_id,
+            device_id=self.device_id,
+            kind=self.kind,
+            state=state,  # type: ignore[arg-type]
+            session=self.session if session is None else session,
+            timestamp=epoch_ms(self._clock),
+            version=self.version,
+            window_id=getattr(self.settings, "window_id", None),
+            peripherals=peripherals,
+            backlog=backlog,
+            disk=disk,
+            detail=detail,
+        )
+
+    def _publish_status(self, force: bool = False) -> None:
+        if not self.connected:
+            return
+        st = self._status("online")
+        key = (
+            st.session,
+            tuple(sorted(st.peripherals.items())),
+            st.detail,
+            st.backlog.unacked if st.backlog else None,
+            st.disk.low if st.disk else None,
+        )
+        with self._status_lock:
+            if key == self._last_status and not force:
+                return
+            self._last_status = key
+        self._publish(self._t_status, st.to_json(), qos=1, retain=True, what="status")
+
+    def telemetry(self) -> Telemetry:
+        now = time.monotonic()
+        cpu = _cpu_seconds()
+        t0, c0 = self._cpu_mark
+        self._cpu_mark = (now, cpu)
+        cpu_percent = 100.0 * (cpu - c0) / (now - t0) if now > t0 else 0.0
+        if self.outbox is not None:
+            backlog, disk = self.outbox.backlog(), self.outbox.disk()
+        else:
+            from core.messages import Backlog, DiskState
+
+            backlog, disk = Backlog(unacked=0), DiskState(free_bytes=0, low=False)
+        return Telemetry(
+            hall_id=self.settings.hall_id,
+            device_id=self.device_id,
+            timestamp=epoch_ms(self._clock),
+            uptime_s=round(now - self._started, 3),
+            cpu_percent=round(cpu_percent, 2),
+            rss_bytes=_rss_bytes(),
+            backlog=backlog,
+            disk=disk,
+            published=self.published,
+            acked=self.acked,
+            reconnects=self.reconnects,
+        )
+
+    # --- requests ----------------------------------------------------------------------------
+
+    def request(self, topic: str, payload: Payload, timeout: float) -> bytes:
+        """MQTT 5 request/response: publish with our `reply` topic and fresh correlation data."""
+        if not self.connected:
+            raise RequestTimeout(f"no connection to the hall broker: cannot ask {topic}")
+        corr = uuid.uuid4().bytes
+        slot = _Pending()
+        with self._pending_lock:
+            self._pending[corr] = slot
+        try:
+            props = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
+            props.ResponseTopic = self._t_reply
+            props.CorrelationData = corr
+            self._publish(topic, payload.to_json(), qos=1, properties=props, what="request")
+            if not slot.done.wait(timeout):
+                raise RequestTimeout(f"no answer from {topic} within {timeout:g} s")
+            return slot.payload
+        finally:
+            with self._pending_lock:
+                self._pending.pop(corr, None)
+
+    # --- paho callbacks (network thread) -----------------------------------------------------
+
+    def _on_pre_connect(self, client: mqtt.Client, _userdata: Any) -> None:
+        # A new session number for this connection, persisted first, and a will that carries it.
+        self.session += 1
+        self._write_session(self.session)
+        client.will_set(self._t_status, self._status("offline").to_json(), qos=1, retain=True)
+        # Forget what paho still holds from the last connection: the outbox resends what matters,
+        # and our window accounting starts from zero.
+        with client._out_message_mutex:
+            client._out_messages.clear()
+        with self._cond:
+            self._generation += 1
+            self._in_flight = 0
+            self._mids.clear()
+            self._early.clear()
+            self._cond.notify_all()
+
+    def _on_connect(
+        self, client: mqtt.Client, _u: Any, _flags: Any, rc: ReasonCode, _props: Properties | None
+    ) -> None:
+        if rc.is_failure:
+            self._problem(f"hall broker {self._where()} refused the connection: {rc}")
+            return
+        self._connected.set()
+        client.subscribe(
+            [(t, 1) for t in topics.device_inbox(self.settings.hall_id, self.device_id)]
+            + [(topics.COUNTY_STATE, 1)]
+            + [(t, 1) for t in self.extra_topics]
+        )
+        log.info("connected to hall broker %s (session %d)", self._where(), self.session)
+        self._last_problem = ""
+        if self.outbox is not None:
+            try:
+                self.outbox.requeue_all()
+            except OutboxError as e:
+                log.error("%s", e)
+        self._publish_status(force=True)
+        self._wake.set()
+        self._dispatch(self.on_connection, True)
+
+    def _on_connect_fail(self, _client: mqtt.Client, _u: Any) -> None:
+        self._problem(f"cannot reach hall broker {self._where()}; retrying")
+
+    def _on_disconnect(
+        self, _client: mqtt.Client, _u: Any, _flags: Any, rc: ReasonCode, _props: Properties | None
+    ) -> None:
+        was = self._connected.is_set()
+        self._connected.clear()
+        with self._cond:
+            self._cond.notify_all()
+        if self._stopping.is_set():
+            return
+        if was:
+            self.reconnects += 1
+            self._problem(f"lost hall broker {self._where()}: {rc}; reconnecting")
+            self._dispatch(self.on_connection, False)
+
+    def _on_publish(
+        self, _client: mqtt.Client, _u: Any, mid: int, rc: ReasonCode, _props: Properties | None
+    ) -> None:
+        with self._cond:
+            entry = self._mids.pop(mid, None)
+            if entry is None:
+                self._early[mid] = rc.value
+                return
+            self._settle(entry, rc.value)
+
+    def _settle(self, entry: tuple[str, str | None], rc: int) -> None:
+        """One PUBACK for a publish of ours (called with `_cond` held)."""
+        what, event_id = entry
+        if event_id is not None:
+            self._in_flight -= 1
+            self._cond.notify_all()
+        if rc >= 0x80:
+            name = ReasonCode(PacketTypes.PUBACK, identifier=rc).getName()  # type: ignore[no-untyped-call]
+            log.warning(
+                "hall broker refused %s%s: %s (%d)", what, f" {event_id}" if event_id else "", name, rc
+            )
+
+    def _on_message(self, _client: mqtt.Client, _u: Any, msg: mqtt.MQTTMessage) -> None:
+        topic, payload = msg.topic, bytes(msg.payload)
+        try:
+            if topic == self._t_ack:
+                self._acks.put(Ack.from_json(payload).acks)
+                self._wake.set()
+            elif topic == self._t_reply:
+                corr = getattr(msg.properties, "CorrelationData", None)
+                with self._pending_lock:
+                    slot = self._pending.get(bytes(corr)) if corr else None
+                if slot is not None:
+                    slot.payload = payload
+                    slot.done.set()
+            elif topic.startswith(self._t_cmd_prefix):
+                name = topic[len(self._t_cmd_prefix) :]
+                props = msg.properties
+                self._jobs.put(lambda: self._run_command(name, payload, props))
+            elif topic == self._t_config:
+                if payload:
+                    self._jobs.put(lambda: self._apply_config(payload))
+            elif topic == topics.COUNTY_STATE and payload:
+                online = CountyState.from_json(payload).online
+                if online and not msg.retain:
+                    # The county (re)connected just now (a retained copy is only the last word we
+                    # missed). What waits out its backoff, perhaps lost with a county broker, can go
+                    # now instead of in up to 60 s.
+                    self._requeue = True
+                    self._wake.set()
+                self.county_online = online
+                self._dispatch(self.on_county_state, online)
+            elif topic in self.extra_topics:
+                self._dispatch(self.extra_topics[topic], payload)
+        except PayloadError as e:
+            log.warning("ignored a bad message on %s: %s", topic, e)
+
+    # --- dispatcher thread -------------------------------------------------------------------
+
+    def _dispatch(self, callback: Callable[[Any], None] | None, arg: Any) -> None:
+        if callback is not None:
+            self._jobs.put(lambda: callback(arg))
+
+    def _dispatcher(self) -> None:
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                return
+            try:
+                job()
+            except Exception:
+                log.exception("a link callback failed")
+
+    def _apply_config(self, raw: bytes) -> None:
+        try:
+            cfg = DeviceConfig.from_json(raw)
+        except PayloadError as e:
+            log.warning("ignored an invalid configuration (keeping the old one): %s", e)
+            return
+        self.config = cfg
+        if self.on_config is not None:
+            self.on_config(cfg)
+
+    def _run_command(self, name: str, raw: bytes, props: Properties | None) -> None:
+        reply = self._command_reply(name, raw)
+        response_topic = getattr(props, "ResponseTopic", None)
+        if not response_topic:
+            if reply.result != "accepted":
+                log.info("command %s without a response topic: %s (%s)", name, reply.result, reply.reason)
+            return
+        out = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
+        corr = getattr(props, "CorrelationData", None)
+        if corr is not None:
+            out.CorrelationData = corr
+        self._publish(response_topic, reply.to_json(), qos=1, properties=out, what=f"reply to {name}")
+
+    def _command_reply(self, name: str, raw: bytes) -> CommandReply:
+        model = COMMAND_MODELS.get(name)
+        if model is None:
+            return CommandReply(result="refused", reason=f"unknown command {name!r}")
+        try:
+            model.from_json(raw)
+        except PayloadError as e:
+            return CommandReply(result="refused", reason=str(e))
+        if self.on_command is None:
+            return CommandReply(result="refused", reason=f"this {self.kind} does not take commands")
+        try:
+            return self.on_command(name, raw)
+        except Exception as e:
+            log.exception("command %s failed", name)
+            return CommandReply(result="refused", reason=f"device error: {e}")
+
+    # --- sender thread -----------------------------------------------------------------------
+
+    def _sender(self) -> None:
+        next_tick = time.monotonic() + self.telemetry_s
+        next_prune = time.monotonic()
+        while not self._stopping.is_set():
+            self._wake.wait(POLL_S)
+            self._wake.clear()
+            try:
+                self._take_acks()
+                if self.outbox is not None:
+                    if self._requeue:
+                        self._requeue = False
+                        self.outbox.requeue_all()
+                    self._drain()
+                now = time.monotonic()
+                if now >= next_tick:
+                    next_tick = now + self.telemetry_s
+                    if self.connected:
+                        self._publish(self._t_telemetry, self.telemetry().to_json(), qos=0, what="telemetry")
+                        self._publish_status()
+                if self.outbox is not None and now >= next_prune:
+                    next_prune = now + PRUNE_EVERY_S
+                    self.outbox.prune()
+            except OutboxError as e:
+                self._problem(str(e))
+            except Exception:
+                log.exception("link sender failed; carrying on")
+
+    def _take_acks(self) -> None:
+        items: list[AckItem] = []
+        while True:
+            try:
+                items.extend(self._acks.get_nowait())
+            except queue.Empty:
+                break
+        if items and self.outbox is not None:
+            self.acked += self.outbox.ack_many(items)
+            self._dispatch(self.on_acked, items)
+
+    def _drain(self) -> None:
+        assert self.outbox is not None
+        budget: int | None = None
+        while self.connected and not self._stopping.is_set():
+            with self._cond:
+                free = self.window - self._in_flight
+                if free <= 0:
+                    self._cond.wait(0.05)
+                    free = self.window - self._in_flight
+            self._take_acks()
+            if free <= 0:
+                continue
+            # New events only while fewer than `max_unacked` sent ones wait for the county: a slow
+            # or absent county then holds the rest in the outbox instead of a resend storm.
+            if budget is None or budget <= 0:  # counted once per round, then kept locally
+                budget = self.max_unacked - self.outbox.awaiting_ack()
+            entries = []
+            for e in self.outbox.due(free):
+                if e.attempts == 0:
+                    if budget <= 0:
+                        break
+                    budget -= 1
+                entries.append(e)
+            if not entries:
+                return
+            with self._cond:
+                generation = self._generation
+            sent = []
+            for e in entries:
+                if not self.connected:
+                    break
+                with self._cond:
+                    self._in_flight += 1
+                self._publish(e.topic, e.payload, qos=1, what="event", event_id=e.event_id)
+                sent.append(e.event_id)
+            self.published += len(sent)
+            self.outbox.mark_sent(sent)
+            with self._cond:
+                reconnected = generation != self._generation
+            if reconnected:  # some went into the old connection: send them again now, not after backoff
+                self.outbox.requeue_all()
+
+    def _publish(
+        self,
+        topic: str,
+        payload: bytes,
+        *,
+        qos: int,
+        retain: bool = False,
+        properties: Properties | None = None,
+        what: str,
+        event_id: str | None = None,
+    ) -> None:
+        """Publish and register the mid for its PUBACK. No lock is held across `publish()`."""
+        with self._cond:
+            generation = self._generation
+        info = self._client.publish(topic, payload, qos=qos, retain=retain, properties=properties)
+        with self._cond:
+            if generation != self._generation or info.rc != mqtt.MQTT_ERR_SUCCESS:
+                # sent into a connection that is gone: nothing will come back for it
+                if event_id is not None:
+                    self._in_flight = max(0, self._in_flight - 1) if generation == self._generation else 0
+                    self._cond.notify_all()
+                return
+            rc = self._early.pop(info.mid, None)
+            if rc is None:
+                self._mids[info.mid] = (what, event_id)
+            else:
+                self._settle((what, event_id), rc)
+
+    # --- helpers -----------------------------------------------------------------------------
+
+    def _where(self) -> str:
+        return f"{self.settings.mqtt.host}:{self.settings.mqtt.port}"
+
+    def _problem(self, text: str) -> None:
+        """Log a connection problem once, not at every retry."""
+        if text != self._last_problem:
+            log.warning("%s", text)
+            self._last_problem = text
+
+    def _read_session(self) -> int:
+        try:
+            return int(self._session_file.read_text().strip() or 0)
+        except FileNotFoundError:
+            return 0
+        except (OSError, ValueError) as e:
+            log.warning("session counter %s unreadable (%s); starting from the clock", self._session_file, e)
+            return int(time.time())  # still rises past any earlier session
+
+    def _write_session(self, value: int) -> None:
+        tmp = self._session_file.with_suffix(".tmp")
+        try:
+            self._session_file.parent.mkdir(parents=True, exist_ok=True)
+            with open(tmp, "w") as f:
+                f.write(f"{value}\n")
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, self._session_file)
+        except OSError as e:
+            log.warning("cannot save session counter %s: %s", self._session_file, e)
+
+
+def _cpu_seconds() -> float:
+    t = os.times()
+    return t.user + t.system
+
+
+def _rss_bytes() -> int:
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024

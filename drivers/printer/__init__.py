@@ -1,0 +1,1 @@
+"""ESC/POS receipt printer over serial: receipt rendering (python-escpos, GB18030), status, driver."""

@@ -1,0 +1,83 @@
+"""Send a command to a device and wait for its answer (MQTT 5 request/response).
+
+What a window's business system or the hall manager does to invite a citizen to rate a case:
+publish `cmd/invite` with a response topic `county/v1/response/<account>/<device>` (the ACL lets
+every account read the responses addressed to it) and correlation data, then wait for the reply.
+Used by `hall-demo` and the tests.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from typing import Any
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+from core import topics
+from core.commands import CommandReply
+from core.config import MqttSettings
+from core.mqtt_client import make_client
+from core.payload import Payload
+
+RESPONSE_PREFIX = "county/v1/response"
+
+
+class CommandTimeout(Exception):
+    pass
+
+
+class Commander:
+    def __init__(self, settings: MqttSettings, client_id: str | None = None, timeout: float = 10.0) -> None:
+        self.account = settings.username or "anonymous"
+        self.client = make_client(settings, client_id or f"cmd-{uuid.uuid4().hex[:10]}")
+        self._replies: dict[bytes, tuple[threading.Event, list[bytes]]] = {}
+        self._lock = threading.Lock()
+        connected = threading.Event()
+        subscribed = threading.Event()
+        self.client.on_connect = lambda *_a: connected.set()
+        self.client.on_subscribe = lambda *_a: subscribed.set()
+        self.client.on_message = self._on_message
+        self.client.connect(settings.host, settings.port, keepalive=30, clean_start=True)
+        self.client.loop_start()
+        if not connected.wait(timeout):
+            self.close()
+            raise CommandTimeout(f"no connection to {settings.url}")
+        self.client.subscribe(f"{RESPONSE_PREFIX}/{self.account}/#", qos=1)
+        if not subscribed.wait(timeout):
+            self.close()
+            raise CommandTimeout("no SUBACK for the response topic")
+
+    def send(
+        self, hall: str, device: str, name: str, payload: Payload, timeout: float = 10.0
+    ) -> CommandReply:
+        corr = uuid.uuid4().bytes
+        done = threading.Event()
+        box: list[bytes] = []
+        with self._lock:
+            self._replies[corr] = (done, box)
+        props = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
+        props.ResponseTopic = f"{RESPONSE_PREFIX}/{self.account}/{device}"
+        props.CorrelationData = corr
+        self.client.publish(topics.cmd(hall, device, name), payload.to_json(), qos=1, properties=props)
+        try:
+            if not done.wait(timeout):
+                raise CommandTimeout(f"{device} did not answer {name} within {timeout:.0f} s")
+            return CommandReply.from_json(box[0])
+        finally:
+            with self._lock:
+                self._replies.pop(corr, None)
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+
+    def _on_message(self, _c: mqtt.Client, _u: Any, msg: mqtt.MQTTMessage) -> None:
+        corr = getattr(msg.properties, "CorrelationData", None)
+        with self._lock:
+            waiting = self._replies.get(bytes(corr)) if corr is not None else None
+        if waiting is not None:
+            waiting[1].append(bytes(msg.payload))
+            waiting[0].set()

@@ -1,0 +1,504 @@
+"""`hall-demo`: a whole simulated hall on one machine.
+
+Starts the county and hall Mosquitto brokers (rendered from `broker_config/`, bridged), the
+county service (`hall-county`), and two service windows, each with a simulated hk1 keypad and
+staff-card reader on pseudo-terminals and its own `hall-evaluator` process (with windows when a
+display exists, headless otherwise). A script plays the hall: clerks sign in with their cards,
+the window business system invites each finished case to be rated, citizens press keys (and
+sometimes walk away, so the invitation expires), a keypad resends a key frame now and then, a
+clerk hands over to a colleague. A live tally of what the county has stored is printed every
+few seconds. Ctrl-C stops everything (children in order, then the brokers).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import random
+import secrets
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import IO, Any
+
+from core.commands import InviteCommand
+from core.config import MqttSettings
+from core.device_config import DeviceConfig, StaffMember
+from core.events import StaffRef
+from county import brokers
+from drivers.sim.keypad import KeypadSim
+from drivers.sim.line import StaffCardSim
+from evaluator.commander import Commander, CommandTimeout
+
+log = logging.getLogger("hall-demo")
+
+HALL_ID = "demo-hall"
+KIOSK_ID = "kiosk-01"
+HOST = "127.0.0.1"
+ITEMS = (
+    ("11110000000000000A", "居民身份证换领"),
+    ("11110000000000000B", "户口迁移"),
+    ("11110000000000000C", "营业执照变更登记"),
+    ("11110000000000000D", "不动产登记"),
+    ("11110000000000000E", "社会保险参保登记"),
+)
+WINDOWS = (
+    ("w01", "1号窗口 户籍业务", "Window 1 · Household registration", (1280, 800)),
+    ("w02", "2号窗口 商事登记", "Window 2 · Business registration", (800, 1280)),
+    ("w03", "3号窗口 不动产", "Window 3 · Real estate", (1280, 800)),
+    ("w04", "4号窗口 社保", "Window 4 · Social insurance", (800, 1280)),
+)
+SURNAMES = "王李张刘陈杨赵黄"
+GIVEN = ("芳", "明", "敏", "强", "静", "磊", "丽", "军")
+
+
+class DemoError(RuntimeError):
+    pass
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((HOST, 0))
+        return int(s.getsockname()[1])
+
+
+def listening(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.settimeout(0.2)
+        return s.connect_ex((HOST, port)) == 0
+
+
+def find_program(name: str, *fallbacks: str) -> str:
+    found = shutil.which(name) or next((f for f in fallbacks if Path(f).is_file()), None)
+    if found is None:
+        raise DemoError(f"{name} not found: install the Debian package mosquitto (scripts/setup does)")
+    return found
+
+
+@dataclass
+class Child:
+    """A child process in its own session: Ctrl-C reaches only the demo, which stops it in order."""
+
+    name: str
+    args: list[str]
+    log_path: Path
+    env: dict[str, str] | None = None
+    proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        with open(self.log_path, "ab") as out:
+            self.proc = subprocess.Popen(
+                self.args, stdout=out, stderr=subprocess.STDOUT, env=self.env, start_new_session=True
+            )
+
+    @property
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        self.proc = None
+
+    def tail(self, lines: int = 15) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+
+@dataclass
+class Window:
+    device_id: str
+    window_id: str
+    config: DeviceConfig
+    keypad: KeypadSim
+    cards: StaffCardSim
+    evaluator: Child
+    gui: bool
+    clerk: StaffMember | None = None
+    cases: int = 0
+
+
+@dataclass
+class Hall:
+    root: Path
+    headless: bool
+    windows_n: int
+    children: list[Child] = field(default_factory=list)
+    windows: list[Window] = field(default_factory=list)
+    county_db: Path = Path()
+    hall_port: int = 0
+    county_port: int = 0
+    manager: Commander | None = None
+    with_kiosk: bool = False
+    kiosk: Any = None  # kiosk.demo.KioskDemo when --kiosk
+
+    # -- brokers and county ------------------------------------------------------------------------
+
+    def account(self, username: str) -> MqttSettings:
+        """Settings for an account at the hall broker (made by `start_brokers`)."""
+        return MqttSettings(
+            url=f"mqtt://{HOST}:{self.hall_port}",
+            username=username,
+            password_file=self.root / "brokers" / "secrets" / f"{username}.password",
+        )
+
+    def start_brokers(self) -> None:
+        """Both brokers rendered from broker_config/ (county.brokers), with every account the demo
+        needs, then started (county first) and waited for."""
+        mosquitto = find_program("mosquitto", "/usr/sbin/mosquitto")
+        self.hall_port, self.county_port = free_port(), free_port()
+        devices = [f"eval-{i + 1:02d}" for i in range(self.windows_n)]
+        if self.with_kiosk:
+            devices.append(KIOSK_ID)
+        try:
+            local = brokers.prepare_local_pair(
+                self.root / "brokers", HALL_ID, devices, self.hall_port, self.county_port,
+                run_as_root=os.geteuid() == 0,
+            )
+        except brokers.RenderError as e:
+            raise DemoError(str(e)) from None
+        for name, conf, port in (("county-broker", local.county_conf, self.county_port),
+                                 ("hall-broker", local.hall_conf, self.hall_port)):
+            child = Child(name, [mosquitto, "-c", str(conf)], self.root / f"{name}.log")
+            child.start()
+            self.children.append(child)
+            deadline = time.monotonic() + 10
+            while not listening(port):
+                if not child.alive or time.monotonic() > deadline:
+                    raise DemoError(f"{name} did not start:\n{child.tail()}")
+                time.sleep(0.05)
+        county_url, hall_url = f"mqtt://{HOST}:{self.county_port}", f"mqtt://{HOST}:{self.hall_port}"
+        print(f"  brokers: county {county_url}, hall {hall_url}, bridged")
+
+    def start_county(self) -> None:
+        svc = self.account(brokers.COUNTY_SERVICE)
+        self.county_db = self.root / "county.db"
+        conf = self.root / "county.toml"
+        conf.write_text(
+            "\n".join([
+                f'database = "sqlite:///{self.county_db}"',
+                f'cases_database = "{self.root / "cases.db"}"',
+                "[mqtt]",
+                f'url = "mqtt://{HOST}:{self.county_port}"',
+                f'username = "{brokers.COUNTY_SERVICE}"',
+                f'password_file = "{svc.password_file}"',
+            ]) + "\n",
+            encoding="utf-8",
+        )
+        if self.with_kiosk:
+            from kiosk.demo import seed_county_cases
+
+            if seed_county_cases(conf) != 0:
+                raise DemoError("could not import the demo cases into the county")
+        child = Child("hall-county", [sys.executable, "-m", "county.main", "--config", str(conf)],
+                      self.root / "county.log", env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        child.start()
+        self.children.append(child)
+        self._wait_county_online(child)
+        print(f"  county service: storing into {self.county_db}")
+
+    def _wait_county_online(self, child: Child, timeout: float = 20.0) -> None:
+        """Online as seen through the hall broker: proves the county and the bridge are up."""
+        import paho.mqtt.client as mqtt
+
+        from core.mqtt_client import make_client
+
+        seen = threading.Event()
+
+        def on_message(_c: mqtt.Client, _u: object, m: mqtt.MQTTMessage) -> None:
+            if json.loads(m.payload).get("online"):
+                seen.set()
+
+        client = make_client(self.account(brokers.MONITOR), f"demo-watch-{secrets.token_hex(3)}")
+        client.on_message = on_message
+        client.on_connect = lambda c, *_a: c.subscribe("county/v1/state", qos=1)
+        client.connect(HOST, self.hall_port)
+        client.loop_start()
+        try:
+            deadline = time.monotonic() + timeout
+            while not seen.wait(0.2):
+                if not child.alive or time.monotonic() > deadline:
+                    raise DemoError(f"the county service is not online:\n{child.tail()}")
+        finally:
+            client.disconnect()
+            client.loop_stop()
+
+    # -- windows -------------------------------------------------------------------------------
+
+    def start_windows(self) -> None:
+        gui = not self.headless and bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+        names = iter(random.sample([s + g for s in SURNAMES for g in GIVEN], 2 * self.windows_n))
+        for i in range(self.windows_n):
+            window_id, name, name_en, size = WINDOWS[i % len(WINDOWS)]
+            device_id = f"eval-{i + 1:02d}"
+            staff = [
+                StaffMember(id=f"S{i + 1}{k}", name=next(names), card=f"CARD-{i + 1}{k:03d}",
+                            title="综合窗口受理员")
+                for k in (1, 2)
+            ]
+            config = DeviceConfig(
+                window_name=name, window_name_en=name_en, staff=staff,
+                rating_url="https://hcp.example.gov.cn/rate?case={case_id}&n={assess_number}",
+            )
+            wdir = self.root / device_id
+            wdir.mkdir(parents=True, exist_ok=True)
+            (wdir / "initial-config.json").write_text(config.to_json().decode(), encoding="utf-8")
+            keypad, cards = KeypadSim(serial=f"HK1-DEMO-{i + 1:04d}"), StaffCardSim()
+            keypad.start()
+            cards.start()
+            mq = self.account(device_id)
+            toml = wdir / "evaluator.toml"
+            toml.write_text(
+                "\n".join([
+                    f'device_id = "{device_id}"', f'hall_id = "{HALL_ID}"', f'window_id = "{window_id}"',
+                    f'state_dir = "{wdir / "state"}"', f'initial_config = "{wdir / "initial-config.json"}"',
+                    f"screen_width = {size[0]}", f"screen_height = {size[1]}",
+                    "[mqtt]", f'url = "{mq.url}"', f'username = "{device_id}"',
+                    f'password_file = "{mq.password_file}"',
+                    "[serial]", f'keypad = "{keypad.path}"', f'staff_card = "{cards.path}"',
+                ]) + "\n",
+                encoding="utf-8",
+            )
+            args = [sys.executable, "-m", "evaluator.main", "--config", str(toml)]
+            if not gui:
+                args.append("--headless")
+            env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+            child = Child(device_id, args, wdir / "evaluator.log", env=env)
+            child.start()
+            self.children.append(child)
+            self.windows.append(Window(device_id, window_id, config, keypad, cards, child, gui))
+            mode = "with a window" if gui else "headless"
+            print(f"  {device_id} ({name}): keypad {keypad.path}, staff card {cards.path}, {mode}")
+        self.manager = Commander(self.account(brokers.MANAGER))
+
+    def start_kiosk(self) -> None:
+        from kiosk.demo import start_kiosk
+
+        self.kiosk = start_kiosk(self.root / KIOSK_ID, self.account(KIOSK_ID), HALL_ID, device_id=KIOSK_ID)
+        print(f"  {KIOSK_ID}: self-service kiosk with ID card reader, scanner and printer simulators")
+
+    def play_kiosk(self, stop: threading.Event) -> None:
+        """Now and then a citizen lays an ID card on the kiosk's reader, reads the cases, leaves."""
+        rnd = random.Random(KIOSK_ID)
+        while not stop.wait(rnd.uniform(12, 20)):
+            who = rnd.choice(["zhang", "li"])
+            self.kiosk.tap_card(who)
+            self.say(f"{KIOSK_ID}: a citizen ({who}) lays an ID card on the kiosk reader")
+            stop.wait(5)
+            self.kiosk.lift_card()
+
+    def wait_windows_ready(self, stop: threading.Event, timeout: float = 90.0) -> None:
+        """Every evaluator has opened its keypad (it disables the keys at start): it is running."""
+        deadline = time.monotonic() + timeout
+        for w in self.windows:
+            while not w.keypad.host_bytes and not stop.is_set():
+                if not w.evaluator.alive:
+                    raise DemoError(f"{w.device_id} stopped:\n{w.evaluator.tail()}")
+                if time.monotonic() > deadline:
+                    raise DemoError(f"{w.device_id} did not open its keypad in {timeout:.0f} s")
+                time.sleep(0.1)
+
+    # -- the script ----------------------------------------------------------------------------------
+
+    def invite(self, w: Window, expires_in_s: float | None = None) -> tuple[str, str]:
+        assert self.manager is not None and w.clerk is not None
+        w.cases += 1
+        code, item = random.choice(ITEMS)
+        case_id = f"{w.window_id.upper()}-{time.strftime('%Y%m%d')}-{w.cases:04d}-{secrets.token_hex(2)}"
+        cmd = InviteCommand(
+            case_id=case_id, item_code=code, item_name=item,
+            staff=[StaffRef(id=w.clerk.id, name=w.clerk.name)],
+            applicant_masked=random.choice(SURNAMES) + "*", expires_in_s=expires_in_s,
+        )
+        try:
+            reply = self.manager.send(HALL_ID, w.device_id, "invite", cmd)
+        except CommandTimeout as e:
+            return "no answer", str(e)
+        return reply.result, reply.reason or ""
+
+    def play_window(self, w: Window, stop: threading.Event, pace: float) -> None:
+        """One window's day: sign in, then case after case."""
+        rnd = random.Random(w.device_id)
+        stop.wait(rnd.uniform(0.5, 1.5))
+        w.clerk = w.config.staff[0]
+        w.cards.send_line(w.clerk.card)
+        self.say(f"{w.device_id}: {w.clerk.name} signs in with card {w.clerk.card}")
+        while not stop.wait(rnd.uniform(0.5, 1.5) * pace):
+            roll = rnd.random()
+            if roll < 0.06:  # hand-over: the colleague's card signs the first clerk out
+                w.clerk = next(s for s in w.config.staff if s is not w.clerk)
+                w.cards.send_line(w.clerk.card)
+                self.say(f"{w.device_id}: hand-over, {w.clerk.name} signs in")
+                continue
+            walk_away = roll < 0.14
+            result, reason = self.invite(w, expires_in_s=3.0 if walk_away else None)
+            if result != "accepted":
+                self.say(f"{w.device_id}: invitation {result}: {reason}")
+                if "no clerk" in reason:  # the card reader was not ready yet: the clerk swipes again
+                    w.cards.send_line(w.clerk.card)
+                continue
+            if walk_away:
+                self.say(f"{w.device_id}: the citizen leaves without rating (the invitation expires)")
+                stop.wait(4.0)
+                continue
+            deadline = time.monotonic() + 5
+            while not w.keypad.keys_enabled and time.monotonic() < deadline and not stop.is_set():
+                time.sleep(0.05)
+            stop.wait(rnd.uniform(0.3, 1.2) * pace)
+            levels, weights = ([5, 4, 3], [55, 32, 13]) if w.gui else ([5, 4, 3, 2, 1], [45, 30, 12, 8, 5])
+            level = rnd.choices(levels, weights)[0]
+            if w.keypad.press(level):  # type: ignore[arg-type]
+                if rnd.random() < 0.15:
+                    w.keypad.resend_last()  # a lost ack: the keypad sends the same frame again
+                    self.say(f"{w.device_id}: citizen presses {level} (the keypad resends the frame)")
+                else:
+                    self.say(f"{w.device_id}: citizen presses {level}")
+
+    _print_lock = threading.Lock()
+
+    def say(self, text: str) -> None:
+        with self._print_lock:
+            print(f"  {time.strftime('%H:%M:%S')} {text}", flush=True)
+
+    # -- the tally --------------------------------------------------------------------------------------
+
+    def tally(self) -> str:
+        if not self.county_db.exists():
+            return "county: (no database yet)"
+        db = sqlite3.connect(f"file:{self.county_db}?mode=ro", uri=True, timeout=2)
+        try:
+            levels = dict(db.execute("SELECT level, count(*) FROM ratings GROUP BY level").fetchall())
+            per_device = dict(
+                db.execute("SELECT device_id, count(*) FROM ratings GROUP BY device_id").fetchall()
+            )
+            expired = db.execute("SELECT count(*) FROM expirations").fetchone()[0]
+            signs = db.execute("SELECT count(*) FROM sign_events").fetchone()[0]
+            dup_cases = db.execute(
+                "SELECT count(*) FROM (SELECT case_id FROM ratings WHERE case_id IS NOT NULL"
+                " GROUP BY case_id, assess_number HAVING count(*) > 1)"
+            ).fetchone()[0]
+        except sqlite3.Error as e:
+            return f"county: ({e})"
+        finally:
+            db.close()
+        total = sum(levels.values())
+        by_level = " ".join(f"{lvl}:{levels.get(lvl, 0)}" for lvl in (5, 4, 3, 2, 1))
+        devices = " ".join(f"{d}={n}" for d, n in sorted(per_device.items()))
+        return (
+            f"county stored: {total} ratings [{by_level}] · {expired} expired · {signs} sign-in/out"
+            f" · per window {devices or '-'} · cases rated twice: {dup_cases}"
+        )
+
+    def stop_all(self) -> None:
+        if self.manager is not None:
+            self.manager.close()
+        # evaluators first (they sign out and say offline), then the county, then the brokers
+        for child in [c for c in self.children if c.name.startswith("eval-")]:
+            child.stop()
+        for w in self.windows:
+            w.keypad.stop()
+            w.cards.stop()
+        if self.kiosk is not None:
+            self.kiosk.stop()
+        for name in ("hall-county", "hall-broker", "county-broker"):
+            for child in self.children:
+                if child.name == name:
+                    child.stop()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = argparse.ArgumentParser(
+        prog="hall-demo",
+        description="A whole simulated hall: brokers, county service, windows with keypads and "
+        "staff-card readers, evaluators, and a script playing the day. Ctrl-C stops it.",
+    )
+    p.add_argument("--windows", type=int, default=2, choices=range(1, 5), help="service windows (default 2)")
+    p.add_argument("--headless", action="store_true", help="no evaluator windows even with a display")
+    p.add_argument("--duration", type=float, default=0, help="stop after this many seconds (default: Ctrl-C)")
+    p.add_argument("--pace", type=float, default=1.0, help="slower (>1) or faster (<1) citizens")
+    p.add_argument("--kiosk", action="store_true", help="add a self-service kiosk (hall-kiosk) to the hall")
+    p.add_argument("--dir", type=Path, help="keep logs, databases and configs here (default: a temp dir)")
+    args = p.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+    root = args.dir or Path(tempfile.mkdtemp(prefix="hall-demo-"))
+    root.mkdir(parents=True, exist_ok=True)
+    stop = threading.Event()
+
+    def on_signal(_sig: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    hall = Hall(root, args.headless, args.windows, with_kiosk=args.kiosk)
+    out: IO[str] = sys.stdout
+    print(f"hall-demo: a simulated hall in {root}", file=out)
+    code = 0
+    try:
+        hall.start_brokers()
+        hall.start_county()
+        hall.start_windows()
+        hall.wait_windows_ready(stop)
+        if args.kiosk:
+            hall.start_kiosk()
+        players = [
+            threading.Thread(target=hall.play_window, args=(w, stop, args.pace), daemon=True)
+            for w in hall.windows
+        ]
+        if args.kiosk:
+            players.append(threading.Thread(target=hall.play_kiosk, args=(stop,), daemon=True))
+        for t in players:
+            t.start()
+        started = time.monotonic()
+        print("hall-demo: running; Ctrl-C stops it", file=out, flush=True)
+        while not stop.wait(3.0):
+            hall.say(hall.tally())
+            dead = [c.name for c in hall.children if not c.alive]
+            if hall.kiosk is not None and not hall.kiosk.alive:
+                dead.append(KIOSK_ID)
+            if dead:
+                raise DemoError(f"{', '.join(dead)} stopped unexpectedly; logs in {root}")
+            if args.duration and time.monotonic() - started >= args.duration:
+                break
+        stop.set()
+        for t in players:
+            t.join(5)
+        time.sleep(1.5)  # let the last presses reach the county
+    except DemoError as e:
+        print(f"hall-demo: {e}", file=sys.stderr)
+        code = 1
+    finally:
+        stop.set()
+        print("hall-demo: stopping ...", file=out, flush=True)
+        hall.stop_all()
+        print(f"hall-demo: final {hall.tally()}", file=out, flush=True)
+        if args.dir is None and code == 0:
+            shutil.rmtree(root, ignore_errors=True)
+        elif code:
+            print(f"hall-demo: logs kept in {root}", file=out)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,36 @@
+"""Settings of the window evaluator (`hall-evaluator --config /etc/hall/evaluator.toml`, `HALL_...`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar, Literal
+
+from pydantic import Field
+
+from core.config import DeviceSettings
+from core.topics import ID_PATTERN
+
+
+class EvaluatorSettings(DeviceSettings):
+    APP: ClassVar[str] = "evaluator"
+
+    device_id: str = Field(default="eval-01", pattern=f"^{ID_PATTERN}$")
+    window_id: str | None = Field(default="w01", pattern=f"^{ID_PATTERN}$")
+    # The screen: size of the window (the layout follows portrait or landscape), full screen on
+    # the device. `--headless` runs without one (a keypad-only box).
+    screen_width: int = Field(default=1280, ge=320, le=7680)
+    screen_height: int = Field(default=800, ge=320, le=7680)
+    fullscreen: bool = False
+    font: Path | None = None  # a CJK .ttf/.ttc; found on the system when not set
+    # Voice prompts played by the screen's speaker (the keypad plays its own on keypad-only boxes).
+    audio_please_rate: Path | None = None  # 请您对我的服务做出评价
+    audio_thanks: Path | None = None  # 谢谢您的评价
+    # Device configuration used until the county's retained `config` arrives the first time
+    # (JSON, schema hall.config/1); afterwards the last received one is kept in state_dir.
+    initial_config: Path | None = None
+    # Line readers: what ends a code, what to strip around it.
+    staff_card_terminator: Literal["CR", "LF", "CRLF", "ANY"] = "ANY"
+    scanner_terminator: Literal["CR", "LF", "CRLF", "ANY"] = "ANY"
+    scanner_prefix: str = ""
+    scanner_suffix: str = ""
+    tick_s: float = Field(default=0.5, ge=0.1, le=2.0)

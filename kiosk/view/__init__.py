@@ -1,0 +1,1 @@
+"""The kiosk's Kivy view: thin screens that render `kiosk.controller.KioskController`."""

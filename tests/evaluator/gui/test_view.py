@@ -1,0 +1,148 @@
+"""The evaluator's Kivy view rendering real pixels (offscreen SDL): touches reach a real outbox,
+every screen is screenshotted in both orientations, and the on-screen QR code decodes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from core.clock import FakeClock
+from core.device_config import DeviceConfig, StaffMember
+from core.events import RatingEvent
+from core.outbox import Outbox
+from core.topics import parse
+from evaluator.controller import DeviceIdentity, EvaluatorController
+from evaluator.viewmodel import State
+from tests.support.kivy_harness import Harness
+
+pytestmark = [pytest.mark.gui, pytest.mark.xdist_group("kivy-window")]
+
+ROOT = Path(__file__).resolve().parents[3]
+ARTIFACTS = ROOT / "artifacts" / "screenshots"
+URL = "https://hcp.example.gov.cn/rate?case={case_id}&n={assess_number}"
+
+
+@pytest.fixture(scope="module")
+def harness() -> Harness:
+    from ui.fonts import register_cjk_font
+
+    register_cjk_font()
+    return Harness()
+
+
+@pytest.fixture
+def app(harness: Harness, tmp_path: Path):
+    from evaluator.view.root import EvaluatorRoot
+
+    clock = FakeClock()
+    outbox = Outbox(tmp_path / "outbox.db", clock=clock)
+    cfg = DeviceConfig(
+        window_name="5号窗口", staff=[StaffMember(id="S05", name="周敏", card="CARD-5")], rating_url=URL
+    )
+    c = EvaluatorController(DeviceIdentity("demo-hall", "eval-05", "w05", "110101"), cfg, clock, outbox)
+    root = EvaluatorRoot(c, "eval-05")
+    c.add_listener(root.render)
+    root.render(c.view_model())
+    harness.show(root)
+    yield c, root, outbox, harness
+    harness.clear()
+    outbox.close()
+
+
+def ratings(outbox: Outbox) -> list[RatingEvent]:
+    return [
+        RatingEvent.from_json(e.payload) for e in outbox.due(100) if parse(e.topic).name == "rating"
+    ]
+
+
+def invite(c: EvaluatorController, case_id: str = "C-77") -> None:
+    body = {"schema": "hall.invite/1", "case_id": case_id, "item_name": "营业执照变更"}
+    assert c.on_command("invite", json.dumps(body).encode()).result == "accepted"
+
+
+def test_cjk_font_renders_chinese(harness: Harness) -> None:
+    from kivy.core.text import Label as CoreLabel
+
+    def pixels(ch: str) -> bytes:
+        lbl = CoreLabel(text=ch, font_size=40)
+        lbl.refresh()
+        return bytes(lbl.texture.pixels)
+
+    assert pixels("非") != pixels("常")
+
+
+def test_touching_a_level_stores_the_rating(app) -> None:
+    c, root, outbox, h = app
+    c.staff_card("CARD-5")
+    invite(c)
+    h.frames(2)
+    assert root.manager.current == "invited"
+    assert all(not b.selected for b in root.screens["invited"].ids.levels.buttons.values())
+    h.tap(root.screens["invited"].ids.levels.buttons[4])
+    (ev,) = ratings(outbox)
+    assert (ev.level, ev.input, ev.case_id, ev.channel) == (4, "touch", "C-77", 4)
+    assert [s.id for s in ev.staff] == ["S05"]
+    h.frames(2)
+    assert root.manager.current == "thanks"
+
+
+def test_touch_without_open_rating_does_nothing(app) -> None:
+    c, root, outbox, h = app
+    c.staff_card("CARD-5")
+    h.frames(2)
+    # the level buttons exist but no rating is open: touching where they are changes nothing
+    h.tap(root.screens["invited"].ids.levels.buttons[5])
+    assert ratings(outbox) == [] and c.state is State.READY
+
+
+def test_bad_rating_by_touch_with_reason_and_not_public(app) -> None:
+    c, root, outbox, h = app
+    c.staff_card("CARD-5")
+    invite(c)
+    h.frames(2)
+    h.tap(root.screens["invited"].ids.levels.buttons[1])
+    assert root.manager.current == "reasons"
+    reasons = root.screens["reasons"]
+    h.tap(reasons.ids.submit)  # no reason yet: refused, nothing stored
+    assert ratings(outbox) == [] and root.manager.current == "reasons"
+    h.tap(reasons.ids.reasons.tile("R05"))
+    assert reasons.ids.reasons.tile("R05").active
+    h.tap(reasons.ids.public.no)  # 不公开
+    h.tap(reasons.ids.submit)
+    (ev,) = ratings(outbox)
+    assert (ev.level, ev.reasons, ev.public) == (1, ["R05"], False)
+
+
+def test_every_screen_both_orientations_and_qr_decodes(tmp_path: Path) -> None:
+    import zxingcpp
+    from PIL import Image
+
+    for w, h in ((1280, 800), (800, 1280)):
+        # One window size per process: an offscreen window cannot be resized once open.
+        subprocess.run(
+            [sys.executable, "-m", "tests.evaluator.gui.shoot_screens", str(tmp_path), str(w), str(h)],
+            cwd=ROOT,
+            check=True,
+            timeout=120,
+            capture_output=True,
+        )
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    names = ["idle", "ready", "invited", "reasons", "rated-error", "thanks", "invited-free", "identify"]
+    for orient, size in (("landscape", (1280, 800)), ("portrait", (800, 1280))):
+        for name in names:
+            shot = tmp_path / f"evaluator-{name}-{orient}.png"
+            img = Image.open(shot)
+            assert img.size == size, shot
+            colours = img.convert("RGB").getcolors(maxcolors=1_000_000)
+            assert colours is not None and len(colours) > 20, f"{shot.name} looks blank"
+            shutil.copy(shot, ARTIFACTS / shot.name)
+        expected = json.loads((tmp_path / f"manifest-{orient}.json").read_text())["qr_url"]
+        assert expected == "https://hcp.example.gov.cn/rate?case=BJ20261123-0042&n=1"
+        found = zxingcpp.read_barcodes(Image.open(tmp_path / f"evaluator-invited-{orient}.png"))
+        assert [b.text for b in found] == [expected]
+        assert zxingcpp.read_barcodes(Image.open(tmp_path / f"evaluator-invited-free-{orient}.png")) == []

@@ -1,0 +1,345 @@
+"""The device link against a real Mosquitto hall broker rendered from broker_config/."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+from core import topics
+from core.clock import FakeClock
+from core.commands import CommandReply
+from core.config import DeviceSettings
+from core.device_config import DeviceConfig
+from core.link import Link, RequestTimeout
+from core.messages import Ack, AckItem, DeviceStatus, Telemetry
+from core.outbox import Outbox
+from core.queries import ProgressQuery
+from county import brokers
+from tests.support.acker import Acker
+from tests.support.events import rating
+from tests.support.mosquitto import HALL_ID, Accounts, Broker, make_hall_broker, settings_for
+from tests.support.mqtt_helpers import Connected, connect
+
+pytestmark = pytest.mark.broker
+DEV = "eval-01"
+
+
+def wait(cond: Callable[[], bool], timeout: float = 15.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if cond():
+            return True
+        time.sleep(0.02)
+    return cond()
+
+
+def device_settings(broker: Broker, accounts: Accounts, state: Path, device: str = DEV) -> DeviceSettings:
+    return DeviceSettings(
+        device_id=device, hall_id=HALL_ID, state_dir=state, mqtt=settings_for(broker, accounts, device)
+    )
+
+
+@pytest.fixture
+def outbox(tmp_path: Path) -> Iterator[Outbox]:
+    ob = Outbox(tmp_path / "state" / "outbox.db")
+    yield ob
+    ob.close()
+
+
+@pytest.fixture
+def make_link(
+    hall_broker: Broker, broker_accounts: Accounts, tmp_path: Path
+) -> Iterator[Callable[..., Link]]:
+    links: list[Link] = []
+
+    def make(outbox: Outbox | None, **kw: Any) -> Link:
+        link = Link(
+            device_settings(hall_broker, broker_accounts, tmp_path / "state"),
+            kind="evaluator",
+            outbox=outbox,
+            version="test",
+            **kw,
+        )  # type: ignore[arg-type]
+        links.append(link)
+        return link
+
+    yield make
+    for link in links:
+        link.stop(timeout=2)
+
+
+def watcher(hall_broker: Broker, accounts: Accounts, *subs: str) -> Connected:
+    c = connect(settings_for(hall_broker, accounts, brokers.COUNTY_SERVICE), f"watch-{time.monotonic_ns()}")
+    if subs:
+        c.subscribe(list(subs))
+    return c
+
+
+def test_drains_in_seq_order_and_county_ack_ends_life(
+    hall_broker: Broker, broker_accounts: Accounts, outbox: Outbox, make_link: Callable[..., Link]
+) -> None:
+    acker = Acker(settings_for(hall_broker, broker_accounts, brokers.COUNTY_SERVICE))
+    try:
+        for i in range(30):
+            outbox.put(rating(HALL_ID, DEV, case_id=f"C{i}"))
+        link = make_link(outbox)
+        link.start()
+        assert acker.wait_for(30)
+        assert wait(lambda: outbox.backlog().unacked == 0)
+        first_seen: list[int] = []
+        for _, seq in acker.arrivals:
+            if seq not in first_seen:
+                first_seen.append(seq)
+        assert first_seen == list(range(1, 31))
+        # a new event goes out at once when the app wakes the link
+        ev = outbox.put(rating(HALL_ID, DEV, case_id="late"))
+        link.wake()
+        assert wait(lambda: outbox.outcome(ev.event_id) == ("stored", None))
+        assert link.acked == 31
+    finally:
+        acker.close()
+
+
+def test_unacked_event_is_resent_with_backoff(
+    hall_broker: Broker, broker_accounts: Accounts, tmp_path: Path, make_link: Callable[..., Link]
+) -> None:
+    clock = FakeClock()
+    outbox = Outbox(tmp_path / "state" / "outbox.db", clock=clock)
+    acker = Acker(settings_for(hall_broker, broker_accounts, brokers.COUNTY_SERVICE), ack=False)
+    try:
+        ev = outbox.put(rating(HALL_ID, DEV))
+        make_link(outbox).start()
+        assert wait(lambda: len(acker.arrivals) == 1)
+        time.sleep(0.8)  # more than a poll: no resend while the backoff runs
+        assert len(acker.arrivals) == 1
+        clock.advance(8.0)
+        assert wait(lambda: len(acker.arrivals) == 2)
+        assert acker.arrivals == [(ev.event_id, 1), (ev.event_id, 1)]
+        clock.advance(15.0)
+        time.sleep(0.8)
+        assert len(acker.arrivals) == 2  # second wait is 16 s
+        clock.advance(1.0)
+        assert wait(lambda: len(acker.arrivals) == 3)
+    finally:
+        acker.close()
+        outbox.close()
+
+
+def test_status_online_session_rises_and_offline_on_stop(
+    hall_broker: Broker, broker_accounts: Accounts, outbox: Outbox, make_link: Callable[..., Link]
+) -> None:
+    w = watcher(hall_broker, broker_accounts, topics.status(HALL_ID, DEV))
+    sessions = []
+    for _ in range(2):
+        link = make_link(outbox)
+        link.start()
+        assert wait(lambda: link.connected)  # noqa: B023 - waited for right here
+        st = DeviceStatus.from_json(bytes(w.get().payload))
+        while st.state != "online":
+            st = DeviceStatus.from_json(bytes(w.get().payload))
+        assert st.kind == "evaluator" and st.backlog is not None and st.disk is not None
+        sessions.append(st.session)
+        link.set_peripheral("keypad", "ok")
+        st = DeviceStatus.from_json(bytes(w.get().payload))
+        assert st.peripherals == {"keypad": "ok"}
+        link.set_peripheral("keypad", "ok")  # unchanged: nothing published
+        link.set_detail("键盘未连接 keypad not connected")
+        assert DeviceStatus.from_json(bytes(w.get().payload)).detail.startswith("键盘未连接")
+        link.stop()
+        st = DeviceStatus.from_json(bytes(w.get().payload))
+        assert (st.state, st.session) == ("offline", sessions[-1])
+    assert sessions[1] > sessions[0]
+    w.close()
+
+
+def test_commands_reply_on_response_topic(
+    hall_broker: Broker, broker_accounts: Accounts, make_link: Callable[..., Link]
+) -> None:
+    got: list[tuple[str, bytes]] = []
+
+    def on_command(name: str, raw: bytes) -> CommandReply:
+        got.append((name, raw))
+        return CommandReply(result="busy", reason="rating in progress")
+
+    link = make_link(None)
+    link.on_command = on_command
+    link.start()
+    assert wait(lambda: link.connected)
+    resp = "county/v1/response/svc.county/eval-01"
+    w = watcher(hall_broker, broker_accounts, resp)
+
+    def ask(name: str, payload: bytes, corr: bytes) -> dict[str, object]:
+        props = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
+        props.ResponseTopic = resp
+        props.CorrelationData = corr
+        w.client.publish(topics.cmd(HALL_ID, DEV, name), payload, qos=1, properties=props)
+        m = w.get(10)
+        assert m.properties is not None and getattr(m.properties, "CorrelationData", None) == corr
+        reply: dict[str, object] = json.loads(m.payload)
+        return reply
+
+    time.sleep(0.3)  # the device's subscription is in place
+    r = ask("invite", b'{"schema":"hall.invite/1","case_id":"C1"}', b"c1")
+    assert r == {"schema": "hall.cmd-reply/1", "result": "busy", "reason": "rating in progress"}
+    assert got == [("invite", b'{"schema":"hall.invite/1","case_id":"C1"}')]
+    r = ask("invite", b"{not json", b"c2")
+    assert r["result"] == "refused" and "hall.invite/1" in str(r["reason"])
+    r = ask("teleport", b"{}", b"c3")
+    assert r["result"] == "refused" and "unknown command" in str(r["reason"])
+    link.on_command = lambda n, raw: 1 / 0  # type: ignore[assignment,return-value]
+    r = ask("identify", b"{}", b"c4")
+    assert r["result"] == "refused" and "device error" in str(r["reason"])
+    assert len(got) == 1 and link.connected
+    w.close()
+
+
+def test_config_applied_and_bad_config_keeps_old(
+    hall_broker: Broker,
+    broker_accounts: Accounts,
+    make_link: Callable[..., Link],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    w = watcher(hall_broker, broker_accounts)
+    good = DeviceConfig(window_name="3号窗口")
+    w.publish(topics.config(HALL_ID, DEV), good.to_json(), retain=True)
+    seen: list[DeviceConfig] = []
+    link = make_link(None)
+    link.on_config = seen.append
+    link.start()
+    assert wait(lambda: len(seen) == 1)
+    assert seen[0].window_name == "3号窗口"
+    with caplog.at_level(logging.WARNING, logger="core.link"):
+        w.publish(topics.config(HALL_ID, DEV), b'{"schema":"hall.config/1","thanks_s":-1}', retain=True)
+        assert wait(lambda: any("invalid configuration" in r.getMessage() for r in caplog.records))
+    assert len(seen) == 1 and link.config == seen[0]
+    w.publish(topics.config(HALL_ID, DEV), b"", retain=True)
+    w.close()
+
+
+def test_request_response_and_timeout(
+    hall_broker: Broker, broker_accounts: Accounts, make_link: Callable[..., Link]
+) -> None:
+    county = watcher(hall_broker, broker_accounts, topics.query("progress"))
+
+    def answer() -> None:
+        m = county.get(10)
+        assert m.properties is not None
+        props = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
+        props.CorrelationData = getattr(m.properties, "CorrelationData", b"")
+        body = b'{"answer":' + m.payload + b"}"
+        county.client.publish(getattr(m.properties, "ResponseTopic", ""), body, qos=1, properties=props)
+
+    link = make_link(None)
+    with pytest.raises(RequestTimeout, match="no connection"):
+        link.request(topics.query("progress"), ProgressQuery(hall_id=HALL_ID, device_id=DEV, case_id="C1"), 1)
+    link.start()
+    assert wait(lambda: link.connected)
+    time.sleep(0.3)
+    t = threading.Thread(target=answer)
+    t.start()
+    q = ProgressQuery(hall_id=HALL_ID, device_id=DEV, case_id="C9")
+    out = json.loads(link.request(topics.query("progress"), q, timeout=10))
+    t.join()
+    assert out["answer"]["case_id"] == "C9"
+    with pytest.raises(RequestTimeout, match=r"no answer from county/v1/query/progress within 0\.3 s"):
+        link.request(topics.query("progress"), q, timeout=0.3)
+    county.close()
+
+
+def test_dead_broker_at_start_then_it_comes(
+    broker_accounts: Accounts, tmp_path: Path, outbox: Outbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    broker = make_hall_broker(tmp_path / "late-hall", broker_accounts)
+    link = Link(device_settings(broker, broker_accounts, tmp_path / "state"), kind="evaluator", outbox=outbox)
+    try:
+        with caplog.at_level(logging.WARNING, logger="core.link"):
+            outbox.put(rating(HALL_ID, DEV))
+            link.start()
+            assert wait(lambda: any("cannot reach hall broker" in r.getMessage() for r in caplog.records))
+        assert not link.connected
+        assert sum("cannot reach" in r.getMessage() for r in caplog.records) == 1
+        broker.start()
+        acker = Acker(settings_for(broker, broker_accounts, brokers.COUNTY_SERVICE))
+        assert wait(lambda: outbox.backlog().unacked == 0, timeout=40)
+        acker.close()
+    finally:
+        link.stop(timeout=2)
+        broker.kill()
+
+
+def test_acl_refusal_is_logged(
+    hall_broker: Broker,
+    broker_accounts: Accounts,
+    outbox: Outbox,
+    make_link: Callable[..., Link],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # an event filed under another device's topic: the broker's ACL drops it (PUBACK 135)
+    ev = outbox.put(rating(HALL_ID, "eval-99"))
+    with caplog.at_level(logging.WARNING, logger="core.link"):
+        make_link(outbox).start()
+        assert wait(lambda: any("refused event" in r.getMessage() for r in caplog.records))
+    line = next(r.getMessage() for r in caplog.records if "refused event" in r.getMessage())
+    assert ev.event_id in line and "135" in line
+    assert outbox.backlog().unacked == 1
+
+
+def test_broker_restart_mid_drain_loses_nothing(
+    hall_broker: Broker, broker_accounts: Accounts, outbox: Outbox, make_link: Callable[..., Link]
+) -> None:
+    link = make_link(outbox)
+    link.start()
+    assert wait(lambda: link.connected)
+    for i in range(300):
+        outbox.put(rating(HALL_ID, DEV, case_id=f"C{i}"))
+    link.wake()
+    hall_broker.kill()
+    assert wait(lambda: not link.connected)
+    for i in range(300, 400):
+        outbox.put(rating(HALL_ID, DEV, case_id=f"C{i}"))
+    hall_broker.start()
+    acker = Acker(settings_for(hall_broker, broker_accounts, brokers.COUNTY_SERVICE))
+    try:
+        assert acker.wait_for(400, timeout=40)
+        assert wait(lambda: outbox.backlog().unacked == 0)
+        assert link.reconnects >= 1
+    finally:
+        acker.close()
+
+
+def test_telemetry(
+    hall_broker: Broker, broker_accounts: Accounts, outbox: Outbox, make_link: Callable[..., Link]
+) -> None:
+    w = watcher(hall_broker, broker_accounts, topics.telemetry(HALL_ID, DEV))
+    make_link(outbox, telemetry_s=0.3).start()
+    t = Telemetry.from_json(bytes(w.get(10).payload))
+    assert t.device_id == DEV and t.rss_bytes > 1_000_000 and t.cpu_percent >= 0
+    assert t.backlog.unacked == 0 and t.disk.free_bytes > 0
+    w.close()
+
+
+def test_holds_new_events_while_too_many_wait_for_the_county(
+    hall_broker: Broker, broker_accounts: Accounts, outbox: Outbox, make_link: Callable[..., Link]
+) -> None:
+    acker = Acker(settings_for(hall_broker, broker_accounts, brokers.COUNTY_SERVICE), ack=False)
+    try:
+        evs = [outbox.put(rating(HALL_ID, DEV, case_id=f"C{i}")) for i in range(12)]
+        make_link(outbox, max_unacked=5).start()
+        assert acker.wait_for(5)
+        time.sleep(1.0)  # two polls: nothing new goes out while five wait for their ack
+        assert acker.unique() == {e.event_id for e in evs[:5]}
+        ack = Ack(acks=[AckItem(event_id=e.event_id, result="stored") for e in evs[:5]])
+        acker.conn.publish(topics.ack(HALL_ID, DEV), ack.to_json())
+        assert acker.wait_for(10)
+        assert acker.unique() == {e.event_id for e in evs[:10]}
+    finally:
+        acker.close()
