@@ -34,7 +34,7 @@ import paho.mqtt.client as mqtt
 
 from core import topics
 from core.config import DeviceSettings
-from core.link import Link
+from core.link import WINDOW, Link
 from core.messages import AckItem
 from core.mqtt_client import make_client
 from core.outbox import Outbox
@@ -89,10 +89,10 @@ def start_pair(root: Path, tcp_nodelay: bool = False) -> HallPair:
 
 
 def connect_pub(pair: HallPair, device: str) -> Connected:
-    """A raw paho client at the hall broker with an in-flight window of 100, like the link's."""
+    """A raw paho client at the hall broker with the link's in-flight window."""
     settings = pair.device(device)
     client = make_client(settings, device)
-    client.max_inflight_messages_set(100)
+    client.max_inflight_messages_set(LINK_OPTIONS.get("window", WINDOW))
     conn = Connected(client)
     up = threading.Event()
     client.on_connect = lambda *_a: up.set()
@@ -317,6 +317,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--samples", type=int, default=500)
     p.add_argument("--paced-samples", type=int, default=150)
+    p.add_argument("--drain-only", action="store_true", help="skip the latency series (experiments)")
     p.add_argument("--backlog", type=int, default=10_000)
     p.add_argument("--max-unacked", type=int, default=None, help="Link(max_unacked=...) (experiments)")
     p.add_argument("--window", type=int, default=None, help="Link(window=...) (experiments)")
@@ -342,6 +343,8 @@ def main(argv: list[str] | None = None) -> int:
     # back to back: the next event 2 ms after the last ack (worst case for the bridge, see below);
     # paced: 150 ms apart, still far denser than ratings at one window
     modes = {"back_to_back": (a.samples, 0.002), "paced_150ms": (a.paced_samples, 0.15)}
+    if a.drain_only:
+        modes = {}
     with tempfile.TemporaryDirectory(prefix="bench-delivery-") as tmp:
         root = Path(tmp)
         pair = start_pair(root, a.tcp_nodelay)
