@@ -1,13 +1,15 @@
 """`hall-demo`: a whole simulated hall on one machine.
 
 Starts the county and hall Mosquitto brokers (rendered from `broker_config/`, bridged), the
-county service (`hall-county`), and two service windows, each with a simulated hk1 keypad and
-staff-card reader on pseudo-terminals and its own `hall-evaluator` process (with windows when a
-display exists, headless otherwise). A script plays the hall: clerks sign in with their cards,
-the window business system invites each finished case to be rated, citizens press keys (and
-sometimes walk away, so the invitation expires), a keypad resends a key frame now and then, a
-clerk hands over to a colleague. A live tally of what the county has stored is printed every
-few seconds. Ctrl-C stops everything (children in order, then the brokers).
+county service (`hall-county`), a self-service kiosk (unless --no-kiosk), and two service
+windows, each with a simulated hk1 keypad and staff-card reader on pseudo-terminals and its own
+`hall-evaluator` process (with windows when a display exists, headless otherwise). A script
+plays the hall: clerks sign in with their cards, the window business system invites each
+finished case to be rated, citizens press keys (and sometimes walk away, so the invitation
+expires), a keypad resends a key frame now and then, a clerk hands over to a colleague, a citizen
+lays an ID card on the kiosk. A live tally of what the county has stored is printed every few
+seconds, and the hall managers' monitor view (`hall-monitor`) every 15 s. Ctrl-C stops
+everything (children in order, then the brokers).
 """
 
 from __future__ import annotations
@@ -29,10 +31,12 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from types import FrameType
 from typing import IO, Any
 
+from core.clock import CHINA_TZ, SystemClock
 from core.commands import InviteCommand
 from core.config import MqttSettings
 from core.device_config import DeviceConfig, StaffMember
@@ -41,6 +45,9 @@ from county import brokers
 from drivers.sim.keypad import KeypadSim
 from drivers.sim.line import StaffCardSim
 from evaluator.commander import Commander, CommandTimeout
+from monitor.main import watch
+from monitor.render import render
+from monitor.state import HallState
 
 log = logging.getLogger("hall-demo")
 
@@ -152,6 +159,9 @@ class Hall:
     manager: Commander | None = None
     with_kiosk: bool = False
     kiosk: Any = None  # kiosk.demo.KioskDemo when --kiosk
+    monitor_state: HallState = field(default_factory=lambda: HallState(SystemClock()))
+    monitor_lock: threading.Lock = field(default_factory=threading.Lock)
+    monitor_client: Any = None  # paho client of start_monitor
 
     # -- brokers and county ------------------------------------------------------------------------
 
@@ -379,7 +389,8 @@ class Hall:
 
     def say(self, text: str) -> None:
         with self._print_lock:
-            print(f"  {time.strftime('%H:%M:%S')} {text}", flush=True)
+            # China time, as every device and the monitor show it, whatever this machine's zone
+            print(f"  {datetime.now(CHINA_TZ):%H:%M:%S} {text}", flush=True)
 
     # -- the tally --------------------------------------------------------------------------------------
 
@@ -410,7 +421,24 @@ class Hall:
             f" · per window {devices or '-'} · cases rated twice: {dup_cases}"
         )
 
+    # -- the hall managers' view ------------------------------------------------------------------
+
+    def start_monitor(self) -> None:
+        """What `hall-monitor` shows, fed in this process from the hall broker (monitor account)."""
+        self.monitor_client = watch(
+            self.account(brokers.MONITOR), HALL_ID, self.monitor_state, self.monitor_lock
+        )
+
+    def monitor_view(self) -> str:
+        with self.monitor_lock:
+            screen = render(self.monitor_state)
+        framed = ["  ---- hall-monitor " + "-" * 60, *("  " + ln for ln in screen.splitlines())]
+        return "\n".join(["", *framed, ""])
+
     def stop_all(self) -> None:
+        if self.monitor_client is not None:
+            self.monitor_client.loop_stop()
+            self.monitor_client.disconnect()
         if self.manager is not None:
             self.manager.close()
         # evaluators first (they sign out and say offline), then the county, then the brokers
@@ -437,7 +465,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--headless", action="store_true", help="no evaluator windows even with a display")
     p.add_argument("--duration", type=float, default=0, help="stop after this many seconds (default: Ctrl-C)")
     p.add_argument("--pace", type=float, default=1.0, help="slower (>1) or faster (<1) citizens")
-    p.add_argument("--kiosk", action="store_true", help="add a self-service kiosk (hall-kiosk) to the hall")
+    p.add_argument("--kiosk", action=argparse.BooleanOptionalAction, default=True,
+                   help="a self-service kiosk (hall-kiosk) in the hall (default: yes)")
+    p.add_argument("--monitor-every", type=float, default=15.0, metavar="SECONDS",
+                   help="print the hall managers' monitor view this often (0: never; default 15)")
     p.add_argument("--dir", type=Path, help="keep logs, databases and configs here (default: a temp dir)")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -462,6 +493,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         hall.wait_windows_ready(stop)
         if args.kiosk:
             hall.start_kiosk()
+        hall.start_monitor()
         players = [
             threading.Thread(target=hall.play_window, args=(w, stop, args.pace), daemon=True)
             for w in hall.windows
@@ -470,10 +502,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             players.append(threading.Thread(target=hall.play_kiosk, args=(stop,), daemon=True))
         for t in players:
             t.start()
-        started = time.monotonic()
+        started = last_view = time.monotonic()
         print("hall-demo: running; Ctrl-C stops it", file=out, flush=True)
         while not stop.wait(3.0):
             hall.say(hall.tally())
+            if args.monitor_every and time.monotonic() - last_view >= args.monitor_every:
+                last_view = time.monotonic()
+                print(hall.monitor_view(), file=out, flush=True)
             dead = [c.name for c in hall.children if not c.alive]
             if hall.kiosk is not None and not hall.kiosk.alive:
                 dead.append(KIOSK_ID)
@@ -490,6 +525,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = 1
     finally:
         stop.set()
+        if hall.monitor_client is not None:
+            print(hall.monitor_view(), file=out, flush=True)
         print("hall-demo: stopping ...", file=out, flush=True)
         hall.stop_all()
         print(f"hall-demo: final {hall.tally()}", file=out, flush=True)

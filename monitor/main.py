@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import secrets
 import sys
 import threading
 import time
@@ -34,6 +35,29 @@ class MonitorSettings(AppSettings):
     refresh_s: float = Field(default=2.0, gt=0)
 
 
+def watch(mqtt_settings: MqttSettings, hall_id: str, state: HallState, lock: threading.Lock) -> mqtt.Client:
+    """A started client feeding `state` (under `lock`) from retained status, telemetry, events and
+    the county's state; `hall_id` "+" watches every hall. Raises ConfigError for bad settings."""
+
+    def on_connect(c: mqtt.Client, _u: Any, _f: Any, rc: Any, _p: Any = None) -> None:
+        if rc.is_failure:
+            log.error("broker refused the monitor: %s", rc)
+            return
+        c.subscribe([(topics.all_status(hall_id), 1), (topics.all_telemetry(hall_id), 0),
+                     (topics.all_events(hall=hall_id), 1), (topics.COUNTY_STATE, 1)])
+
+    def on_message(_c: mqtt.Client, _u: Any, msg: mqtt.MQTTMessage) -> None:
+        with lock:
+            state.on_message(msg.topic, bytes(msg.payload))
+
+    client = make_client(mqtt_settings, f"monitor-{secrets.token_hex(4)}")
+    client.on_connect = on_connect
+    client.on_message = on_message
+    connect_async(client, mqtt_settings, clean_start=True)
+    client.loop_start()
+    return client
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
         prog="hall-monitor", description="大厅设备监控 Live view of a hall's devices"
@@ -50,28 +74,11 @@ def main(argv: list[str] | None = None) -> int:
 
     state = HallState(SystemClock())
     lock = threading.Lock()
-
-    def on_connect(c: mqtt.Client, _u: Any, _f: Any, rc: Any, _p: Any = None) -> None:
-        if rc.is_failure:
-            log.error("broker refused the monitor: %s", rc)
-            return
-        hall = settings.hall_id
-        c.subscribe([(topics.all_status(hall), 1), (topics.all_telemetry(hall), 0),
-                     (topics.all_events(hall=hall), 1), (topics.COUNTY_STATE, 1)])
-
-    def on_message(_c: mqtt.Client, _u: Any, msg: mqtt.MQTTMessage) -> None:
-        with lock:
-            state.on_message(msg.topic, bytes(msg.payload))
-
     try:
-        client = make_client(settings.mqtt, f"monitor-{int(time.time())}")
+        client = watch(settings.mqtt, settings.hall_id, state, lock)
     except ConfigError as e:
         print(f"hall-monitor: config error: {e}", file=sys.stderr)
         return 2
-    client.on_connect = on_connect
-    client.on_message = on_message
-    connect_async(client, settings.mqtt, clean_start=True)
-    client.loop_start()
     try:
         if args.once is not None:
             time.sleep(args.once)

@@ -15,7 +15,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.serial, pytest.mark.broker]
 
 def test_demo_runs_and_stops_cleanly(tmp_path: Path) -> None:
     run = subprocess.run(
-        [sys.executable, "-m", "evaluator.demo", "--duration", "20", "--headless", "--dir", str(tmp_path)],
+        [sys.executable, "-m", "evaluator.demo", "--duration", "20", "--headless", "--no-kiosk",
+         "--dir", str(tmp_path)],
         capture_output=True,
         text=True,
         timeout=180,
@@ -35,9 +36,9 @@ def test_demo_runs_and_stops_cleanly(tmp_path: Path) -> None:
     assert total >= presses - 2  # a press in the last moments may still be in flight at the stop
 
 
-def test_demo_with_kiosk_answers_a_card(tmp_path: Path) -> None:
+def test_demo_by_default_has_a_kiosk_answering_a_card_and_the_monitor_view(tmp_path: Path) -> None:
     run = subprocess.run(
-        [sys.executable, "-m", "evaluator.demo", "--duration", "35", "--headless", "--kiosk",
+        [sys.executable, "-m", "evaluator.demo", "--duration", "35", "--headless", "--monitor-every", "12",
          "--dir", str(tmp_path)],
         capture_output=True,
         text=True,
@@ -47,5 +48,10 @@ def test_demo_with_kiosk_answers_a_card(tmp_path: Path) -> None:
     assert "lays an ID card on the kiosk reader" in run.stdout
     county_log = (tmp_path / "county.log").read_text(encoding="utf-8", errors="replace")
     assert "query progress from demo-hall/kiosk-01: ok" in county_log
+    # the monitor view, as hall managers see it: every device online, the county online
+    view = run.stdout[run.stdout.rindex("---- hall-monitor"):]
+    assert "county service: 在线 online" in view, view
+    for device in ("eval-01", "eval-02", "kiosk-01"):
+        assert re.search(rf"demo-hall/{device}\s+在线 online", view), view
     left = subprocess.run(["pgrep", "-f", str(tmp_path)], capture_output=True, text=True)
     assert left.stdout.strip() == "", f"processes left behind: {left.stdout}"
