@@ -8,8 +8,10 @@ configuration. `python -m county.brokers --help` renders a set for an installati
 from __future__ import annotations
 
 import argparse
+import os
+import pwd
 import re
-import secrets
+import shutil
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
@@ -175,43 +177,48 @@ def render_county(
 
 
 def write(rendered: Mapping[Path, str]) -> list[Path]:
-    """Write rendered files (0600: a bridge password may be inside); returns the paths."""
+    """Write rendered files (0600: a bridge password may be inside); returns the paths. Written by
+    root, they are handed to the `mosquitto` user: Mosquitto reads the ACL after dropping to it,
+    and every file again on a reload (SIGHUP)."""
     out = []
+    owner = _broker_user()
     for path, text in rendered.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.touch(mode=0o600, exist_ok=True)
         path.chmod(0o600)
         path.write_text(text, encoding="utf-8")
+        if owner:
+            shutil.chown(path, owner)
         out.append(path)
     return out
 
 
+def _broker_user() -> str | None:
+    """"mosquitto" when we are root and that user exists (as the Debian package makes it)."""
+    if os.geteuid() != 0:
+        return None
+    try:
+        pwd.getpwnam("mosquitto")
+    except KeyError:
+        return None
+    return "mosquitto"
+
+
 def add_accounts(password_file: Path, secrets_dir: Path, usernames: Sequence[str]) -> dict[str, Path]:
-    """What `broker_config/make-passwords` does, from Python: a random password per new account in
+    """Runs `broker_config/make-passwords`, the operator's script, so the demo and the tests make
+    accounts exactly as an installation does: a random password per new account in
     `secrets_dir/<account>.password` (0600; an existing one is kept) and its hash in
-    `password_file` (via `mosquitto_passwd -b`). Returns each account's secret file. Tell a running
-    broker afterwards (SIGHUP)."""
-    secrets_dir.mkdir(parents=True, exist_ok=True)
-    if not password_file.exists():
-        password_file.parent.mkdir(parents=True, exist_ok=True)
-        password_file.touch(mode=0o600)
-    out = {}
-    for user in usernames:
-        secret = secrets_dir / f"{user}.password"
-        if not secret.exists() or not secret.read_text(encoding="utf-8").strip():
-            secret.touch(mode=0o600)
-            secret.write_text(secrets.token_urlsafe(24) + "\n", encoding="utf-8")
-        password = secret.read_text(encoding="utf-8").strip()
-        try:
-            subprocess.run(["mosquitto_passwd", "-b", str(password_file), user, password],
-                           check=True, capture_output=True, timeout=30)
-        except FileNotFoundError:
-            raise RenderError("mosquitto_passwd not found (install the mosquitto package)") from None
-        except subprocess.CalledProcessError as e:
-            why = e.stderr.decode(errors="replace").strip()
-            raise RenderError(f"mosquitto_passwd failed for {user}: {why}") from None
-        out[user] = secret
-    return out
+    `password_file`. Returns each account's secret file. Tell a running broker afterwards (SIGHUP)."""
+    script = TEMPLATE_DIR / "make-passwords"
+    try:
+        subprocess.run([str(script), str(password_file), str(secrets_dir), *usernames],
+                       check=True, capture_output=True, timeout=60)
+    except FileNotFoundError:
+        raise RenderError(f"{script} not found") from None
+    except subprocess.CalledProcessError as e:
+        why = e.stderr.decode(errors="replace").strip().splitlines()
+        raise RenderError(why[-1] if why else f"{script.name} failed ({e.returncode})") from None
+    return {user: secrets_dir / f"{user}.password" for user in usernames}
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import pytest
 
 from core.config import MqttSettings
 from county import brokers
-from tests.support.mosquitto import HOST, _listening, free_port
+from tests.support.mosquitto import HOST, free_port, listening
 from tests.support.mqtt_helpers import connect
 
 
@@ -82,7 +82,7 @@ def test_prepare_local_pair_runs_as_rendered(tmp_path):
 
     try:
         deadline = time.monotonic() + 10
-        while not (_listening(pair.hall_port) and _listening(pair.county_port)):
+        while not (listening(pair.hall_port) and listening(pair.county_port)):
             assert time.monotonic() < deadline, "brokers not listening"
             time.sleep(0.05)
         svc = connect(settings(pair.county_port, brokers.COUNTY_SERVICE), "svc")

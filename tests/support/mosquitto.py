@@ -56,7 +56,7 @@ def die_with_parent() -> None:
         pass
 
 
-def _listening(port: int) -> bool:
+def listening(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.settimeout(0.2)
         return s.connect_ex((HOST, port)) == 0
@@ -140,7 +140,7 @@ class Broker:
                     start_new_session=True, preexec_fn=die_with_parent,
                 )
             while time.monotonic() < deadline and self.proc.poll() is None:
-                if all(_listening(p) for p in [self.port, *self.extra_ports]):
+                if all(listening(p) for p in [self.port, *self.extra_ports]):
                     return
                 time.sleep(0.02)
             if self.proc.poll() is None:
