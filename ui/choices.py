@@ -39,6 +39,7 @@ class ChoiceTile(ButtonBehavior, Label):
     en = StringProperty("")
     fill = ListProperty(list(ON))
     max_font = NumericProperty(34)
+    text_scale = NumericProperty(1.0)  # 1.5 in the kiosk's elderly mode
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(markup=True, halign="center", valign="middle", **kwargs)
@@ -50,11 +51,13 @@ class ChoiceTile(ButtonBehavior, Label):
             en=self._draw,
             fill=self._draw,
             max_font=self._draw,
+            text_scale=self._draw,
         )
         self._draw()
 
     def _draw(self, *_: Any) -> None:
-        fs = max(14.0, min(self.height * 0.4, self.width * 0.09, float(self.max_font)))
+        ts = self.text_scale
+        fs = max(14.0, min(self.height * 0.4, self.width * 0.09 * ts, float(self.max_font) * ts))
         fs = font_step(fs)
         self.font_size = fs
         self.text_size = (self.width - 16, None)
@@ -73,6 +76,7 @@ class ReasonsGrid(GridLayout):
 
     __events__ = ("on_reason",)
     columns_hint = NumericProperty(2)
+    text_scale = NumericProperty(1.0)
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("spacing", 12)
@@ -86,12 +90,13 @@ class ReasonsGrid(GridLayout):
             self.clear_widgets()
             self._tiles = {}
             for i in items:
-                tile = ChoiceTile(zh=i.text, en=i.text_en)
+                tile = ChoiceTile(zh=i.text, en=i.text_en, text_scale=self.text_scale)
                 tile.bind(on_release=lambda t, code=i.code: self.dispatch("on_reason", code))
                 self._tiles[i.code] = tile
                 self.add_widget(tile)
         for i in items:
             self._tiles[i.code].active = i.selected
+            self._tiles[i.code].text_scale = self.text_scale
 
     def tile(self, code: str) -> ChoiceTile:
         return self._tiles[code]
@@ -104,6 +109,7 @@ class PublicToggle(BoxLayout):
     """公开 / 不公开: which one is chosen is `public`; touches report `on_public_choice(bool)`."""
 
     public = BooleanProperty(True)
+    text_scale = NumericProperty(1.0)
     __events__ = ("on_public_choice",)
 
     def __init__(self, **kwargs: Any) -> None:
@@ -115,12 +121,13 @@ class PublicToggle(BoxLayout):
         self.no.bind(on_release=lambda *_: self.dispatch("on_public_choice", False))
         self.add_widget(self.yes)
         self.add_widget(self.no)
-        self.bind(public=self._show)
+        self.bind(public=self._show, text_scale=self._show)
         self._show()
 
     def _show(self, *_: Any) -> None:
         self.yes.active = bool(self.public)
         self.no.active = not self.public
+        self.yes.text_scale = self.no.text_scale = self.text_scale
 
     def on_public_choice(self, public: bool) -> None:
         pass

@@ -91,6 +91,7 @@ class LevelButton(ButtonBehavior, BoxLayout):
     selected = BooleanProperty(False)
     dimmed = BooleanProperty(False)
     enabled = BooleanProperty(True)
+    text_scale = NumericProperty(1.0)  # 1.5 in the kiosk's elderly mode
 
     def __init__(self, level: int, **kwargs: Any) -> None:
         super().__init__(orientation="vertical", padding=(6, 12), spacing=4, **kwargs)
@@ -102,26 +103,38 @@ class LevelButton(ButtonBehavior, BoxLayout):
         self.en = Label(text=Level(level).en, color=fg, size_hint=(1, 0.2), halign="center", valign="top")
         for w in (self.face, self.zh, self.en):
             self.add_widget(w)
-        self.bind(pos=self._draw, size=self._draw, selected=self._draw, dimmed=self._draw)
+        self.bind(pos=self._draw, size=self._draw, selected=self._draw, dimmed=self._draw,
+                  text_scale=self._draw)
         self._draw()
 
     def _draw(self, *_: Any) -> None:
-        w, h = self.width, self.height
+        w, h, s = self.width, self.height, self.text_scale
         wide = w > 1.6 * h  # a short strip (e.g. above the reasons): face beside the words
-        if wide:
+        if wide and w > 4 * h:  # a long strip (the kiosk's elderly mode): room for the English too
+            self.orientation = "horizontal"
+            self.face.size_hint = (0.22, 1)
+            self.zh.size_hint, self.en.size_hint = (0.43, 1), (0.35, 1)
+            self.en.opacity = 1
+            self.zh.font_size = font_step(max(12, min(w * 0.06, h * 0.32 * s, 40 * s)))
+            self.en.font_size = font_step(max(10, min(w * 0.035, h * 0.2 * s, 24 * s)))
+            self.zh.text_size = (w * 0.43 - 8, None)
+            self.en.text_size = (w * 0.35 - 8, None)
+            self.en.valign = "middle"
+        elif wide:
             self.orientation = "horizontal"
             self.face.size_hint = (0.3, 1)
             self.zh.size_hint, self.en.size_hint = (0.7, 1), (0, 0)
             self.en.opacity = 0
-            self.zh.font_size = font_step(max(12, min(w * 0.11, h * 0.32, 40)))
+            self.zh.font_size = font_step(max(12, min(w * 0.11, h * 0.32 * s, 40 * s)))
             self.zh.text_size = (w * 0.7 - 8, None)
         else:
             self.orientation = "vertical"
+            self.en.valign = "top"
             self.face.size_hint = (1, 0.55)
             self.zh.size_hint, self.en.size_hint = (1, 0.25), (1, 0.2)
             self.en.opacity = 1
-            self.zh.font_size = font_step(max(14, min(w * 0.16, h * 0.13, 46)))
-            self.en.font_size = font_step(max(10, min(w * 0.1, h * 0.075, 24)))
+            self.zh.font_size = font_step(max(14, min(w * 0.16 * s, h * 0.13, 46 * s)))
+            self.en.font_size = font_step(max(10, min(w * 0.1 * s, h * 0.075, 24 * s)))
             for lbl in (self.zh, self.en):
                 lbl.text_size = (w - 8, None)
         alpha = 0.35 if self.dimmed else 1.0
@@ -145,6 +158,7 @@ class RatingLevels(BoxLayout):
     """Five LevelButtons, best first. `selected` is None until the controller says otherwise."""
 
     selected = ObjectProperty(None, allownone=True)
+    text_scale = NumericProperty(1.0)  # passed to every LevelButton
     __events__ = ("on_level",)
 
     def __init__(self, **kwargs: Any) -> None:
@@ -157,6 +171,11 @@ class RatingLevels(BoxLayout):
             self.buttons[int(level)] = b
             self.add_widget(b)
         self.bind(selected=self._show_selected)
+        self.bind(text_scale=self._scale)
+
+    def _scale(self, *_: Any) -> None:
+        for b in self.buttons.values():
+            b.text_scale = self.text_scale
 
     def _pressed(self, button: LevelButton) -> None:
         self.dispatch("on_level", int(button.level))

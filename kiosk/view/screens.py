@@ -336,6 +336,7 @@ class RateScreen(KioskScreen):
         levels.selected = int(form.level) if form and form.level is not None else None
         bad = form is not None and form.level is not None and Level(form.level).is_bad
         reasons: ReasonsGrid = self.ids.reasons
+        public: PublicToggle = self.ids.public
         self.ids.reasons_title.text = tx(c, "reasons_title") if bad else ""
         self.ids.reasons_title.font_size = th.fs(34)
         self.ids.reasons_title.color = th.ink
@@ -343,11 +344,20 @@ class RateScreen(KioskScreen):
         reasons.disabled = not bad
         reasons.size_hint_y = 0.3 if bad else 0.001  # the faces take the room until a reason is needed
         levels.size_hint_y = 0.34 if bad else 0.6
+        # Elderly mode: every word 1.5x; until a 差评 needs reasons, the five levels are full-width
+        # strips (face beside a large word) stacked top to bottom, one choice per row.
+        elderly = th.scale > 1
+        levels.orientation = "vertical" if elderly and not bad else "horizontal"
+        if elderly and bad:  # room for reason tiles tall enough for 1.5x words
+            levels.size_hint_y, reasons.size_hint_y = 0.2, 0.5
+        for w in (levels, reasons, public, self.ids.submit):
+            w.text_scale = th.scale
+        public.height = 150 if elderly else 120
+        self.ids.submit.height = 160 if elderly else 140
         if form is not None:
             reasons.set_items(
                 [_Reason(r.code, r.text, r.text_en, r.code in form.reasons) for r in form.reason_list]
             )
-        public: PublicToggle = self.ids.public
         public.public = form.public if form is not None else True
         problem = form.problem() if form is not None and form.level is not None else None
         self.ids.problem.text = (problem or "").split(" / ")[0 if c.language != "en" else -1]
