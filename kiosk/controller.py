@@ -139,6 +139,8 @@ class KioskController:
         self.wake = wake
         self.config = DeviceConfig()
         self.on_change: Callable[[], None] = lambda: None
+        # asks the card reader to report the card still lying on it (IdCardReader.read_again)
+        self.read_card_again: Callable[[], None] = lambda: None
 
         self.screen: Screen = "home"
         self.language = options.language
@@ -330,7 +332,10 @@ class KioskController:
         if cid is not None:
             self.code_scanned(cid)
         else:
-            self._go("place_card")  # the ID number was not kept: the card must be read again
+            # The ID number was not kept, so the card is read again: at once if it still lies on
+            # the reader (which otherwise reports a card once per placement), or when placed.
+            self._go("place_card")
+            self.read_card_again()
 
     def _ask(self, query: ProgressQuery) -> None:
         token = self.session.token

@@ -112,6 +112,8 @@ class KioskService:
             catalogue=cat,
             spellings=spellings or {},
         )
+        if self.card_reader is not None:
+            self.controller.read_card_again = self.card_reader.read_again
         if cat is not None and spellings is None:
             threading.Thread(target=self._spell, args=(cat,), name="kiosk-pinyin", daemon=True).start()
         self.link.on_config = self._config

@@ -112,10 +112,17 @@ class IdCardReader(SerialDevice):
         self._deadline = 0.0
         self._next_poll = 0.0
         self._present = False  # a card was reported (read or failed) and has not left yet
+        self._read_again = False  # set by read_again() from any thread
         self._absent_polls = 0
         self._failures = 0
         self._rejected = 0
         self._silent = 0
+
+    def read_again(self) -> None:
+        """Report the card on the reader once more, without it being lifted (the app lost what it
+        read, e.g. it keeps no ID number after a failed query). Safe from any thread: the reader
+        thread acts on it at its next poll. No card on the reader: nothing happens."""
+        self._read_again = True
 
     def on_open(self) -> None:
         self._reset_session()
@@ -239,6 +246,7 @@ class IdCardReader(SerialDevice):
     def _on_find(self, response: Response, now: float) -> None:
         if response.info.kind is StatusKind.NO_CARD:
             self._failures = 0
+            self._read_again = False  # nothing to read again: the next card is new anyway
             if self._present:
                 self._absent_polls += 1
                 if self._absent_polls >= self.removal_polls:
@@ -248,6 +256,9 @@ class IdCardReader(SerialDevice):
             self._poll_later(now)
             return
         self._absent_polls = 0
+        if self._read_again:
+            self._read_again = self._present = False
+            self._failures = 0
         if self._present:
             self._poll_later(now)  # the card we reported is still there
         elif response.ok:

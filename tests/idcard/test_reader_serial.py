@@ -92,6 +92,20 @@ def test_a_card_is_reported_once_per_placement(sim, reader):
     assert [type(e).__name__ for e in rec.events] == ["CardRead", "CardRemoved", "CardRead"]
 
 
+def test_read_again_reports_the_card_still_on_the_reader(sim, reader):
+    device, rec = reader
+    device.read_again()  # no card yet: nothing to do, and the next placement is reported once
+    sim.place("zhang")
+    assert rec.wait_for(lambda: len(of_type(rec, CardRead)) == 1, 10)
+    wait_polls(sim, 5)
+    assert len(of_type(rec, CardRead)) == 1
+    device.read_again()  # the app asks again while the card stays: read and reported once more
+    assert rec.wait_for(lambda: len(of_type(rec, CardRead)) == 2, 10)
+    wait_polls(sim, 5)
+    assert len(of_type(rec, CardRead)) == 2 and sim.requests_of(Command.READ_BASE_INFO) == 2
+    assert not of_type(rec, CardRemoved)
+
+
 def test_read_failure_reported_once_then_next_placement_reads(sim, reader):
     device, rec = reader
     sim.inject(0x41, Command.READ_BASE_INFO)

@@ -133,8 +133,10 @@ def test_county_silent_shows_unavailable_then_retry_recovers(k: Kiosk) -> None:
 
     k.query_card(RequestTimeout("no answer"))
     assert k.screen() == "unavailable"
-    k.c.retry()  # the ID number was not kept: the card must be read again
-    assert k.screen() == "place_card"
+    asked: list[bool] = []
+    k.c.read_card_again = lambda: asked.append(True)
+    k.c.retry()  # the ID number was not kept: the card is read again (still on the reader, or placed)
+    assert k.screen() == "place_card" and asked == [True]
     k.query_card()
     assert k.screen() == "progress"
 
