@@ -18,10 +18,8 @@ import argparse
 import json
 import os
 import platform
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -29,6 +27,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.baseline_kivy import measure_baseline  # noqa: E402
+from bench.proc_stats import Measured, render_env  # noqa: E402
 from core.commands import InviteCommand  # noqa: E402
 from core.events import StaffRef  # noqa: E402
 from county import brokers  # noqa: E402
@@ -39,98 +39,14 @@ from tests.support.mosquitto import Accounts, make_hall_broker, settings_for  # 
 
 HALL = "test-hall"  # the hall id the test brokers are rendered for
 DEVICE = "eval-01"
-CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-MINIMAL_APP = r"""
-import logging
-import sys
-from pathlib import Path
-sys.path.insert(0, "ROOT_DIR")
-import ui.env
-ui.env.prepare(Path(sys.argv[1]))
-ui.env.configure_window((1280, 800))
-from ui.fonts import register_cjk_font
-register_cjk_font()
-from kivy.app import App
-from kivy.core.window import Window
-from kivy.uix.label import Label
-logging.basicConfig(level=logging.INFO)
-log = logging.getLogger("baseline")
-class Hello(App):
-    def build(self):
-        return Label(text="政务服务评价 Service rating", font_size=48)
-    def on_start(self):
-        def first(*_):
-            Window.unbind(on_flip=first)
-            log.info("first frame drawn")
-        Window.bind(on_flip=first)
-Hello().run()
-"""
-
-
-def cpu_ticks(pid: int) -> int:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return int(fields[11]) + int(fields[12])  # utime + stime
-
-
-def rss_kib(pid: int, key: str = "VmRSS") -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(key + ":"):
-            return int(line.split()[1])
-    return 0
-
-
-class Measured:
-    """A process whose stderr is watched for the "first frame drawn" log line."""
-
-    def __init__(self, args: list[str], env: dict[str, str]) -> None:
-        self.first_frame = threading.Event()
-        self.lines: list[str] = []
-        self.t0 = time.monotonic()
-        self.t_first = 0.0
-        self.proc = subprocess.Popen(
-            args, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
-        )
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        assert self.proc.stderr is not None
-        for line in self.proc.stderr:
-            self.lines.append(line.rstrip())
-            if "first frame drawn" in line and not self.first_frame.is_set():
-                self.t_first = time.monotonic()
-                self.first_frame.set()
-
-    def measure(self, settle_s: float, window_s: float) -> dict[str, float]:
-        time.sleep(settle_s)
-        pid = self.proc.pid
-        c0, w0 = cpu_ticks(pid), time.monotonic()
-        time.sleep(window_s)
-        c1, w1 = cpu_ticks(pid), time.monotonic()
-        return {
-            "cpu_percent": round(100.0 * (c1 - c0) / CLK_TCK / (w1 - w0), 2),
-            "rss_mib": round(rss_kib(pid) / 1024, 1),
-            "peak_rss_mib": round(rss_kib(pid, "VmHWM") / 1024, 1),
-        }
-
-    def stop(self) -> int:
-        self.proc.terminate()
-        try:
-            return self.proc.wait(15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            return self.proc.wait(5)
-
-
+WINDOW = (1280, 800)  # the evaluator's screen; the baseline opens the same size
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--window-s", type=float, default=20.0, help="CPU is averaged over this long")
     p.add_argument("--settle-s", type=float, default=5.0)
     p.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "evaluator_idle.json")
     a = p.parse_args()
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    if not env.get("DISPLAY"):
-        env["SDL_VIDEODRIVER"] = "offscreen"
+    env = render_env()
     with tempfile.TemporaryDirectory(prefix="bench-eval-") as tmp:
         root = Path(tmp)
         accounts = Accounts(root / "accounts")
@@ -142,15 +58,9 @@ def main() -> None:
         cards.start()
         try:
             # the minimal window first, then the evaluator: same font, same renderer
-            hello = root / "minimal_window.py"  # Kivy's App wants a source file, not `-c`
-            hello.write_text(MINIMAL_APP.replace("ROOT_DIR", str(ROOT)), encoding="utf-8")
-            base = Measured([sys.executable, str(hello), str(root / "kivy-base")], env)
-            if not base.first_frame.wait(60):
-                raise SystemExit("baseline: no first frame\n" + "\n".join(base.lines[-20:]))
-            baseline = {
-                "first_frame_s": round(base.t_first - base.t0, 3), **base.measure(a.settle_s, a.window_s)
-            }
-            base.stop()
+            baseline = measure_baseline(
+                root, env, WINDOW, "政务服务评价 Service rating", a.settle_s, a.window_s
+            )
 
             mq = settings_for(broker, accounts, DEVICE)
             (root / "config.json").write_text(json.dumps(
@@ -165,9 +75,7 @@ def main() -> None:
                 "[serial]", f'keypad = "{keypad.path}"', f'staff_card = "{cards.path}"',
             ]) + "\n", encoding="utf-8")
             app = Measured([sys.executable, "-m", "evaluator.main", "--config", str(toml)], env)
-            if not app.first_frame.wait(60):
-                raise SystemExit("evaluator: no first frame\n" + "\n".join(app.lines[-20:]))
-            idle = {"first_frame_s": round(app.t_first - app.t0, 3), **app.measure(a.settle_s, a.window_s)}
+            idle = {"first_frame_s": app.wait_first_frame("evaluator"), **app.measure(a.settle_s, a.window_s)}
             cards.send_line("CARD-0001")
             manager = Commander(settings_for(broker, accounts, brokers.MANAGER))
             reply = manager.send(HALL, DEVICE, "invite", InviteCommand(

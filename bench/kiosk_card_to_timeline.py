@@ -48,23 +48,15 @@ def stats(xs: list[float]) -> dict[str, float]:
 def probe(spec_file: str) -> None:
     """The child: a kiosk service and window; N card taps and N scans, timed to the drawn frame."""
     spec = json.loads(Path(spec_file).read_text(encoding="utf-8"))
-    from tests.support.kivy_harness import Harness, prepare_kivy
+    from tests.support.kiosk_window import KioskOnScreen, prepare_kiosk_window
 
-    prepare_kivy()
-    os.environ["KCFG_GRAPHICS_WIDTH"], os.environ["KCFG_GRAPHICS_HEIGHT"] = "1080", "1920"
-    import queue
-
-    from ui.fonts import register_cjk_font
-
-    register_cjk_font()
+    prepare_kiosk_window()
     from kivy.core.window import Window
 
     from core.config import MqttSettings
     from drivers.sim.idcard import IdCardSimulator
     from drivers.sim.line import LineSim
-    from kiosk.service import KioskService
     from kiosk.settings import KioskSettings
-    from kiosk.view.root import KioskRoot
 
     card, scanner = IdCardSimulator(), LineSim()
     card.start()
@@ -76,22 +68,11 @@ def probe(spec_file: str) -> None:
         mqtt=MqttSettings(**spec["mqtt"]),
         serial={"idcard": card.path, "scanner": scanner.path},
     )
-    jobs: queue.SimpleQueue[Any] = queue.SimpleQueue()
-    service = KioskService(settings, jobs.put)
-    c = service.controller
-    h = Harness()
-    root = KioskRoot(c)
-    dirty = [True]
-
     seen: list[tuple[float, str]] = []  # (when, screen) at every change
-
-    def changed() -> None:
-        seen.append((time.monotonic(), c.screen))
-        root.render()
-        dirty[0] = True
-
-    c.on_change = changed
-    h.show(root)
+    kiosk = KioskOnScreen(
+        settings, frames_per_draw=1, on_change=lambda: seen.append((time.monotonic(), c.screen))
+    )
+    service, c = kiosk.service, kiosk.controller
     service.start()
     flips: list[float] = []
     Window.bind(on_flip=lambda *_: flips.append(time.monotonic()))
@@ -100,18 +81,7 @@ def probe(spec_file: str) -> None:
     scan_s: list[float] = []
     reader_s: list[float] = []
 
-    def pump() -> None:
-        """As the app's main loop does: run what the other threads posted, draw only after a change
-        (an offscreen llvmpipe frame at 1080×1920 is costly; drawing non-stop starves the threads)."""
-        while True:
-            try:
-                jobs.get_nowait()()
-            except queue.Empty:
-                break
-        service.tick()
-        if dirty[0]:
-            dirty[0] = False
-            h.frames(1)
+    pump = kiosk.pump_once
 
     def until(cond: Any, timeout: float = 20.0) -> None:
         end = time.monotonic() + timeout
@@ -128,7 +98,7 @@ def probe(spec_file: str) -> None:
 
     def drawn_after(t: float) -> float:
         """The first frame flipped after `t` (the state change): the moment it is on screen."""
-        dirty[0] = True
+        kiosk.redraw()
         until(lambda: any(f > t for f in flips))
         return next(f for f in flips if f > t)
 

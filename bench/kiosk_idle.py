@@ -27,7 +27,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.evaluator_idle import Measured  # noqa: E402
+from bench.baseline_kivy import measure_baseline  # noqa: E402
+from bench.proc_stats import Measured, render_env  # noqa: E402
 from county import brokers  # noqa: E402
 from county.demo_catalogue import demo_catalogue  # noqa: E402
 from drivers.sim.idcard import IdCardSimulator  # noqa: E402
@@ -39,31 +40,7 @@ from tests.support.mqtt_helpers import connect  # noqa: E402
 HALL = "test-hall"
 DEVICE = "kiosk-01"
 
-MINIMAL_APP = r"""
-import logging
-import sys
-from pathlib import Path
-sys.path.insert(0, "ROOT_DIR")
-import ui.env
-ui.env.prepare(Path(sys.argv[1]))
-ui.env.configure_window((1080, 1920))
-from ui.fonts import register_cjk_font
-register_cjk_font()
-from kivy.app import App
-from kivy.core.window import Window
-from kivy.uix.label import Label
-logging.basicConfig(level=logging.INFO)
-log = logging.getLogger("baseline")
-class Hello(App):
-    def build(self):
-        return Label(text="政务服务自助终端 Self-service kiosk", font_size=48)
-    def on_start(self):
-        def first(*_):
-            Window.unbind(on_flip=first)
-            log.info("first frame drawn")
-        Window.bind(on_flip=first)
-Hello().run()
-"""
+WINDOW = (1080, 1920)  # the kiosk's portrait screen; the baseline opens the same size
 
 
 def main() -> None:
@@ -72,9 +49,7 @@ def main() -> None:
     p.add_argument("--settle-s", type=float, default=5.0)
     p.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "kiosk_idle.json")
     a = p.parse_args()
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    if not env.get("DISPLAY"):
-        env["SDL_VIDEODRIVER"] = "offscreen"
+    env = render_env()
     with tempfile.TemporaryDirectory(prefix="bench-kiosk-") as tmp:
         root = Path(tmp)
         accounts = Accounts(root / "accounts")
@@ -90,16 +65,9 @@ def main() -> None:
         for s in sims:
             s.start()
         try:
-            hello = root / "minimal_window.py"
-            hello.write_text(MINIMAL_APP.replace("ROOT_DIR", str(ROOT)), encoding="utf-8")
-            base = Measured([sys.executable, str(hello), str(root / "kivy-base")], env)
-            if not base.first_frame.wait(60):
-                raise SystemExit("baseline: no first frame\n" + "\n".join(base.lines[-20:]))
-            baseline = {
-                "first_frame_s": round(base.t_first - base.t0, 3),
-                **base.measure(a.settle_s, a.window_s),
-            }
-            base.stop()
+            baseline = measure_baseline(
+                root, env, WINDOW, "政务服务自助终端 Self-service kiosk", a.settle_s, a.window_s
+            )
 
             mq = settings_for(broker, accounts, DEVICE)
             toml = root / "kiosk.toml"
@@ -123,9 +91,7 @@ def main() -> None:
                 encoding="utf-8",
             )
             app = Measured([sys.executable, "-m", "kiosk.main", "--config", str(toml)], env)
-            if not app.first_frame.wait(60):
-                raise SystemExit("kiosk: no first frame\n" + "\n".join(app.lines[-20:]))
-            idle = {"first_frame_s": round(app.t_first - app.t0, 3), **app.measure(a.settle_s, a.window_s)}
+            idle = {"first_frame_s": app.wait_first_frame("kiosk"), **app.measure(a.settle_s, a.window_s)}
             cached = (root / "state" / "catalogue.json").exists()
             # a session: a card is read (the county is away here: unavailable), then idle reset
             card.place("zhang")
@@ -148,7 +114,7 @@ def main() -> None:
             "platform": platform.platform(),
             "renderer": "x11" if env.get("DISPLAY") else "sdl-offscreen (llvmpipe)",
         },
-        "window": [1080, 1920],
+        "window": list(WINDOW),
         "cpu_window_s": a.window_s,
         "baseline_minimal_kivy_window": baseline,
         "kiosk_idle_home": idle,

@@ -37,6 +37,7 @@ from core.clock import Clock, SystemClock, epoch_ms
 from core.commands import COMMAND_MODELS, CommandReply
 from core.config import DeviceSettings
 from core.device_config import DeviceConfig
+from core.jobs import Job, run_jobs
 from core.messages import Ack, AckItem, CountyState, DeviceStatus, PeripheralState, Telemetry
 from core.mqtt_client import Will, connect_async, make_client
 from core.outbox import Outbox, OutboxError
@@ -127,7 +128,7 @@ class Link:
         self._pending: dict[bytes, _Pending] = {}
         self._pending_lock = threading.Lock()
         self._acks: queue.SimpleQueue[list[AckItem]] = queue.SimpleQueue()
-        self._jobs: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
+        self._jobs: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._connected = threading.Event()
@@ -413,14 +414,7 @@ class Link:
             self._jobs.put(lambda: callback(arg))
 
     def _dispatcher(self) -> None:
-        while True:
-            job = self._jobs.get()
-            if job is None:
-                return
-            try:
-                job()
-            except Exception:
-                log.exception("a link callback failed")
+        run_jobs(self._jobs, lambda _e: log.exception("a link callback failed"))
 
     def _apply_config(self, raw: bytes) -> None:
         try:

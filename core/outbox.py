@@ -26,6 +26,7 @@ from typing import TypeVar
 
 from core import topics
 from core.clock import Clock, SystemClock
+from core.config import DeviceSettings
 from core.events import Event
 from core.messages import AckItem, Backlog, DiskState
 
@@ -109,6 +110,16 @@ class Outbox:
             self._db.execute("UPDATE events SET next_try = 0 WHERE acked_at IS NULL")
         except (OSError, sqlite3.Error) as e:
             raise OutboxError(f"outbox {self.path}: cannot open: {e}") from None
+
+    @classmethod
+    def for_device(cls, settings: DeviceSettings, clock: Clock) -> Outbox:
+        """A device app's outbox: in its state_dir, kept and guarded as its settings say."""
+        return cls(
+            settings.state_dir / "outbox.db",
+            clock=clock,
+            retention_s=settings.outbox_retention_days * 86400,
+            low_disk_bytes=settings.low_disk_bytes,
+        )
 
     # --- internals -------------------------------------------------------------------------
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Callable
 
+from core.jobs import Job, run_jobs
 from drivers.keypad.base import Keypad
 from drivers.keypad.events import Prompt as KeypadPrompt
 from evaluator.ports import Prompt
@@ -31,7 +31,7 @@ class AsyncKeypad:
 
     def __init__(self, keypad: Keypad) -> None:
         self.keypad = keypad
-        self._jobs: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
+        self._jobs: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="keypad-commands", daemon=True)
         self._thread.start()
@@ -71,11 +71,5 @@ class AsyncKeypad:
         self._thread.join(timeout)
 
     def _run(self) -> None:
-        while True:
-            job = self._jobs.get()
-            if job is None:
-                return
-            try:
-                job()
-            except Exception as e:  # unplugged, not acked, refused: logged, the next job still runs
-                log.warning("keypad %s: %s", self.keypad.name, e)
+        # unplugged, not acked, refused: logged, the next job still runs
+        run_jobs(self._jobs, lambda e: log.warning("keypad %s: %s", self.keypad.name, e))

@@ -80,12 +80,7 @@ class EvaluatorService:
         self.restart_requested = False
         self._on_restart = on_restart
         state = settings.state_dir
-        self.outbox = Outbox(
-            state / "outbox.db",
-            clock=self.clock,
-            retention_s=settings.outbox_retention_days * 86400,
-            low_disk_bytes=settings.low_disk_bytes,
-        )
+        self.outbox = Outbox.for_device(settings, self.clock)
         self.link = Link(settings, kind="evaluator", outbox=self.outbox, clock=self.clock, version=VERSION)
         store = ConfigStore(state / "config.json")
         self.devices: list[SerialDevice] = []

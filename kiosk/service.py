@@ -55,12 +55,7 @@ class KioskService:
         self.post = post
         self.clock: Clock = clock or SystemClock()
         state = settings.state_dir
-        self.outbox = Outbox(
-            state / "outbox.db",
-            clock=self.clock,
-            retention_s=settings.outbox_retention_days * 86400,
-            low_disk_bytes=settings.low_disk_bytes,
-        )
+        self.outbox = Outbox.for_device(settings, self.clock)
         self.link = Link(settings, kind="kiosk", outbox=self.outbox, clock=self.clock, version=VERSION)
         self.catalogue = CatalogueCache(state / "catalogue.json")
         ser = settings.serial

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import partial
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from kivy.lang import Builder
 from kivy.properties import ObjectProperty
@@ -24,6 +24,7 @@ from core.levels import Level
 from core.queries import CaseProgress
 from kiosk import texts
 from kiosk.controller import KioskController
+from kiosk.controller import Screen as ScreenName
 from kiosk.view import widgets  # noqa: F401 - IdCardPicture for place_card.kv
 from kiosk.view.theme import Theme
 from kiosk.view.widgets import Card, KeyValue, LetterPad, Tile, TimelineStep, Txt, paint
@@ -33,25 +34,7 @@ from ui.rating import RatingLevels
 from ui.shaped_text import ShapedLabel
 
 KV_DIR = Path(__file__).parent
-SCREENS = (
-    "home",
-    "place_card",
-    "querying",
-    "progress",
-    "not_found",
-    "case",
-    "unavailable",
-    "card_error",
-    "rate",
-    "rate_thanks",
-    "rate_refused",
-    "printing",
-    "print_done",
-    "print_error",
-    "guide_home",
-    "guide_list",
-    "guide",
-)
+SCREENS: tuple[ScreenName, ...] = get_args(ScreenName)  # one .kv file per controller screen
 _loaded = False
 
 

@@ -1,54 +1,37 @@
 """hall-probe keypad and hall-sim keypad, run as installed console scripts."""
 
-import json
 import subprocess
 
 import pytest
 
 from drivers.sim.keypad import KeypadSim
-from tests.support.processes import child_env, console_script, stop
+from tests.support.processes import child_env, console_script, read_json_lines, run_script, stop
 from tests.support.serial_sim import wait_until
 
 pytestmark = pytest.mark.serial
 
 
-def _read_until(proc, want):
-    seen = []
-    for line in proc.stdout:
-        obj = json.loads(line)
-        seen.append(obj)
-        if want(obj):
-            return seen
-    raise AssertionError(f"hall-probe ended early: {seen} {proc.stderr.read()}")
-
-
 def test_probe_prints_key_lines(tmp_path):
     sim = KeypadSim(tmp_path / "kp", heartbeat_s=0.5)
     sim.start()
-    proc = subprocess.Popen(
-        [console_script("hall-probe"), "keypad", sim.path, "--protocol", "hk1", "--timeout", "30"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=child_env(),
-    )
+    proc = run_script("hall-probe", "keypad", sim.path, "--protocol", "hk1", "--timeout", "30")
     try:
-        _read_until(proc, lambda o: o["event"] == "state" and o["state"] == "ok")
+        read_json_lines(proc, lambda o: o["event"] == "state" and o["state"] == "ok")
         # The keypad's power-up hello may be long gone (it gives up after 4 sends): the probe
         # enables the rating keys as soon as the port is open anyway.
         assert wait_until(lambda: sim.keys_enabled, timeout=10)
         for key in ("invite", 5, 1, "confirm", "cancel"):
             assert sim.press(key)
-        seen = _read_until(proc, lambda o: o.get("key") == "cancel")
+        seen = read_json_lines(proc, lambda o: o.get("key") == "cancel")
         keys = [o for o in seen if o["event"] == "key"]
         assert keys == [
             {"device": "keypad", "event": "key", "key": k} for k in ("invite", 5, 1, "confirm", "cancel")
         ]
         sim.unplug()
-        _read_until(proc, lambda o: o["event"] == "state" and o["state"] == "missing")
+        read_json_lines(proc, lambda o: o["event"] == "state" and o["state"] == "missing")
         sim.replug()
-        _read_until(proc, lambda o: o["event"] == "state" and o["state"] == "ok")
-        _read_until(proc, lambda o: o["event"] == "hello")  # this time the port was open: seen
+        read_json_lines(proc, lambda o: o["event"] == "state" and o["state"] == "ok")
+        read_json_lines(proc, lambda o: o["event"] == "hello")  # this time the port was open: seen
         assert wait_until(lambda: sim.keys_enabled, timeout=10)  # re-enabled after the restart
     finally:
         stop(proc)
@@ -82,14 +65,7 @@ def test_hall_sim_keypad_script(tmp_path):
     from tests.support.serial_sim import Recorder
 
     link = tmp_path / "kp"
-    proc = subprocess.Popen(
-        [console_script("hall-sim"), "keypad", "--link", str(link), "--heartbeat", "0.5"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=child_env(),
-    )
+    proc = run_script("hall-sim", "keypad", "--link", str(link), "--heartbeat", "0.5", stdin=subprocess.PIPE)
     stdin, stdout = proc.stdin, proc.stdout
     assert stdin is not None and stdout is not None
 

@@ -1,49 +1,27 @@
 """hall-sim and hall-probe for the line readers, run as installed console scripts."""
 
-import json
 import subprocess
 
 import pytest
 
 from drivers.sim.line import LineSim, StaffCardSim
-from tests.support.processes import child_env, console_script, stop
+from tests.support.processes import read_json_lines, run_script, stop
 
 pytestmark = pytest.mark.serial
-
-
-def _probe(*args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [console_script("hall-probe"), *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=child_env(),
-    )
-
-
-def _read_json(proc, want):
-    """JSON lines from the probe until one matches `want` (a predicate)."""
-    lines = []
-    for line in proc.stdout:
-        obj = json.loads(line)
-        lines.append(obj)
-        if want(obj):
-            return lines
-    raise AssertionError(f"probe ended early: {lines} {proc.stderr.read()}")
 
 
 @pytest.mark.parametrize(("kind", "sim_cls"), [("scanner", LineSim), ("staffcard", StaffCardSim)])
 def test_probe_prints_code_lines(tmp_path, kind, sim_cls):
     sim = sim_cls(tmp_path / kind, terminator="CRLF")
     sim.start()
-    proc = _probe(kind, sim.path, "--count", "2", "--timeout", "20")
+    proc = run_script("hall-probe", kind, sim.path, "--count", "2", "--timeout", "20")
     try:
-        first = _read_json(proc, lambda o: o["event"] == "state")
+        first = read_json_lines(proc, lambda o: o["event"] == "state")
         assert first[-1] == {"device": kind, "event": "state", "state": "ok", "detail": f"{sim.path} open"}
         sim.send_line("0012345678")
         sim.send_line("0012345678")  # probes show every line: no repeat filter
-        codes = _read_json(proc, lambda o: o["event"] == "code" and o["code"] == "0012345678")
-        codes += _read_json(proc, lambda o: o["event"] == "code")
+        codes = read_json_lines(proc, lambda o: o["event"] == "code" and o["code"] == "0012345678")
+        codes += read_json_lines(proc, lambda o: o["event"] == "code")
         expected = {"device": kind, "event": "code", "code": "0012345678"}
         assert [o for o in codes if o["event"] == "code"] == [expected, expected]
         assert proc.wait(10) == 0  # --count 2 reached
@@ -53,7 +31,7 @@ def test_probe_prints_code_lines(tmp_path, kind, sim_cls):
 
 
 def test_probe_bad_port_exits_nonzero_with_one_line(tmp_path):
-    proc = _probe("scanner", str(tmp_path / "no-such-port"))
+    proc = run_script("hall-probe", "scanner", str(tmp_path / "no-such-port"))
     out, err = proc.communicate(timeout=20)
     assert proc.returncode != 0
     assert out == ""
@@ -63,14 +41,7 @@ def test_probe_bad_port_exits_nonzero_with_one_line(tmp_path):
 
 def test_hall_sim_scanner_prints_path_and_obeys_commands(tmp_path):
     link = tmp_path / "scan"
-    proc = subprocess.Popen(
-        [console_script("hall-sim"), "scanner", "--link", str(link), "--terminator", "LF"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=child_env(),
-    )
+    proc = run_script("hall-sim", "scanner", "--link", str(link), "--terminator", "LF", stdin=subprocess.PIPE)
     assert proc.stdin is not None and proc.stdout is not None
     try:
         assert proc.stdout.readline().strip() == str(link)

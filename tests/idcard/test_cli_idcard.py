@@ -2,37 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
-from typing import Any
 
 import pytest
 
 from drivers.sim.idcard import FIXTURE_CARDS, IdCardSimulator
-from tests.support.processes import child_env, console_script, stop
+from tests.support.processes import read_json_lines, run_script, stop
 
 pytestmark = pytest.mark.serial
-
-
-def _run(name: str, *args: str, stdin: int | None = None) -> Any:  # a Popen with text pipes
-    return subprocess.Popen(
-        [console_script(name), *args],
-        stdin=stdin,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=child_env(),
-    )
-
-
-def _read_json(proc, want):
-    lines = []
-    for line in proc.stdout:
-        obj = json.loads(line)
-        lines.append(obj)
-        if want(obj):
-            return lines
-    raise AssertionError(f"probe ended early: {lines} {proc.stderr.read()}")
 
 
 def _cards(lines):
@@ -42,9 +19,9 @@ def _cards(lines):
 def test_probe_prints_masked_card_lines(tmp_path):
     sim = IdCardSimulator(tmp_path / "idcard", card="li")
     sim.start()
-    proc = _run("hall-probe", "idcard", sim.path, "--count", "3", "--timeout", "30")
+    proc = run_script("hall-probe", "idcard", sim.path, "--count", "3", "--timeout", "30")
     try:
-        lines = _read_json(proc, lambda o: o["event"] == "card")
+        lines = read_json_lines(proc, lambda o: o["event"] == "card")
         assert _cards(lines) == [
             {
                 "device": "idcard",
@@ -60,12 +37,13 @@ def test_probe_prints_masked_card_lines(tmp_path):
             }
         ]
         sim.remove()
-        _read_json(proc, lambda o: o["event"] == "removed")
+        read_json_lines(proc, lambda o: o["event"] == "removed")
         sim.place("badcheck")
-        card = _cards(_read_json(proc, lambda o: o["event"] == "card"))[0]
+        card = _cards(read_json_lines(proc, lambda o: o["event"] == "card"))[0]
         assert card["id_number"] == "210***********1051" and card["name"] == "王*"
         assert card["id_number_valid"] is False
         assert proc.wait(10) == 0
+        assert proc.stdout is not None and proc.stderr is not None
         out = proc.stdout.read() + proc.stderr.read()
         for fixture in FIXTURE_CARDS.values():  # no full name or number anywhere, logs included
             assert fixture.id_number not in out and fixture.address not in out
@@ -77,9 +55,9 @@ def test_probe_prints_masked_card_lines(tmp_path):
 def test_probe_show_pii(tmp_path):
     sim = IdCardSimulator(tmp_path / "idcard", card="ayguli", baudrate=9600)
     sim.start()
-    proc = _run("hall-probe", "idcard", sim.path, "--baud", "9600", "--show-pii", "--count", "1")
+    proc = run_script("hall-probe", "idcard", sim.path, "--baud", "9600", "--show-pii", "--count", "1")
     try:
-        card = _cards(_read_json(proc, lambda o: o["event"] == "card"))[0]
+        card = _cards(read_json_lines(proc, lambda o: o["event"] == "card"))[0]
         assert card["name"] == "阿依古丽·买买提"
         assert card["id_number"] == "65010219920215106X"
         assert card["nation"] == "维吾尔" and card["valid_to"] == "2042-03-10"
@@ -90,7 +68,7 @@ def test_probe_show_pii(tmp_path):
 
 
 def test_probe_bad_port_exits_nonzero_with_one_line(tmp_path):
-    proc = _run("hall-probe", "idcard", str(tmp_path / "no-such-reader"))
+    proc = run_script("hall-probe", "idcard", str(tmp_path / "no-such-reader"))
     out, err = proc.communicate(timeout=20)
     assert proc.returncode != 0 and out == ""
     assert len(err.strip().splitlines()) == 1 and "no-such-reader" in err
@@ -98,27 +76,28 @@ def test_probe_bad_port_exits_nonzero_with_one_line(tmp_path):
 
 def test_hall_sim_idcard_scripted_against_the_probe(tmp_path):
     link = tmp_path / "reader"
-    sim = _run("hall-sim", "idcard", "--link", str(link), stdin=subprocess.PIPE)
+    sim = run_script("hall-sim", "idcard", "--link", str(link), stdin=subprocess.PIPE)
+    assert sim.stdin is not None and sim.stdout is not None
     probe = None
     try:
         assert sim.stdout.readline().strip() == str(link)
         sim.stdin.write("status\n")
         sim.stdin.flush()
         assert "card none" in sim.stdout.readline()
-        probe = _run("hall-probe", "idcard", str(link), "--count", "3", "--timeout", "30")
-        _read_json(probe, lambda o: o["event"] == "state" and o["state"] == "ok")
+        probe = run_script("hall-probe", "idcard", str(link), "--count", "3", "--timeout", "30")
+        read_json_lines(probe, lambda o: o["event"] == "state" and o["state"] == "ok")
         sim.stdin.write("place zhang\n")
         sim.stdin.flush()
         assert sim.stdout.readline().strip() == "placed zhang"
-        card = _cards(_read_json(probe, lambda o: o["event"] == "card"))[0]
+        card = _cards(read_json_lines(probe, lambda o: o["event"] == "card"))[0]
         assert card["name"] == "张*" and card["id_number"] == "110***********1239"
         sim.stdin.write("fault 41 read\nremove\n")
         sim.stdin.flush()
         assert sim.stdout.readline().startswith("fault 41")
-        _read_json(probe, lambda o: o["event"] == "removed")
+        read_json_lines(probe, lambda o: o["event"] == "removed")
         sim.stdin.write("place child\n")
         sim.stdin.flush()
-        failed = _read_json(probe, lambda o: o["event"] == "read_failed")[-1]
+        failed = read_json_lines(probe, lambda o: o["event"] == "read_failed")[-1]
         assert "SW3=41" in failed["detail"]
         assert probe.wait(10) == 0
         sim.stdin.write("quit\n")

@@ -11,7 +11,7 @@ from drivers.printer.escpos_parse import render_text
 from drivers.printer.printer import ReceiptPrinter
 from drivers.printer.receipt import CaseProgress, ProgressStep, case_progress_receipt
 from drivers.sim.printer import PrinterSimulator
-from tests.support.processes import child_env, console_script, stop
+from tests.support.processes import run_script, stop
 from tests.support.serial_sim import Recorder
 
 pytestmark = pytest.mark.serial
@@ -125,14 +125,7 @@ def test_unplugged_printer_is_missing_and_comes_back(sim, printer):
 
 def test_hall_sim_printer_shows_the_receipt(tmp_path):
     link = tmp_path / "printer"
-    proc = subprocess.Popen(
-        [console_script("hall-sim"), "printer", "--link", str(link)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=child_env(),
-    )
+    proc = run_script("hall-sim", "printer", "--link", str(link), stdin=subprocess.PIPE)
     device = None
     try:
         assert proc.stdout is not None and proc.stdin is not None

@@ -12,7 +12,6 @@ to WORK/result.json, screenshots to the artifacts dir.
 from __future__ import annotations
 
 import json
-import queue
 import sys
 import time
 from collections.abc import Callable
@@ -23,15 +22,9 @@ from typing import Any
 def main() -> None:
     spec = json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))
     work, ctl, shots = Path(spec["work"]), Path(spec["control"]), Path(spec["shots"])
-    from tests.support.kivy_harness import Harness, prepare_kivy
+    from tests.support.kiosk_window import KioskOnScreen, prepare_kiosk_window
 
-    prepare_kivy()
-    import os
-
-    os.environ["KCFG_GRAPHICS_WIDTH"], os.environ["KCFG_GRAPHICS_HEIGHT"] = "1080", "1920"
-    from ui.fonts import register_cjk_font
-
-    register_cjk_font()
+    prepare_kiosk_window()
     from kivy.uix.label import Label
 
     from core.config import MqttSettings
@@ -40,9 +33,7 @@ def main() -> None:
     from drivers.sim.idcard import IdCardSimulator
     from drivers.sim.line import LineSim
     from drivers.sim.printer import PrinterSimulator
-    from kiosk.service import KioskService
     from kiosk.settings import KioskSettings
-    from kiosk.view.root import KioskRoot
 
     card_sim, scan_sim, printer_sim = IdCardSimulator(), LineSim(), PrinterSimulator()
     for sim in (card_sim, scan_sim, printer_sim):
@@ -53,34 +44,15 @@ def main() -> None:
         mqtt=MqttSettings(**spec["mqtt"]), idle_timeout_s=10, query_timeout_s=3, message_s=30,
         serial={"idcard": card_sim.path, "scanner": scan_sim.path, "printer": printer_sim.path},
     )  # fmt: skip
-    jobs: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
-    service = KioskService(settings, jobs.put)
-    c = service.controller
-    h = Harness()
-    root = KioskRoot(c)
-    dirty = [True]
-
-    def changed() -> None:
-        root.render()
-        dirty[0] = True
-
-    c.on_change = changed
-    h.show(root)
+    kiosk = KioskOnScreen(settings, frames_per_draw=2)
+    service, c, h, root = kiosk.service, kiosk.controller, kiosk.harness, kiosk.root
     service.start()
     result: dict[str, Any] = {"shots": []}
 
     def pump(seconds: float = 0.05) -> None:
         end = time.monotonic() + seconds
         while True:
-            while True:
-                try:
-                    jobs.get_nowait()()
-                except queue.Empty:
-                    break
-            service.tick()
-            if dirty[0]:  # draw after a change only, as the app does: non-stop offscreen frames at
-                dirty[0] = False  # 1080×1920 (llvmpipe) starve the MQTT and serial threads
-                h.frames(2)
+            kiosk.pump_once()
             if time.monotonic() >= end:
                 return
             time.sleep(0.01)

@@ -20,15 +20,10 @@ def main() -> None:
     out = Path(sys.argv[1])
     elderly = "elderly" in sys.argv[2:]
     lang = next((a for a in sys.argv[2:] if a in ("zh_CN", "en", "mn")), "zh_CN")
-    from tests.support.kivy_harness import Harness, prepare_kivy
+    from tests.support.kiosk_window import prepare_kiosk_window
+    from tests.support.kivy_harness import Harness
 
-    prepare_kivy()
-    import os
-
-    os.environ["KCFG_GRAPHICS_WIDTH"], os.environ["KCFG_GRAPHICS_HEIGHT"] = "1080", "1920"
-    from ui.fonts import register_cjk_font
-
-    register_cjk_font()
+    prepare_kiosk_window()
     from core.clock import CHINA_TZ, FakeClock
     from county.cases import CaseStore
     from county.demo_cases import DEMO_APPLICANTS, demo_cases
