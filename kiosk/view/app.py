@@ -33,7 +33,6 @@ class KioskApp(ServiceApp):
         super().__init__(log, settings.tick_s, **kwargs)
         self.settings = settings
         self.service = KioskService(settings, post)
-        self.first_frame_at: float | None = None
 
     def build(self) -> KioskRoot:
         root = KioskRoot(self.service.controller)
