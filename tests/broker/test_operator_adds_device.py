@@ -57,7 +57,7 @@ def test_operator_adds_a_device_to_a_running_hall_broker(root: Path) -> None:
     passwd = conf / "passwd"
     subprocess.run([MAKE_PASSWORDS, str(passwd), str(secrets), "eval-01", brokers.COUNTY_SERVICE],
                    check=True, capture_output=True, timeout=30)
-    proc = subprocess.Popen(["mosquitto", "-c", str(conf / "hall.conf")], stderr=subprocess.PIPE)
+    proc = subprocess.Popen(["mosquitto", "-c", str(conf / "hall.conf")], stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 10
         while not listening(port):
