@@ -29,7 +29,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     p.add_argument("--config", type=Path, help="TOML file (default: built-in defaults)")
     commands.add_arguments(p)
-    args = p.parse_args(argv)
+    args = p.parse_intermixed_args(argv)  # "publish-config --device H/D FILE" as well as "FILE --device"
     try:
         settings = CountySettings.load(args.config)
     except ConfigError as e:
@@ -40,7 +40,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     if args.command:
-        return commands.run(settings, args.command, args.file)
+        return commands.run(settings, args.command, args.file, args.device)
     try:
         store = open_store(settings.database)
         receiver = Receiver(settings, store)
