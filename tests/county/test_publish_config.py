@@ -47,7 +47,7 @@ def test_config_reaches_the_device_through_the_bridge_retained(hall_pair, tmp_pa
     device.subscribe([topics.config(HALL, "eval-07")])
     msg = device.get(10)
     assert msg.retain
-    got = DeviceConfig.from_json(msg.payload)
+    got = DeviceConfig.from_json(bytes(msg.payload))
     assert got.window_name == "7号窗口 医保业务" and got.staff[0].card == "CARD-7001"
     assert got.allow_free_rating is False
     device.close()
