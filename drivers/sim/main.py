@@ -1,6 +1,6 @@
 """`hall-sim`: run one device simulator on a pseudo-terminal, scripted from stdin.
 
-    hall-sim keypad --link /tmp/kp      # prints the port path, then reads commands:
+    hall-sim keypad --link ./kp        # prints the port path, then reads commands:
     press 5 / invite / hello / unplug / replug / garbage 20 / help / quit
 
 The first stdout line is the path to open (the `--link` path if given). Every command gets one
