@@ -89,7 +89,7 @@ def publish_config(settings: CountySettings, file: Path, device: str | None) -> 
         return 2
     config = DeviceConfig.from_json(file.read_bytes())
     client = make_client(settings.mqtt, f"county-config-{secrets.token_hex(4)}")
-    connected: list[object] = []
+    connected: list[ReasonCode] = []
     answered = threading.Event()
 
     def on_connect(_c: mqtt.Client, _u: object, _f: object, rc: ReasonCode, _p: object = None) -> None:
@@ -111,7 +111,7 @@ def publish_config(settings: CountySettings, file: Path, device: str | None) -> 
         return 1
     client.loop_start()
     try:
-        if not answered.wait(10) or getattr(connected[0], "is_failure", True):
+        if not answered.wait(10) or connected[0].is_failure:
             why = connected[0] if connected else "no answer"
             print(f"hall-county publish-config: {where} refused the connection: {why}", file=sys.stderr)
             return 1

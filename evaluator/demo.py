@@ -15,7 +15,6 @@ everything (children in order, then the brokers).
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import random
@@ -229,30 +228,16 @@ class Hall:
         print(f"  county service: storing into {self.county_db}")
 
     def _wait_county_online(self, child: Child, timeout: float = 20.0) -> None:
-        """Online as seen through the hall broker: proves the county and the bridge are up."""
-        import paho.mqtt.client as mqtt
-
-        from core.mqtt_client import make_client
-
-        seen = threading.Event()
-
-        def on_message(_c: mqtt.Client, _u: object, m: mqtt.MQTTMessage) -> None:
-            if json.loads(m.payload).get("online"):
-                seen.set()
-
-        client = make_client(self.account(brokers.MONITOR), f"demo-watch-{secrets.token_hex(3)}")
-        client.on_message = on_message
-        client.on_connect = lambda c, *_a: c.subscribe("county/v1/state", qos=1)
-        client.connect(HOST, self.hall_port)
-        client.loop_start()
-        try:
-            deadline = time.monotonic() + timeout
-            while not seen.wait(0.2):
-                if not child.alive or time.monotonic() > deadline:
-                    raise DemoError(f"the county service is not online:\n{child.tail()}")
-        finally:
-            client.disconnect()
-            client.loop_stop()
+        """Online as the monitor sees it through the hall broker: proves the county and the bridge
+        are up."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self.monitor_lock:
+                if self.monitor_state.county_online:
+                    return
+            if not child.alive or time.monotonic() > deadline:
+                raise DemoError(f"the county service is not online:\n{child.tail()}")
+            time.sleep(0.2)
 
     # -- windows -------------------------------------------------------------------------------
 
@@ -488,12 +473,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     code = 0
     try:
         hall.start_brokers()
+        hall.start_monitor()  # before the county: it also tells when the county is online
         hall.start_county()
         hall.start_windows()
         hall.wait_windows_ready(stop)
         if args.kiosk:
             hall.start_kiosk()
-        hall.start_monitor()
         players = [
             threading.Thread(target=hall.play_window, args=(w, stop, args.pace), daemon=True)
             for w in hall.windows
