@@ -80,7 +80,7 @@ def test_the_backlog_a_bridge_forwards_after_a_county_broker_crash_is_stored_wit
     dev.client.loop_stop()
 
     hall_pair.county.start()  # from persistence; the county service is still down
-    hall_pair.wait_bridge(20)
+    hall_pair.wait_bridge()
     watcher, forwarded = _count_at(monitor, None, client_id="watch")
     try:
         # the bridge forwards the whole backlog while nobody of the county service is connected
@@ -116,7 +116,7 @@ def test_mosquitto_restores_plain_but_not_shared_subscriptions_after_a_crash(
     time.sleep(AUTOSAVE_WAIT_S)
     hall_pair.county.kill()
     hall_pair.county.start()
-    hall_pair.wait_bridge(20)
+    hall_pair.wait_bridge()
     watcher, forwarded = _count_at(monitor, "hall/v1/+/+/event/+")
     dev = connect(device, "eval-01")
     for _ in range(5):

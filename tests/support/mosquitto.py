@@ -237,7 +237,12 @@ def settings_for(broker: Broker, accounts: Accounts, username: str) -> MqttSetti
     return MqttSettings(url=broker.url, username=username, password_file=accounts.password_file(username))
 
 
-def bridge_up(hall: Broker, accounts: Accounts, hall_id: str = HALL_ID, timeout: float = 15.0) -> bool:
+# A bridge that lost the county retries after 15-30 s (broker_config/bridge.conf.in): waiting for
+# it again after a county broker restart may take that long, plus the connect.
+BRIDGE_BACK_S = 45.0
+
+
+def bridge_up(hall: Broker, accounts: Accounts, hall_id: str = HALL_ID, timeout: float = BRIDGE_BACK_S) -> bool:
     """Wait until both bridge connections report `1` on the hall broker (`notifications_local_only`)."""
     account = brokers.bridge_account(hall_id)
     pending = {f"$SYS/broker/connection/{cid}/state" for cid in (account, f"{account}.rpc")}
@@ -285,7 +290,7 @@ class HallPair:
     def manager(self) -> MqttSettings:
         return settings_for(self.hall, self.accounts, brokers.MANAGER)
 
-    def wait_bridge(self, timeout: float = 15.0) -> None:
+    def wait_bridge(self, timeout: float = BRIDGE_BACK_S) -> None:
         if not bridge_up(self.hall, self.accounts, self.hall_id, timeout):
             raise AssertionError(f"bridge not up after {timeout}s\n{self.hall.tail()}")
 
