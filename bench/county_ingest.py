@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from core import topics  # noqa: E402
 from core.messages import Ack  # noqa: E402
-from county import brokers  # noqa: E402
+from ops import brokers  # noqa: E402
 from tests.support.county import county_process  # noqa: E402
 from tests.support.events import rating  # noqa: E402
 from tests.support.mosquitto import Accounts, HallPair, make_county_broker  # noqa: E402

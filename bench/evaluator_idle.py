@@ -31,10 +31,10 @@ from bench.baseline_kivy import measure_baseline  # noqa: E402
 from bench.proc_stats import Measured, render_env  # noqa: E402
 from core.commands import InviteCommand  # noqa: E402
 from core.events import StaffRef  # noqa: E402
-from county import brokers  # noqa: E402
 from drivers.sim.keypad import KeypadSim  # noqa: E402
 from drivers.sim.line import StaffCardSim  # noqa: E402
-from evaluator.commander import Commander  # noqa: E402
+from ops import brokers  # noqa: E402
+from ops.commander import Commander  # noqa: E402
 from tests.support.mosquitto import Accounts, make_hall_broker, settings_for  # noqa: E402
 
 HALL = "test-hall"  # the hall id the test brokers are rendered for

@@ -37,10 +37,10 @@ from core import topics  # noqa: E402
 from core.clock import SystemClock, now  # noqa: E402
 from core.commands import InviteCommand  # noqa: E402
 from core.events import CHANNEL_HALL_TERMINAL, RatingEvent, StaffRef  # noqa: E402
-from county import brokers  # noqa: E402
 from drivers.sim.keypad import KeypadSim  # noqa: E402
 from drivers.sim.line import StaffCardSim  # noqa: E402
-from evaluator.commander import Commander  # noqa: E402
+from ops import brokers  # noqa: E402
+from ops.commander import Commander  # noqa: E402
 from tests.support.county import county_process  # noqa: E402
 from tests.support.mosquitto import Accounts, HallPair, make_county_broker, make_hall_broker  # noqa: E402
 from tests.support.mqtt_helpers import connect  # noqa: E402

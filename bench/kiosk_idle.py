@@ -29,11 +29,11 @@ sys.path.insert(0, str(ROOT))
 
 from bench.baseline_kivy import measure_baseline  # noqa: E402
 from bench.proc_stats import Measured, render_env  # noqa: E402
-from county import brokers  # noqa: E402
 from county.demo_catalogue import demo_catalogue  # noqa: E402
 from drivers.sim.idcard import IdCardSimulator  # noqa: E402
 from drivers.sim.line import LineSim  # noqa: E402
 from drivers.sim.printer import PrinterSimulator  # noqa: E402
+from ops import brokers  # noqa: E402
 from tests.support.mosquitto import Accounts, make_hall_broker, settings_for  # noqa: E402
 from tests.support.mqtt_helpers import connect  # noqa: E402
 

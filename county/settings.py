@@ -8,7 +8,7 @@ from typing import ClassVar
 from pydantic import Field, field_validator
 
 from core.config import AppSettings, MqttSettings
-from county.brokers import COUNTY_SERVICE
+from ops.brokers import COUNTY_SERVICE
 
 
 class CountyMqttSettings(MqttSettings):

@@ -22,9 +22,9 @@ from core import topics
 from core.clock import SystemClock
 from core.config import AppSettings, ConfigError, MqttSettings
 from core.mqtt_client import connect_async, make_client
-from county.brokers import MONITOR
 from monitor.render import render
 from monitor.state import HallState
+from ops.brokers import MONITOR
 
 log = logging.getLogger("hall-monitor")
 

@@ -4,7 +4,7 @@ import pytest
 
 from core import topics
 from core.config import MqttSettings
-from county import brokers
+from ops import brokers
 from tests.support.mqtt_helpers import connect
 
 pytestmark = pytest.mark.broker

@@ -18,8 +18,8 @@ import pytest
 
 from core import topics
 from core.config import MqttSettings
-from county import brokers
-from county.brokers import TEMPLATE_DIR
+from ops import brokers
+from ops.brokers import TEMPLATE_DIR
 from tests.support.mosquitto import free_port, listening
 from tests.support.mqtt_helpers import connect
 
@@ -48,7 +48,7 @@ def test_operator_adds_a_device_to_a_running_hall_broker(root: Path) -> None:
     bridge_pw.write_text("unused\n")
     port = free_port()
     subprocess.run(
-        [sys.executable, "-m", "county.brokers", "hall", "--hall", HALL,
+        [sys.executable, "-m", "ops.brokers", "hall", "--hall", HALL,
          "--county", f"127.0.0.1:{free_port()}", "--bridge-password-file", str(bridge_pw),
          "--conf-dir", str(conf), "--state-dir", str(state),
          "--port", str(port)],

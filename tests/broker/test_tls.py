@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from core import topics
-from county import brokers
+from ops import brokers
 from tests.support.mosquitto import HOST, HallPair, make_county_broker, make_hall_broker, running
 from tests.support.mqtt_helpers import connect
 

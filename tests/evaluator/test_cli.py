@@ -50,7 +50,7 @@ def test_missing_config_file(tmp_path: Path) -> None:
 
 def test_headless_never_imports_kivy() -> None:
     code = (
-        "import sys, evaluator.main, evaluator.service, evaluator.demo;"
+        "import sys, evaluator.main, evaluator.service, ops.demo;"
         "sys.exit(1 if any(m == 'kivy' or m.startswith('kivy.') for m in sys.modules) else 0)"
     )
     assert subprocess.run([sys.executable, "-c", code], timeout=60).returncode == 0

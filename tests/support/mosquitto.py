@@ -1,4 +1,4 @@
-"""Real Mosquitto brokers for tests, rendered from `broker_config/` (via `county.brokers`).
+"""Real Mosquitto brokers for tests, rendered from `broker_config/` (via `ops.brokers`).
 
     hall_pair fixture (or bridged_brokers): a hall broker bridged to a county broker
     hall_broker / county_broker fixtures:   one standalone broker each
@@ -33,7 +33,7 @@ import pytest
 
 from core.config import MqttSettings
 from core.mqtt_client import make_client
-from county import brokers
+from ops import brokers
 
 MOSQUITTO = os.environ.get("MOSQUITTO", "/usr/sbin/mosquitto")
 MOSQUITTO_PASSWD = os.environ.get("MOSQUITTO_PASSWD", "mosquitto_passwd")

@@ -10,7 +10,7 @@ import paho.mqtt.client as mqtt
 import pytest
 
 from core.config import MqttSettings
-from county import brokers
+from ops import brokers
 from tests.support.mosquitto import HOST, free_port, listening
 from tests.support.mqtt_helpers import connect
 

@@ -40,13 +40,13 @@ from core.commands import InviteCommand
 from core.config import MqttSettings
 from core.device_config import DeviceConfig, StaffMember
 from core.events import StaffRef
-from county import brokers
 from drivers.sim.keypad import KeypadSim
 from drivers.sim.line import StaffCardSim
-from evaluator.commander import Commander, CommandTimeout
 from monitor.main import watch
 from monitor.render import render
 from monitor.state import HallState
+from ops import brokers
+from ops.commander import Commander, CommandTimeout
 
 log = logging.getLogger("hall-demo")
 
@@ -157,7 +157,7 @@ class Hall:
     county_port: int = 0
     manager: Commander | None = None
     with_kiosk: bool = False
-    kiosk: Any = None  # kiosk.demo.KioskDemo when --kiosk
+    kiosk: Any = None  # ops.kiosk_demo.KioskDemo when --kiosk
     monitor_state: HallState = field(default_factory=lambda: HallState(SystemClock()))
     monitor_lock: threading.Lock = field(default_factory=threading.Lock)
     monitor_client: Any = None  # paho client of start_monitor
@@ -173,7 +173,7 @@ class Hall:
         )
 
     def start_brokers(self) -> None:
-        """Both brokers rendered from broker_config/ (county.brokers), with every account the demo
+        """Both brokers rendered from broker_config/ (ops.brokers), with every account the demo
         needs, then started (county first) and waited for."""
         mosquitto = find_program("mosquitto", "/usr/sbin/mosquitto")
         self.hall_port, self.county_port = free_port(), free_port()
@@ -216,7 +216,7 @@ class Hall:
             encoding="utf-8",
         )
         if self.with_kiosk:
-            from kiosk.demo import seed_county_cases
+            from ops.kiosk_demo import seed_county_cases
 
             if seed_county_cases(conf) != 0:
                 raise DemoError("could not import the demo cases into the county")
@@ -288,7 +288,7 @@ class Hall:
         self.manager = Commander(self.account(brokers.MANAGER))
 
     def start_kiosk(self) -> None:
-        from kiosk.demo import start_kiosk
+        from ops.kiosk_demo import start_kiosk
 
         self.kiosk = start_kiosk(self.root / KIOSK_ID, self.account(KIOSK_ID), HALL_ID, device_id=KIOSK_ID)
         print(f"  {KIOSK_ID}: self-service kiosk with ID card reader, scanner and printer simulators")

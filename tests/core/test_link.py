@@ -23,7 +23,7 @@ from core.link import Link, RequestTimeout
 from core.messages import Ack, AckItem, DeviceStatus, Telemetry
 from core.outbox import Outbox
 from core.queries import ProgressQuery
-from county import brokers
+from ops import brokers
 from tests.support.acker import Acker
 from tests.support.events import rating
 from tests.support.mosquitto import HALL_ID, Accounts, Broker, make_hall_broker, settings_for
