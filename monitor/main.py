@@ -19,12 +19,12 @@ import paho.mqtt.client as mqtt
 from pydantic import Field
 
 from core import topics
+from core.accounts import MONITOR
 from core.clock import SystemClock
 from core.config import AppSettings, ConfigError, MqttSettings
 from core.mqtt_client import connect_async, make_client
 from monitor.render import render
 from monitor.state import HallState
-from ops.brokers import MONITOR
 
 log = logging.getLogger("hall-monitor")
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from core.accounts import SERVICE_ACCOUNTS, bridge_account
 from core.topics import check_id
 
 # `ops/broker_config` is a symlink to the repository's `broker_config/` (the folder operators know):
@@ -26,18 +27,7 @@ from core.topics import check_id
 # install and a wheel all find the templates and scripts here.
 TEMPLATE_DIR = Path(str(resources.files("ops") / "broker_config"))
 
-# Service accounts carry a dot, which no device id can (DESIGN §4), see broker_config/acl.in.
-COUNTY_SERVICE = "svc.county"
-MONITOR = "svc.monitor"
-MANAGER = "svc.manager"
-SERVICE_ACCOUNTS = (COUNTY_SERVICE, MONITOR, MANAGER)
-
 _PLACEHOLDER = re.compile(r"@([A-Z_]+)@")
-
-
-def bridge_account(hall_id: str) -> str:
-    """The county-broker account (and bridge client id) of a hall's bridge."""
-    return f"bridge.{check_id(hall_id, 'hall')}"
 
 
 class RenderError(ValueError):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.mosquitto import free_port
+from ops.procs import free_port
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
