@@ -8,9 +8,9 @@ from typing import ClassVar
 from pydantic import Field, field_validator
 
 from core import topics
+from core.accounts import COUNTY_SERVICE
 from core.config import AppSettings, MqttSettings
 from core.messages import COUNTY_HEARTBEAT_S
-from county.brokers import COUNTY_SERVICE
 
 
 class CountyMqttSettings(MqttSettings):
