@@ -36,6 +36,7 @@ from core import topics
 from core.clock import Clock, SystemClock, epoch_ms
 from core.commands import COMMAND_MODELS, CommandReply
 from core.config import DeviceSettings
+from core.county_liveness import CountyLiveness
 from core.device_config import DeviceConfig
 from core.jobs import Job, run_jobs
 from core.messages import Ack, AckItem, CountyState, DeviceStatus, PeripheralState, Telemetry
@@ -106,7 +107,9 @@ class Link:
         self.on_acked: Callable[[list[AckItem]], None] | None = None  # county acks just recorded
 
         self.config: DeviceConfig | None = None
-        self.county_online: bool | None = None
+        self.county_online: bool | None = None  # judged by `county` (beats), re-checked every POLL_S
+        self.county = CountyLiveness(self._clock)
+        self._county_lock = threading.Lock()
         self.published = 0  # outbox entries handed to the broker (resends included)
         self.acked = 0  # events the county acked
         self.reconnects = 0
@@ -117,6 +120,10 @@ class Link:
         self._detail = ""
         self._status_lock = threading.Lock()
         self._last_status: tuple[Any, ...] | None = None
+        # Held from taking a status snapshot until it is handed to paho: two threads publishing
+        # status (a peripheral change, the telemetry tick, a connect) finish in the order they
+        # took their snapshots, so the retained status is the newest one (never under _cond).
+        self._status_publish = threading.Lock()
 
         # In-flight bookkeeping. Never held across client.publish(): on_publish takes it too.
         self._cond = threading.Condition()
@@ -169,10 +176,14 @@ class Link:
 
     def stop(self, timeout: float = 5) -> None:
         """Publish status `offline` (retained), disconnect cleanly, stop the threads."""
-        self._stopping.set()
-        self._wake.set()
-        if self.connected:
-            info = self._client.publish(self._t_status, self._status("offline").to_json(), qos=1, retain=True)
+        with self._status_publish:  # after any online status being published, none after it
+            self._stopping.set()
+            self._wake.set()
+            info = None
+            if self.connected:
+                info = self._client.publish(self._t_status, self._status("offline").to_json(), qos=1,
+                                            retain=True)
+        if info is not None:
             with contextlib.suppress(RuntimeError, ValueError):
                 info.wait_for_publish(timeout)
         self._client.disconnect()
@@ -228,21 +239,22 @@ class Link:
         )
 
     def _publish_status(self, force: bool = False) -> None:
-        if not self.connected:
-            return
-        st = self._status("online")
-        key = (
-            st.session,
-            tuple(sorted(st.peripherals.items())),
-            st.detail,
-            st.backlog.unacked if st.backlog else None,
-            st.disk.low if st.disk else None,
-        )
-        with self._status_lock:
-            if key == self._last_status and not force:
-                return
-            self._last_status = key
-        self._publish(self._t_status, st.to_json(), qos=1, retain=True, what="status")
+        with self._status_publish:
+            if not self.connected or self._stopping.is_set():
+                return  # after stop() said offline, no online may overtake it
+            st = self._status("online")
+            key = (
+                st.session,
+                tuple(sorted(st.peripherals.items())),
+                st.detail,
+                st.backlog.unacked if st.backlog else None,
+                st.disk.low if st.disk else None,
+            )
+            with self._status_lock:
+                if key == self._last_status and not force:
+                    return
+                self._last_status = key
+            self._publish(self._t_status, st.to_json(), qos=1, retain=True, what="status")
 
     def telemetry(self) -> Telemetry:
         now = time.monotonic()
@@ -393,15 +405,10 @@ class Link:
                 if payload:
                     self._jobs.put(lambda: self._apply_config(payload))
             elif topic == topics.COUNTY_STATE and payload:
-                online = CountyState.from_json(payload).online
-                if online and not msg.retain:
-                    # The county (re)connected just now (a retained copy is only the last word we
-                    # missed). What waits out its backoff, perhaps lost with a county broker, can go
-                    # now instead of in up to 60 s.
-                    self._requeue = True
-                    self._wake.set()
-                self.county_online = online
-                self._dispatch(self.on_county_state, online)
+                state = CountyState.from_json(payload)
+                with self._county_lock:
+                    self.county.on_state(state)
+                self._check_county()
             elif topic in self.extra_topics:
                 self._dispatch(self.extra_topics[topic], payload)
         except PayloadError as e:
@@ -455,6 +462,22 @@ class Link:
             log.exception("command %s failed", name)
             return CommandReply(result="refused", reason=f"device error: {e}")
 
+    def _check_county(self) -> None:
+        """Tell the app when the county's liveness changed: a state message, or its beats stopped."""
+        with self._county_lock:
+            online = self.county.online()
+            if online == self.county_online:
+                return
+            self.county_online = online
+        if online:
+            # The county is back. What waits out its backoff, perhaps lost with a county broker,
+            # can go now instead of in up to 60 s.
+            self._requeue = True
+            self._wake.set()
+        else:
+            log.warning("county offline (said so, or no state beat for %.0f s)", self.county.stale_after_s)
+        self._dispatch(self.on_county_state, bool(online))
+
     # --- sender thread -----------------------------------------------------------------------
 
     def _sender(self) -> None:
@@ -464,6 +487,7 @@ class Link:
             self._wake.wait(POLL_S)
             self._wake.clear()
             try:
+                self._check_county()  # beats that stopped coming say nothing themselves
                 self._take_acks()
                 if self.outbox is not None:
                     if self._requeue:

@@ -136,11 +136,17 @@ def test_county_reads_offline_within_two_heartbeats_when_service_and_broker_die_
     """SIGKILL both: no last will is ever sent and the restarted broker re-sends the retained
     `online: true`. Read at the hall broker, as devices and the hall monitor do."""
     from core.clock import SystemClock
+    from core.config import DeviceSettings
+    from core.link import Link
     from core.messages import CountyState
     from monitor.state import HallState
 
     heartbeat_s = 1.0
     monitor = hall_pair.monitor()
+    device = Link(DeviceSettings(device_id="eval-01", hall_id=HALL, state_dir=tmp_path / "dev",
+                                 mqtt=hall_pair.device("eval-01")), kind="evaluator", outbox=None,
+                  version="test")
+    device.county.heartbeat_s = heartbeat_s
     county = county_process(hall_pair, tmp_path / "receiver", heartbeat_s=str(heartbeat_s))
     county.start()
     state = HallState(SystemClock(), county_heartbeat_s=heartbeat_s)
@@ -153,11 +159,13 @@ def test_county_reads_offline_within_two_heartbeats_when_service_and_broker_die_
             state.on_message(m.topic, bytes(m.payload))
 
     watcher = connect(monitor, "watch-county", on_message=on_message)
+    device.start()
     try:
         watcher.subscribe([topics.COUNTY_STATE])
         assert _wait(lambda: len(received) >= 3, 10)  # beats come
         with lock:
             assert state.county_online is True
+        assert _wait(lambda: device.county_online is True, 5)
         time.sleep(AUTOSAVE_WAIT_S)  # the county broker has saved a recent beat
         county.kill()
         hall_pair.county.kill()
@@ -173,5 +181,7 @@ def test_county_reads_offline_within_two_heartbeats_when_service_and_broker_die_
         time.sleep(max(0.0, killed_at + 2 * heartbeat_s + 0.2 - time.monotonic()))
         with lock:
             assert state.county_online is False
+        assert _wait(lambda: device.county_online is False, 0.6)  # + the link's 0.5 s poll
     finally:
         watcher.close()
+        device.stop(timeout=2)
