@@ -21,6 +21,7 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from core.clock import CHINA_TZ
 from core.config import MqttSettings
@@ -71,6 +72,10 @@ class KioskDemo:
     @property
     def alive(self) -> bool:
         return self.process.poll() is None
+
+    def restart(self) -> None:
+        """Start the `hall-kiosk` process again on the same simulators (`hall-demo --supervise`)."""
+        self.process = _spawn(self.config, self._log_file)
 
     def stop(self, timeout: float = 15.0) -> int:
         if self.process.poll() is None:
@@ -125,10 +130,13 @@ def start_kiosk(
     toml.write_text("\n".join(line for line in lines if line) + "\n", encoding="utf-8")
     log = root / "kiosk.log"
     out = open(log, "ab")  # noqa: SIM115 - lives as long as the child
-    proc = subprocess.Popen(
+    return KioskDemo(device_id, _spawn(toml, out), card, scanner, printer, toml, log, out)
+
+
+def _spawn(toml: Path, out: Any) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
         [sys.executable, "-m", "kiosk.main", "--config", str(toml)],
         stdout=out,
         stderr=subprocess.STDOUT,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
-    return KioskDemo(device_id, proc, card, scanner, printer, toml, log, out)
