@@ -25,3 +25,14 @@ def test_a_minute_of_county_outage_costs_the_hall_broker_log_at_most_20_lines(ha
     assert any("Error creating bridge" in line for line in during)  # it did keep trying
     hall_pair.county.start()
     hall_pair.wait_bridge()  # and comes back by itself
+
+
+def test_brokers_start_and_reload_without_acl_warnings(hall_pair):
+    """Every ACL rule for all devices names %u, or sits in a device's own block: Mosquitto warned
+    three times at every start and reload about patterns without %u/%c."""
+    hall_pair.accounts.add("eval-01")  # a device account: its ACL block, then a reload (SIGHUP)
+    time.sleep(0.5)
+    for broker in (hall_pair.hall, hall_pair.county):
+        text = broker.log.read_text(errors="replace")
+        assert "Warning: ACL" not in text, text
+        assert "Error" not in text, text

@@ -65,6 +65,9 @@ class Accounts:
             )
             (self.secrets / f"{username}.password").write_text(password + "\n", encoding="utf-8")
             self._known[username] = password
+            if "." not in username:  # a device: its ACL block, as `make-passwords --acl` appends it
+                for b in self.brokers:
+                    b.add_device_acl(username)
         for b in self.brokers:
             b.reload()
         return password
@@ -78,6 +81,9 @@ class Accounts:
         finally:
             self.brokers = brokers_
         for b in self.brokers:
+            for u in usernames:
+                if "." not in u:
+                    b.add_device_acl(u)
             b.reload()
 
     def password_file(self, username: str) -> Path:
@@ -150,6 +156,15 @@ class Broker:
     def restart(self) -> None:
         self.stop()
         self.start()
+
+    @property
+    def acl(self) -> Path:
+        return self.conf.with_suffix(".acl")  # rendered beside the conf (ops.brokers)
+
+    def add_device_acl(self, device: str) -> None:
+        text = self.acl.read_text(encoding="utf-8")
+        if f"\nuser {device}\n" not in text:
+            self.acl.write_text(text + brokers.render_device_acl(device), encoding="utf-8")
 
     def reload(self) -> None:
         """SIGHUP: re-read the password and ACL files."""
