@@ -4,7 +4,8 @@ Each run: a county broker (rendered from broker_config/) with three clients conn
 county service's `Receiver` (core/mqtt_client.py settings), a bare paho client with paho's default
 reconnect (1 s doubling to 120 s), and a bare paho client with the settings the service had before
 (1 s doubling to 30 s). The broker is killed (SIGKILL), stays down for the run's outage, and is
-started again on the same port; each client's delay is the time from the broker listening again
+started again on the same port (outages as given plus 0-2 s at random, so that the broker returns
+at every phase of the clients' retry timers); each client's delay is the time from the broker listening again
 to its CONNACK. Writes bench/results/reconnect.json.
 
     .venv/bin/python bench/reconnect.py [--outages 3 8 20 40] [--repeat 3]
@@ -17,6 +18,7 @@ import json
 import logging
 import os
 import platform
+import random
 import statistics
 import sys
 import tempfile
@@ -94,7 +96,7 @@ def one_run(root: Path, outage_s: float) -> dict[str, Any]:
         assert receiver.wait_connected(10), "the service did not connect"
         time.sleep(0.5)
         broker.kill()
-        time.sleep(outage_s)
+        time.sleep(outage_s)  # (the caller adds 0-2 s at random: the phase against the retry timers)
         broker.start()  # returns once the port listens
         back = time.monotonic()
         deadline = back + 130
@@ -132,7 +134,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-reconnect-") as tmp:
         for r in range(args.repeat):
             for i, outage in enumerate(args.outages):
-                res = one_run(Path(tmp) / f"r{r}-{i}", outage)
+                res = one_run(Path(tmp) / f"r{r}-{i}", round(outage + random.uniform(0, 2), 2))
                 print(json.dumps(res), flush=True)
                 runs.append(res)
     keys = ("county_service", "paho_default", "paho_max_30s")
