@@ -254,3 +254,28 @@ def test_a_receiver_given_fewer_halls_drops_the_subscriptions_its_session_kept(t
             for b in bridges.values():
                 b.close()
             only_a.kill()
+
+
+def test_losing_the_broker_is_a_warning_and_coming_back_an_info_line(hall_pair, tmp_path, caplog):
+    import logging
+
+    caplog.set_level(logging.INFO, logger="county.receiver")
+    store = SqliteStore(tmp_path / "c.db")
+    settings = CountySettings(mqtt=hall_pair.county_service().model_dump(), client_id="logs",
+                              database=f"sqlite:///{tmp_path / 'c.db'}")
+    receiver = Receiver(settings, store)
+    receiver.start()
+    try:
+        assert receiver.wait_connected(10)
+        hall_pair.county.kill()
+        deadline = time.monotonic() + 10
+        while receiver.wait_connected(0) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        hall_pair.county.start()
+        assert receiver.wait_connected(15)  # paho retries every <= 2 s
+        lost = [r for r in caplog.records if "lost the county broker" in r.getMessage()]
+        back = [r for r in caplog.records if "s away" in r.getMessage()]
+        assert [r.levelname for r in lost] == ["WARNING"] and [r.levelname for r in back] == ["INFO"]
+    finally:
+        receiver.stop()
+        store.close()
