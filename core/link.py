@@ -407,7 +407,12 @@ class Link:
             elif topic == topics.COUNTY_STATE and payload:
                 state = CountyState.from_json(payload)
                 with self._county_lock:
-                    self.county.on_state(state)
+                    back = self.county.on_state(state)
+                if back:
+                    # The county is back (or its beats after a gap: its broker restarted and may
+                    # have lost what it held). What waits out its backoff can go now, not in 60 s.
+                    self._requeue = True
+                    self._wake.set()
                 self._check_county()
             elif topic in self.extra_topics:
                 self._dispatch(self.extra_topics[topic], payload)
@@ -469,12 +474,7 @@ class Link:
             if online == self.county_online:
                 return
             self.county_online = online
-        if online:
-            # The county is back. What waits out its backoff, perhaps lost with a county broker,
-            # can go now instead of in up to 60 s.
-            self._requeue = True
-            self._wake.set()
-        else:
+        if not online:
             log.warning("county offline (said so, or no state beat for %.0f s)", self.county.stale_after_s)
         self._dispatch(self.on_county_state, bool(online))
 
