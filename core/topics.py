@@ -13,6 +13,8 @@ _NAME_RE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 COUNTY_STATE = "county/v1/state"
 CATALOGUE = "county/v1/catalogue"
 QUERY_PREFIX = "county/v1/query"
+# the county's reports to the province: queue length, oldest unsent, refusals (retained)
+UPSTREAM_STATUS = "county/v1/upstream"
 
 EVENT_TYPES = frozenset({"rating", "expired", "signin", "signout"})
 DEVICE_KINDS = frozenset({"event", "ack", "status", "telemetry", "config", "cmd", "reply"})
