@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import signal
 import sys
 import threading
@@ -56,7 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if settings.upstream.url is not None:
             # its own connection: the receiver's transactions and the sender's must not interleave
             upstream = UpstreamSender(settings.upstream, open_store(settings.database),
-                                      owner=f"{settings.client_id}-{os.getpid()}",
+                                      owner=settings.client_id,
                                       on_status=lambda st: publish_upstream(receiver, st))
     except (StoreError, ConfigError, CatalogueError, CaseImportError, OSError) as e:
         print(f"hall-county: {e}", file=sys.stderr)

@@ -7,6 +7,7 @@ counts the repeats it absorbed, and can be told to fail:
     hall-province-sim --port 8090 --token-file token.txt
     curl -X POST localhost:8090/_sim/fault -d '{"mode": "500"}'     # ok | 500 | hang | drop | notjson
     curl -X POST localhost:8090/_sim/fault -d '{"refuse": ["C-0042"]}' # a 400 for one record
+    curl -X POST localhost:8090/_sim/fault -d '{"delay_s": 2}'       # slow answers (0: normal)
     curl localhost:8090/_sim/stats
 
 In a test, `Province` runs it in a thread; `pause()` closes the listening socket and every open
@@ -97,6 +98,7 @@ class ProvinceState:
     expect: dict[str, str] = field(default_factory=dict)
     mode: str = "ok"
     hang_s: float = 30.0
+    delay_s: float = 0.0  # slow answers: every report waits this long, then is taken and answered
     refuse: set[str] = field(default_factory=set)  # projectNo answered 400
     records: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)
     keys: dict[str, tuple[str, int]] = field(default_factory=dict)
@@ -155,6 +157,9 @@ class _Server(ThreadingHTTPServer):
             self.open.discard(request)
         super().shutdown_request(request)
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        log.debug("connection from %s ended badly (the client went away?)", client_address)
+
     def drop_all(self) -> None:
         with self.open_lock:
             socks = list(self.open)
@@ -207,6 +212,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(200, st.stats())
             return
         mode = st.mode
+        if mode != "ok":
+            with st.lock:
+                st.counts[f"fault_{mode}"] += 1
         if mode == "drop":
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)  # the connection dies, no answer
@@ -218,6 +226,8 @@ class _Handler(BaseHTTPRequestHandler):
         if mode == "500":
             self._json(500, {"code": "500", "success": False, "msg": "simulated outage"})
             return
+        if st.delay_s:
+            time.sleep(st.delay_s)
         if self.headers.get("Authorization") != f"Bearer {st.token}":
             self._json(401, {"code": "401", "success": False, "msg": "bad token"})
             return
@@ -241,6 +251,8 @@ def set_fault(st: ProvinceState, order: dict[str, Any]) -> None:
             st.mode = str(order["mode"])
         if "hang_s" in order:
             st.hang_s = float(order["hang_s"])
+        if "delay_s" in order:
+            st.delay_s = float(order["delay_s"])
         if "refuse" in order:
             st.refuse = {str(p) for p in order["refuse"]}
 

@@ -85,6 +85,12 @@ class UpstreamSender:
 
     # --- life cycle ---
     def start(self) -> None:
+        # claims this owner left behind (killed with SIGKILL mid-post) are ours to take again now,
+        # not after their lease: the owner is the receiver's fixed client id, one process at a time
+        try:
+            self.queue.release()
+        except Exception as e:
+            log.warning("upstream: could not take back earlier claims (they expire on their own): %s", e)
         self._thread.start()
         log.info("reporting to %s (profile %s, %d in flight)", self.settings.province,
                  self.settings.profile, self.settings.concurrency)
