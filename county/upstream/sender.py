@@ -1,6 +1,7 @@
 """The sender: posts queued reports to the province, oldest first, up to `concurrency` at once.
 
-Runs in its own thread (an asyncio loop with one httpx client) over its own store connection.
+Runs in its own thread (one httpx client, a pool of `concurrency` posting threads) over its own
+store connection.
 Each round claims a batch in the database (a lease), posts it, and settles every answer in one
 transaction: confirmed rows leave the queue, transient failures (5xx, timeouts, a dead network,
 an answer that is not JSON) wait with capped, jittered exponential backoff, permanent refusals
@@ -10,7 +11,6 @@ sender probes with a single report instead of walking the whole backlog.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import random
@@ -18,6 +18,7 @@ import ssl
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
@@ -101,7 +102,9 @@ class UpstreamSender:
 
     def _run(self) -> None:
         try:
-            asyncio.run(self._main())
+            with self._client() as client, ThreadPoolExecutor(self.settings.concurrency,
+                                                              thread_name_prefix="upstream-post") as pool:
+                self._loop(client, pool)
         except Exception:  # the thread must not die silently: say so; the queue keeps everything
             log.exception("upstream sender stopped")
         try:
@@ -109,43 +112,42 @@ class UpstreamSender:
         except Exception as e:
             log.warning("could not release claims: %s", e)
 
-    def _client(self) -> httpx.AsyncClient:
+    def _client(self) -> httpx.Client:
         verify: ssl.SSLContext | bool = True
         if self.settings.ca_file is not None:
             verify = ssl.create_default_context(cafile=str(self.settings.ca_file))
         n = self.settings.concurrency
-        return httpx.AsyncClient(
+        return httpx.Client(
             timeout=httpx.Timeout(self.settings.timeout_s),
             limits=httpx.Limits(max_connections=n, max_keepalive_connections=n),
             verify=verify,
             headers={"Authorization": f"Bearer {self._token}", "Content-Type": "application/json"},
         )
 
-    async def _main(self) -> None:
-        async with self._client() as client:
-            while not self._stop.is_set():
-                self._maybe_status()
-                try:
-                    reports = self.queue.claim(1 if self.failures else self.batch, self.lease_s)
-                except Exception as e:  # the database: wait and try again, the rows stay where they are
-                    self._throttle.warn("db", f"upstream: cannot read the queue: {e}")
-                    await self._sleep(2.0)
-                    continue
-                if not reports:
-                    await self._sleep(self.settings.idle_poll_s)
-                    continue
-                await self.round(client, reports)
+    def _loop(self, client: httpx.Client, pool: ThreadPoolExecutor) -> None:
+        while not self._stop.is_set():
+            self._maybe_status()
+            try:
+                reports = self.queue.claim(1 if self.failures else self.batch, self.lease_s)
+            except Exception as e:  # the database: wait and try again, the rows stay where they are
+                self._throttle.warn("db", f"upstream: cannot read the queue: {e}")
+                self._sleep(2.0)
+                continue
+            if not reports:
+                self._sleep(self.settings.idle_poll_s)
+                continue
+            self.round(client, pool, reports)
 
-    async def round(self, client: httpx.AsyncClient, reports: list[Report]) -> None:
-        gate = asyncio.Semaphore(self.settings.concurrency)
-        outcomes = await asyncio.gather(*(self._post(client, r, gate) for r in reports))
+    def round(self, client: httpx.Client, pool: ThreadPoolExecutor, reports: list[Report]) -> None:
+        """Post a claimed batch (`concurrency` at a time, oldest first) and settle every answer."""
+        outcomes = list(pool.map(lambda r: self._post(client, r), reports))
         while True:
             try:
                 self.sent += self.queue.settle(outcomes)
                 break
             except Exception as e:  # keep the answers: settling later is still right (idempotent)
                 self._throttle.warn("db", f"upstream: cannot record the province's answers: {e}")
-                await self._sleep(2.0)
+                self._sleep(2.0)
                 if self._stop.is_set():
                     return  # the leases run out; the province absorbs the repeat by its key
         self.duplicates += sum(1 for o in outcomes if o.kind == "sent" and o.duplicate)
@@ -159,21 +161,20 @@ class UpstreamSender:
             if self.unreachable_since is None:
                 self.unreachable_since = self.now_ms()
                 self._maybe_status(force=True)
-            await self._sleep(backoff_s(self.failures, self.settings.backoff_initial_s,
-                                        self.settings.backoff_max_s))
+            s = self.settings
+            self._sleep(backoff_s(self.failures, s.backoff_initial_s, s.backoff_max_s))
         else:
             self.failures = 0
 
-    async def _post(self, client: httpx.AsyncClient, report: Report, gate: asyncio.Semaphore) -> Outcome:
-        async with gate:
-            try:
-                r = await client.post(self.url, json=self.profile.body(report, self.who),
-                                      headers=self.profile.headers(report))
-                answer = self.profile.answer(r.status_code, r.content)
-            except httpx.TimeoutException:
-                return self._retry(report, "timeout", f"no answer within {self.settings.timeout_s:g} s")
-            except httpx.TransportError as e:  # refused, reset, DNS, TLS: the network or the province
-                return self._retry(report, type(e).__name__, f"{type(e).__name__}: {e}".rstrip(": "))
+    def _post(self, client: httpx.Client, report: Report) -> Outcome:
+        try:
+            r = client.post(self.url, json=self.profile.body(report, self.who),
+                            headers=self.profile.headers(report))
+            answer = self.profile.answer(r.status_code, r.content)
+        except httpx.TimeoutException:
+            return self._retry(report, "timeout", f"no answer within {self.settings.timeout_s:g} s")
+        except httpx.TransportError as e:  # refused, reset, DNS, TLS: the network or the province
+            return self._retry(report, type(e).__name__, f"{type(e).__name__}: {e}".rstrip(": "))
         if answer.kind == "sent":
             return Outcome(report.event_id, "sent", duplicate=answer.duplicate)
         if answer.kind == "refused":
@@ -190,10 +191,9 @@ class UpstreamSender:
         delay = backoff_s(report.attempts + 1, self.settings.backoff_initial_s, self.settings.backoff_max_s)
         return Outcome(report.event_id, "retry", error=error, retry_at_ms=self.now_ms() + int(delay * 1000))
 
-    async def _sleep(self, seconds: float) -> None:
+    def _sleep(self, seconds: float) -> None:
         end = time.monotonic() + seconds
-        while not self._stop.is_set() and (left := end - time.monotonic()) > 0:
-            await asyncio.sleep(min(left, 0.2))
+        while (left := end - time.monotonic()) > 0 and not self._stop.wait(min(left, 0.2)):
             self._maybe_status()
 
     # --- what operators see ---

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import threading
 import time
@@ -262,7 +261,7 @@ def test_tls_verification_is_on(tmp_path):
         assert pool._ssl_context.verify_mode.name == "CERT_REQUIRED"
         assert pool._ssl_context.check_hostname
     finally:
-        asyncio.run(client.aclose())
+        client.close()
         s.store.close()
 
 
