@@ -20,7 +20,7 @@ from typing import Literal
 from core.levels import Level
 from county.store import EventStore
 
-Kind = Literal["sent", "retry", "refused"]
+Kind = Literal["sent", "retry", "refused", "unsent"]  # unsent: not posted (the round stopped early)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +139,10 @@ class UpstreamQueue:
                         "UPDATE upstream_queue SET attempts = attempts + 1, next_ms = ?, last_error = ?,"
                         " claimed_by = NULL, claimed_until = 0 WHERE event_id = ? AND claimed_by = ?"),
                         (o.retry_at_ms, o.error, o.event_id, self.owner))
+                elif o.kind == "unsent":
+                    cur.execute(self.store.sql(
+                        "UPDATE upstream_queue SET claimed_by = NULL, claimed_until = 0"
+                        " WHERE event_id = ? AND claimed_by = ?"), (o.event_id, self.owner))
                 else:
                     cur.execute(self.store.sql(
                         "UPDATE upstream_queue SET attempts = attempts + 1, refused = TRUE, last_error = ?,"

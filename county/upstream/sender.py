@@ -70,7 +70,8 @@ class UpstreamSender:
         self.store = store
         self.on_status = on_status
         self.now_ms = now_ms
-        self.batch = min(256, max(8, settings.concurrency * 8))
+        # big rounds: two commits per round, and the database's fsyncs are what a round costs most
+        self.batch = min(512, max(64, settings.concurrency * 16))
         # a lease outlives the slowest round: every post of the batch timing out, in turn
         self.lease_s = settings.timeout_s * (self.batch / settings.concurrency + 1) + 30
         self.sent = 0
@@ -140,7 +141,8 @@ class UpstreamSender:
 
     def round(self, client: httpx.Client, pool: ThreadPoolExecutor, reports: list[Report]) -> None:
         """Post a claimed batch (`concurrency` at a time, oldest first) and settle every answer."""
-        outcomes = list(pool.map(lambda r: self._post(client, r), reports))
+        stalled = threading.Event()  # the first transient failure ends the round: no use posting on
+        outcomes = list(pool.map(lambda r: self._post(client, r, stalled), reports))
         while True:
             try:
                 self.sent += self.queue.settle(outcomes)
@@ -166,7 +168,15 @@ class UpstreamSender:
         else:
             self.failures = 0
 
-    def _post(self, client: httpx.Client, report: Report) -> Outcome:
+    def _post(self, client: httpx.Client, report: Report, stalled: threading.Event) -> Outcome:
+        if stalled.is_set() or self._stop.is_set():
+            return Outcome(report.event_id, "unsent")
+        outcome = self._post_one(client, report)
+        if outcome.kind == "retry":
+            stalled.set()
+        return outcome
+
+    def _post_one(self, client: httpx.Client, report: Report) -> Outcome:
         try:
             r = client.post(self.url, json=self.profile.body(report, self.who),
                             headers=self.profile.headers(report))
