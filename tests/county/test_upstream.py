@@ -16,7 +16,7 @@ from core.levels import Level
 from core.upstream import UpstreamStatus
 from county.main import main
 from county.settings import CountySettings
-from county.store import SqliteStore
+from county.store import SqliteStore, open_store
 from county.upstream.profiles import PROFILES, Sender
 from county.upstream.province_sim import Province, check_report
 from county.upstream.queue import Outcome, UpstreamQueue, queue_stats, refused_reports, retry_refused
@@ -120,11 +120,20 @@ def test_backoff_is_capped_and_jittered():
     assert 150 <= backoff_s(40, 1.0, 300) <= 300
 
 
-def test_claims_are_leases_no_two_senders_hold_one_report(store, tmp_path):
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request, tmp_path) -> str:
+    """A county database URL on both backends (PostgreSQL: skipped, with the reason, if absent)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'county.db'}"
+    return str(request.getfixturevalue("postgres_url"))
+
+
+def test_claims_are_leases_no_two_senders_hold_one_report(db_url):
+    store = open_store(db_url)
     store.store_batch([rating(case_id=f"C-{i}") for i in range(10)])
     now = [1_000_000]
     a = UpstreamQueue(store, "a", lambda: now[0])
-    other = SqliteStore(tmp_path / "county.db")  # a second receiver's own connection
+    other = open_store(db_url)  # a second receiver's own connection
     b = UpstreamQueue(other, "b", lambda: now[0])
     got_a = a.claim(6, lease_s=30)
     got_b = b.claim(6, lease_s=30)
@@ -144,16 +153,17 @@ def test_claims_are_leases_no_two_senders_hold_one_report(store, tmp_path):
                       [got_a[1].event_id]) == [("b", 0)]
     assert store.rows("SELECT count(*) FROM upstream_sent") == [(1,)]
     other.close()
+    store.close()
 
 
-def test_concurrent_claims_from_threads_never_overlap(tmp_path):
-    base = SqliteStore(tmp_path / "county.db")
+def test_concurrent_claims_from_threads_never_overlap(db_url):
+    base = open_store(db_url)
     base.store_batch([rating(case_id=f"C-{i}") for i in range(400)])
     claimed: list[list[str]] = []
     lock = threading.Lock()
 
     def worker(n: int) -> None:
-        s = SqliteStore(tmp_path / "county.db")
+        s = open_store(db_url)
         q = UpstreamQueue(s, f"w{n}")
         while got := q.claim(7, 60):
             with lock:
