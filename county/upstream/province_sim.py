@@ -238,8 +238,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(400, {"code": "400", "success": False, "msg": "the body is not JSON"})
             return
         status, answer = st.take(self.headers.get("Idempotency-Key"), body)
-        if mode == "notjson":  # recorded, but the answer is an HTML error page (a proxy in between)
-            self._send(502 if status == 200 else status, b"<html>Bad Gateway</html>", "text/html")
+        if mode == "notjson":  # recorded, but the answer is an HTML page (a portal or firewall in between)
+            self._send(200, b"<html><body>Service notice</body></html>", "text/html")
             return
         self._json(status, answer)
 

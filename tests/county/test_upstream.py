@@ -296,3 +296,17 @@ def test_simulator_dedups_by_key_and_by_case(province):
     st = province.state.stats()
     assert (st["records"], st["duplicate_key"], st["duplicate_case"]) == (1, 1, 1)
     assert json.dumps(province.state.records[("D-1", 1)], ensure_ascii=False)
+
+
+def test_a_province_that_answers_html_is_logged_once_a_minute(store, province, tmp_path, caplog):
+    store.store_batch([rating(case_id=f"H-{i}") for i in range(5)])
+    province.fault(mode="notjson")
+    sender = UpstreamSender(settings(tmp_path, province.url, backoff_max_s=0.05, backoff_initial_s=0.01),
+                            SqliteStore(tmp_path / "county.db"), "t")
+    with caplog.at_level("WARNING", logger="county.upstream"):
+        run_until(sender, lambda: province.state.stats().get("fault_notjson", 0) >= 10)
+    assert sender._thread.is_alive() is False  # stopped by us, not crashed
+    notjson = [r for r in caplog.records if "not JSON" in r.getMessage()]
+    assert len(notjson) == 1, [r.getMessage() for r in caplog.records]
+    assert queue_stats(store).waiting == 5  # all still there, none refused
+    sender.store.close()
