@@ -38,14 +38,16 @@ class _Throttled:
         self.every_s = every_s
         self._last: dict[str, float] = {}
         self._skipped: dict[str, int] = {}
+        self._lock = threading.Lock()  # the posting threads report trouble at once
 
     def warn(self, key: str, msg: str) -> None:
         now = time.monotonic()
-        if now - self._last.get(key, -1e9) < self.every_s:
-            self._skipped[key] = self._skipped.get(key, 0) + 1
-            return
-        skipped = self._skipped.pop(key, 0)
-        self._last[key] = now
+        with self._lock:
+            if now - self._last.get(key, -1e9) < self.every_s:
+                self._skipped[key] = self._skipped.get(key, 0) + 1
+                return
+            skipped = self._skipped.pop(key, 0)
+            self._last[key] = now
         log.warning("%s%s", msg, f" (and {skipped} more like it in the last minute)" if skipped else "")
 
 

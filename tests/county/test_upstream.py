@@ -310,3 +310,29 @@ def test_a_province_that_answers_html_is_logged_once_a_minute(store, province, t
     assert len(notjson) == 1, [r.getMessage() for r in caplog.records]
     assert queue_stats(store).waiting == 5  # all still there, none refused
     sender.store.close()
+
+
+def test_two_receivers_share_the_queue_and_post_each_report_once(db_url, province, tmp_path):
+    """Two senders on one database (two receivers of a share group): every report posted once."""
+    store = open_store(db_url)
+    for i in range(0, 600, 100):
+        store.store_batch([rating(case_id=f"T-{j:04d}") for j in range(i, i + 100)])
+    province.fault(delay_s=0.002)
+    senders = [UpstreamSender(settings(tmp_path, province.url, concurrency=4), open_store(db_url), name)
+               for name in ("county-a", "county-b")]
+    for s in senders:
+        s.start()
+    try:
+        deadline = time.monotonic() + 60
+        while queue_stats(store).waiting:
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+    finally:
+        for s in senders:
+            s.stop()
+            s.store.close()
+    st = province.state.stats()
+    assert (st["accepted"], st["posts"], st.get("duplicate_key", 0)) == (600, 600, 0)
+    assert all(s.sent > 0 for s in senders) and sum(s.sent for s in senders) == 600
+    assert store.rows("SELECT count(*) FROM upstream_sent") == [(600,)]
+    store.close()
