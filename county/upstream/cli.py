@@ -27,7 +27,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="export-gbt39046: first day (China time)")
     p.add_argument("--to", dest="date_to", type=date.fromisoformat, metavar="YYYY-MM-DD",
                    help="export-gbt39046: last day, inclusive")
-    p.add_argument("--out", type=Path, metavar="FILE", help="export-gbt39046: .csv or .xlsx")
+    if "--out" not in p._option_string_actions:  # other commands may have defined it (one --out FILE)
+        p.add_argument("--out", type=Path, metavar="FILE", help="export-gbt39046: .csv or .xlsx")
     p.add_argument("--id", dest="event_ids", action="append", metavar="EVENT_ID",
                    help="upstream retry: only this report (repeatable)")
 
