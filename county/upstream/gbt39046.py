@@ -62,9 +62,8 @@ def export(store: EventStore, date_from: date, date_to: date, out: Path) -> int:
     if out.suffix.lower() == ".xlsx":
         from openpyxl import Workbook
 
-        wb = Workbook()
-        ws = wb.active
-        ws.title = "表9 评价数据"
+        wb = Workbook(write_only=True)  # streamed: a year of a county's ratings fits in little memory
+        ws = wb.create_sheet("表9 评价数据")
         ws.append(HEADER)
         for r in data:
             ws.append(r.cells())

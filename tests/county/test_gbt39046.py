@@ -68,7 +68,7 @@ def test_export_csv_and_xlsx(tmp_path, capsys):
     xlsx = tmp_path / "t9.xlsx"
     assert main(["--config", str(cfg), "export-gbt39046", "--from", str(day), "--to",
                  str(day + timedelta(days=1)), "--out", str(xlsx)]) == 0
-    ws = load_workbook(xlsx).active
+    ws = load_workbook(xlsx)["表9 评价数据"]
     values = [[c.value for c in r] for r in ws.iter_rows()]
     assert values[0] == list(gbt39046.HEADER) and len(values) == 4
     assert values[3][0] == "A-2" and values[3][5:7] == ["不满意", 4]
