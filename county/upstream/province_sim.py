@@ -23,6 +23,7 @@ import logging
 import re
 import signal
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -262,16 +263,23 @@ class Province:
     """The simulator in a thread (tests, the demo, benchmarks)."""
 
     def __init__(self, token: str, port: int = 0, host: str = "127.0.0.1",
-                 expect: dict[str, str] | None = None) -> None:
+                 expect: dict[str, str] | None = None, tls: ssl.SSLContext | None = None) -> None:
         self.state = ProvinceState(token=token, expect=expect or {})
         self.host = host
-        self._server = _Server((host, port), self.state)
+        self.tls = tls
+        self._server = self._make(port)
         self.port = self._server.server_address[1]
         self._thread: threading.Thread | None = None
 
+    def _make(self, port: int) -> _Server:
+        server = _Server((self.host, port), self.state)
+        if self.tls is not None:
+            server.socket = self.tls.wrap_socket(server.socket, server_side=True)
+        return server
+
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}/api/assess"
+        return f"{'https' if self.tls else 'http'}://{self.host}:{self.port}/api/assess"
 
     def start(self) -> Province:
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
@@ -286,7 +294,7 @@ class Province:
         self._server.drop_all()
 
     def resume(self) -> None:
-        self._server = _Server((self.host, self.port), self.state)
+        self._server = self._make(self.port)
         self.start()
 
     def stop(self) -> None:
@@ -306,6 +314,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8090)
     p.add_argument("--token-file", type=Path, required=True, help="the token the county must send")
+    p.add_argument("--tls-cert", type=Path, help="serve HTTPS with this certificate (PEM)")
+    p.add_argument("--tls-key", type=Path, help="the certificate's private key (PEM)")
     p.add_argument("--expect", action="append", default=[], metavar="FIELD=VALUE",
                    help="a field every report must carry, e.g. areaCode=330102000000 (repeatable)")
     a = p.parse_args(argv)
@@ -322,8 +332,15 @@ def main(argv: list[str] | None = None) -> int:
             print(f"hall-province-sim: --expect {item!r}: FIELD=VALUE with a zj field", file=sys.stderr)
             return 2
         expect[name] = value
+    tls = None
     try:
-        sim = Province(token, a.port, a.host, expect).start()
+        if a.tls_cert is not None:
+            tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            tls.load_cert_chain(a.tls_cert, a.tls_key)
+        sim = Province(token, a.port, a.host, expect, tls).start()
+    except ssl.SSLError as e:
+        print(f"hall-province-sim: --tls-cert/--tls-key: {e}", file=sys.stderr)
+        return 2
     except OSError as e:
         print(f"hall-province-sim: cannot listen on {a.host}:{a.port}: {e.strerror}", file=sys.stderr)
         return 2

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import ssl
+import subprocess
 import threading
 import time
 from datetime import timedelta
@@ -336,3 +338,36 @@ def test_two_receivers_share_the_queue_and_post_each_report_once(db_url, provinc
     assert all(s.sent > 0 for s in senders) and sum(s.sent for s in senders) == 600
     assert store.rows("SELECT count(*) FROM upstream_sent") == [(600,)]
     store.close()
+
+
+@pytest.fixture(scope="module")
+def dev_ca(tmp_path_factory) -> Path:
+    """A CA and a server certificate for 127.0.0.1 (broker_config/make-dev-ca)."""
+    d: Path = tmp_path_factory.mktemp("tls")
+    subprocess.run([str(Path(__file__).resolve().parents[2] / "broker_config" / "make-dev-ca"), str(d),
+                    "province.test"], check=True, capture_output=True)
+    return d
+
+
+def test_https_province_certificate_is_verified(store, tmp_path, dev_ca):
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls.load_cert_chain(dev_ca / "server.crt", dev_ca / "server.key")
+    province = Province(TOKEN, tls=tls).start()
+    try:
+        store.store_batch([rating(case_id="TLS-1")])
+        # a certificate from a CA the county does not trust: nothing is sent, the report waits
+        seen: list[UpstreamStatus] = []
+        sender = UpstreamSender(settings(tmp_path, province.url, status_every_s=0.1),
+                                SqliteStore(tmp_path / "county.db"), "t", on_status=seen.append)
+        run_until(sender, lambda: any(s.unreachable_since for s in seen))
+        sender.store.close()
+        assert province.state.stats().get("posts", 0) == 0
+        assert "CERTIFICATE_VERIFY_FAILED" in (sender.last_error or ""), sender.last_error
+        # the county's CA file for the province: verified, sent
+        sender = UpstreamSender(settings(tmp_path, province.url, ca_file=dev_ca / "ca.crt"),
+                                SqliteStore(tmp_path / "county.db"), "t")
+        run_until(sender, lambda: queue_stats(store).waiting == 0)
+        sender.store.close()
+        assert province.state.stats()["accepted"] == 1
+    finally:
+        province.stop()
