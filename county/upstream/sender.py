@@ -104,12 +104,16 @@ class UpstreamSender:
         self._thread.join(self.settings.timeout_s + 5)
 
     def _run(self) -> None:
-        try:
-            with self._client() as client, ThreadPoolExecutor(self.settings.concurrency,
-                                                              thread_name_prefix="upstream-post") as pool:
-                self._loop(client, pool)
-        except Exception:  # the thread must not die silently: say so; the queue keeps everything
-            log.exception("upstream sender stopped")
+        while not self._stop.is_set():
+            try:
+                with self._client() as client, ThreadPoolExecutor(self.settings.concurrency,
+                                                                  thread_name_prefix="upstream-post") as pool:
+                    self._loop(client, pool)
+            except Exception as e:  # a bug must not end the reporting: say so, wait, go on
+                why = f"{type(e).__name__}: {e}"
+                self._throttle.warn("crash", f"upstream: the sender failed ({why}); restarting")
+                log.debug("upstream sender failure", exc_info=True)
+                self._stop.wait(5.0)
         try:
             self.queue.release()
         except Exception as e:
@@ -180,8 +184,13 @@ class UpstreamSender:
 
     def _post_one(self, client: httpx.Client, report: Report) -> Outcome:
         try:
-            r = client.post(self.url, json=self.profile.body(report, self.who),
-                            headers=self.profile.headers(report))
+            body, headers = self.profile.body(report, self.who), self.profile.headers(report)
+        except Exception as e:  # a stored value the profile cannot express: a person must look
+            error = f"cannot build the report: {type(e).__name__}: {e}"
+            log.error("upstream: %s for %s; kept for `hall-county upstream list`", error, report.event_id)
+            return Outcome(report.event_id, "refused", error=error)
+        try:
+            r = client.post(self.url, json=body, headers=headers)
             answer = self.profile.answer(r.status_code, r.content)
         except httpx.TimeoutException:
             return self._retry(report, "timeout", f"no answer within {self.settings.timeout_s:g} s")

@@ -371,3 +371,27 @@ def test_https_province_certificate_is_verified(store, tmp_path, dev_ca):
         assert province.state.stats()["accepted"] == 1
     finally:
         province.stop()
+
+
+def test_a_report_the_profile_cannot_build_is_set_aside_not_a_crash(store, province, tmp_path):
+    store.store_batch([rating(case_id=f"B-{i}") for i in range(4)])
+    sender = UpstreamSender(settings(tmp_path, province.url), SqliteStore(tmp_path / "county.db"), "t")
+    zj = sender.profile
+
+    class Picky:
+        name = "picky"
+
+        def body(self, report, who):
+            if report.case_id == "B-2":
+                raise ValueError("taskName too long for this province")
+            return zj.body(report, who)
+
+        headers = staticmethod(zj.headers)
+        answer = staticmethod(zj.answer)
+
+    sender.profile = Picky()
+    run_until(sender, lambda: queue_stats(store).refused == 1 and queue_stats(store).waiting == 0)
+    sender.store.close()
+    assert province.state.stats()["accepted"] == 3
+    [kept] = refused_reports(store)
+    assert kept.case_id == "B-2" and "cannot build the report" in (kept.error or "")
