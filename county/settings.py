@@ -11,6 +11,7 @@ from core import topics
 from core.accounts import COUNTY_SERVICE
 from core.config import AppSettings, MqttSettings
 from core.messages import COUNTY_HEARTBEAT_S
+from county.upstream.settings import UpstreamSettings
 
 
 class CountyMqttSettings(MqttSettings):
@@ -68,6 +69,8 @@ class CountySettings(AppSettings):
         if len(set(v)) != len(v):
             raise ValueError("a hall is listed twice")
         return v
+    # --- reporting to the provincial 好差评 system (county/upstream/) ---
+    upstream: UpstreamSettings = Field(default_factory=UpstreamSettings)
 
     @field_validator("database")
     @classmethod
