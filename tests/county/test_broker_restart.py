@@ -186,3 +186,33 @@ def test_county_reads_offline_within_two_heartbeats_when_service_and_broker_die_
     finally:
         watcher.close()
         device.stop(timeout=2)
+
+
+def test_a_reload_before_a_restored_session_is_resumed_drops_it(hall_pair):
+    """The caveat in docs/delivery.md: Mosquitto 2.0.11 re-checks every client's password on a
+    reload (SIGHUP), and a session restored from persistence but not yet resumed has none, so it
+    is dropped with its subscription. Reload a restarted county broker only once all are back."""
+    svc = hall_pair.county_service()
+    device, monitor = hall_pair.device("eval-01"), hall_pair.monitor(at_county=True)
+    sub = connect(svc, "persistent-sub", clean_start=False, session_expiry_s=3600)
+    sub.subscribe(["hall/v1/+/+/event/+"])
+    sub.client.disconnect()
+    sub.client.loop_stop()
+    time.sleep(AUTOSAVE_WAIT_S)
+    hall_pair.county.kill()
+    hall_pair.county.start()
+    hall_pair.county.reload()  # e.g. `systemctl reload mosquitto-county` after adding a hall
+    time.sleep(0.5)
+    hall_pair.wait_bridge()
+    watcher, forwarded = _count_at(monitor, "hall/v1/+/+/event/+")
+    dev = connect(device, "eval-01")
+    for _ in range(5):
+        assert dev.publish(topics.event(HALL, "eval-01", "rating"), rating().to_json()) == 0
+    dev.close()
+    assert _wait(lambda: forwarded[0] >= 5, 10)
+    watcher.close()
+    got = connect(svc, "persistent-sub", clean_start=False, session_expiry_s=3600)
+    try:
+        assert len(got.collect(5, timeout=3)) == 0
+    finally:
+        got.close()
