@@ -216,7 +216,7 @@ class Link:
             hall_id=self.settings.hall_id,
             device_id=self.device_id,
             kind=self.kind,
-            state=state,  # type: ignore[arg-type]
+            state=state,
             session=self.session if session is None else session,
             timestamp=epoch_ms(self._clock),
             version=self.version,
@@ -367,7 +367,7 @@ class Link:
             self._in_flight -= 1
             self._cond.notify_all()
         if rc >= 0x80:
-            name = ReasonCode(PacketTypes.PUBACK, identifier=rc).getName()  # type: ignore[no-untyped-call]
+            name = ReasonCode(PacketTypes.PUBACK, identifier=rc).getName()
             log.warning(
                 "hall broker refused %s%s: %s (%d)", what, f" {event_id}" if event_id else "", name, rc
             )

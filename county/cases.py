@@ -166,13 +166,13 @@ class StoredCase:
             case_id=self.case_id,
             item_code=self.item_code,
             item_name=self.item_name,
-            case_type=self.case_type,  # type: ignore[arg-type]
+            case_type=self.case_type,
             applicant_masked=self.applicant_masked,
             accepted_at=self.accepted_at,
             promised_at=self.promised_at,
-            state=self.state,  # type: ignore[arg-type]
+            state=self.state,
             rateable=rateable,
-            assess_number=self.rating_round,  # type: ignore[arg-type]
+            assess_number=self.rating_round,
             window_id=self.window_id,
             staff=self.staff,
             steps=self.steps,

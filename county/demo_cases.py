@@ -177,7 +177,7 @@ def demo_cases(now: datetime, catalogue: Catalogue | None = None, seed: int = 20
                 accepted_at=accepted,
                 promised_at=promised_at,
                 finished_at=finished,
-                state=state,  # type: ignore[arg-type]
+                state=state,
                 window_id=WINDOW[item.department],
                 staff=[StaffRecord(id=sid, name=clerk)],
                 steps=steps,

@@ -92,7 +92,7 @@ def _item(
         department=dept,
         category=cat,
         item_type=item_type,
-        case_type=case_type,  # type: ignore[arg-type]
+        case_type=case_type,
         legal_days=legal,
         promised_days=promised,
         visits=visits,

@@ -359,7 +359,7 @@ class EvaluatorController:
                 window_id=self.identity.window_id,
                 staff=ref,
                 at=now(self.clock),
-                cause=cause,  # type: ignore[arg-type]
+                cause=cause,
             )
         )
         self._say(f"{ref.name} 已签退 / signed out")

@@ -68,7 +68,7 @@ def make_link(
             outbox=outbox,
             version="test",
             **kw,
-        )  # type: ignore[arg-type]
+        )
         links.append(link)
         return link
 
@@ -178,7 +178,7 @@ def test_commands_reply_on_response_topic(
     w = watcher(hall_broker, broker_accounts, resp)
 
     def ask(name: str, payload: bytes, corr: bytes) -> dict[str, object]:
-        props = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
+        props = Properties(PacketTypes.PUBLISH)
         props.ResponseTopic = resp
         props.CorrelationData = corr
         w.client.publish(topics.cmd(HALL_ID, DEV, name), payload, qos=1, properties=props)
@@ -233,7 +233,7 @@ def test_request_response_and_timeout(
     def answer() -> None:
         m = county.get(10)
         assert m.properties is not None
-        props = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
+        props = Properties(PacketTypes.PUBLISH)
         props.CorrelationData = getattr(m.properties, "CorrelationData", b"")
         body = b'{"answer":' + m.payload + b"}"
         county.client.publish(getattr(m.properties, "ResponseTopic", ""), body, qos=1, properties=props)

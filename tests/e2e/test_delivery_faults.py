@@ -48,7 +48,7 @@ def status_where(watch: Connected, pred: Callable[[DeviceStatus], bool]) -> Devi
     raise AssertionError("no such device status")
 
 
-def wait_for(cond, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
+def wait_for(cond, timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if cond():
