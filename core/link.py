@@ -1,5 +1,5 @@
 """The MQTT link of a device: drains the outbox to the hall broker, takes the county's acks,
-commands and configuration, publishes retained status, telemetry and MQTT 5 requests (DESIGN §3-4).
+commands and configuration, publishes retained status, telemetry and MQTT 5 requests (docs/delivery.md, docs/contracts.md).
 
 Threads:
 - paho's network loop runs the `_on_*` callbacks; they only parse and hand work on;
@@ -45,7 +45,7 @@ from core.payload import Payload, PayloadError
 
 log = logging.getLogger(__name__)
 
-# Events published and not yet PUBACKed. PLATFORM.md measured 20-100 on one broker; through the
+# Events published and not yet PUBACKed. 20-100 is enough on one broker; through the
 # bridge and with the county running, 300 drained a 10k backlog ~1.4x faster than 100 (bench/delivery.py).
 WINDOW = 300
 MAX_UNACKED = 1000  # events sent and not yet acked by the county

@@ -1,4 +1,4 @@
-"""Kiosk queries to the county and their answers (MQTT 5 request/response, DESIGN §5).
+"""Kiosk queries to the county and their answers (MQTT 5 request/response, docs/county-queries.md).
 
 A progress query may carry an ID number: it travels only on ACL-protected topics and is never
 stored or logged, on the device or at the county.

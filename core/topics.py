@@ -1,4 +1,4 @@
-"""The one place MQTT topic strings are built and parsed (DESIGN §4)."""
+"""The one place MQTT topic strings are built and parsed (docs/contracts.md, MQTT topics)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The county's case store (办件库): cases with their steps, as exported by the business system.
 
-Kiosks ask it for a citizen's case progress (DESIGN §5, GB/T 39046 progress items). The store
+Kiosks ask it for a citizen's case progress (docs/county-queries.md, GB/T 39046 progress items). The store
 never holds a citizen's ID number in clear: it keeps `HMAC-SHA256(key, id_number)` so a query by
 ID number finds the cases, while a copy of the database alone (without the key file) reveals no
 ID numbers. The applicant's name is stored masked only (张*); step handlers are masked too.

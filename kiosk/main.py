@@ -1,5 +1,5 @@
 """`hall-kiosk`: the self-service kiosk (自助服务终端): ID card → case progress, service guides,
-receipts, rating. Settings: TOML file plus `HALL_...` environment variables (DESIGN §7)."""
+receipts, rating. Settings: TOML file plus `HALL_...` environment variables (README.md, "The parts"; docs/kiosk.md)."""
 
 from __future__ import annotations
 

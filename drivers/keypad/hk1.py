@@ -1,4 +1,4 @@
-"""The `hk1` keypad protocol (DESIGN §6; for makers: docs/keypad-hk1.md): frames and decoder.
+"""The `hk1` keypad protocol (the contract for makers: docs/keypad-hk1.md): frames and decoder.
 
     02 | LEN | SEQ | CMD | DATA... | CRC16 | 03
 

@@ -1,4 +1,4 @@
-"""The delivery guarantee end to end (DESIGN §3), with every part killed in turn.
+"""The delivery guarantee end to end (docs/contracts.md, Delivery), with every part killed in turn.
 
 A device process sends 2,000 rating events through hall broker → bridge → county broker →
 county service while the test kills and restarts, in turn, the county broker (long enough for
