@@ -1,5 +1,6 @@
 """The MQTT link of a device: drains the outbox to the hall broker, takes the county's acks,
-commands and configuration, publishes retained status, telemetry and MQTT 5 requests (docs/delivery.md, docs/contracts.md).
+commands and configuration, publishes retained status, telemetry and MQTT 5 requests
+(docs/delivery.md, docs/contracts.md).
 
 Threads:
 - paho's network loop runs the `_on_*` callbacks; they only parse and hand work on;

@@ -1,6 +1,7 @@
 """One rating being filled in: the level the citizen chose, reasons, comment, public or not.
 
-Shared by the window evaluator and the kiosk, so the rules of docs/evaluator.md ("Rules it enforces") live in one place:
+Shared by the window evaluator and the kiosk, so the rules of docs/evaluator.md ("Rules it
+enforces") live in one place:
 - no level until the citizen chooses one (never pre-selected);
 - a 差评 (level 1-2) needs at least one reason code or a comment; on a device without a screen
   (a keypad-only box) it carries the configured `keypad_reason` code instead, so the county can

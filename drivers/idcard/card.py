@@ -95,7 +95,8 @@ class IdCard:
         return not isinstance(self.valid_to, str) and today > self.valid_to
 
     def fields(self, *, show_pii: bool = False) -> dict[str, Any]:
-        """The card as JSON-ready fields (field diagnostics, docs/drivers.md); name and ID masked by default."""
+        """The card as JSON-ready fields (field diagnostics, docs/drivers.md); name and ID masked
+        by default."""
         return {
             "id_number": self.id_number if show_pii else mask_id_number(self.id_number),
             "name": self.name if show_pii else mask_name(self.name),
