@@ -5,8 +5,8 @@ and re-renders on `on_change`; blocking work (the progress query, printing) goes
 whose results come back through `_query_done` / `_print_done` on the UI thread.
 
 Privacy (docs/kiosk.md, docs/contracts.md): the ID number read from a card lives only in the
-query handed to the worker and is dropped with it; the controller keeps masked names only. Everything about the citizen is in
-one `Session` object that `reset()` replaces, after `idle_timeout_s` without a touch or at "home",
+query handed to the worker and is dropped with it; the controller keeps masked names only.
+Everything about the citizen is in one `Session` object that `reset()` replaces, after `idle_timeout_s` without a touch or at "home",
 so nothing leaks into the next citizen's session. A query result that arrives after a reset is
 dropped by its token.
 """
