@@ -11,9 +11,9 @@ with them.
 
 Rules enforced here (docs/evaluator.md, "Rules it enforces"): no level is pre-selected; a level
 counts only while a rating is open, and the keypad's keys are enabled only then; one valid rating
-per invitation (and a case already rated on this device is refused); a 差评 needs a reason (`core.rating_form`); the event is
-in the outbox before the thank-you shows, and a rating the outbox refused stays on screen and is
-retried, never dropped.
+per invitation (and a case already rated on this device is refused); a 差评 needs a reason
+(`core.rating_form`); the event is in the outbox before the thank-you shows, and a rating the outbox
+refused stays on screen and is retried, never dropped.
 """
 
 from __future__ import annotations

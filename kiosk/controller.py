@@ -4,11 +4,11 @@ Plain Python driven by a `Clock`: the view calls the input methods and `tick()` 
 and re-renders on `on_change`; blocking work (the progress query, printing) goes to a `Worker`
 whose results come back through `_query_done` / `_print_done` on the UI thread.
 
-Privacy (docs/kiosk.md, docs/contracts.md): the ID number read from a card lives only in the
-query handed to the worker and is dropped with it; the controller keeps masked names only.
-Everything about the citizen is in one `Session` object that `reset()` replaces, after `idle_timeout_s` without a touch or at "home",
-so nothing leaks into the next citizen's session. A query result that arrives after a reset is
-dropped by its token.
+Privacy (docs/kiosk.md, docs/contracts.md): the ID number read from a card lives only in the query
+handed to the worker and is dropped with it; the controller keeps masked names only. Everything
+about the citizen is in one `Session` object that `reset()` replaces, after `idle_timeout_s` without
+a touch or at "home", so nothing leaks into the next citizen's session. A query result that arrives
+after a reset is dropped by its token.
 """
 
 from __future__ import annotations
