@@ -342,7 +342,7 @@ class RateScreen(KioskScreen):
                 [_Reason(r.code, r.text, r.text_en, r.code in form.reasons) for r in form.reason_list]
             )
         public.public = form.public if form is not None else True
-        problem = form.problem() if form is not None and form.level is not None else None
+        problem = c.rate_problem()
         self.ids.problem.text = (problem or "").split(" / ")[0 if c.language != "en" else -1]
         self.ids.problem.font_size = th.fs(32)
         self.ids.problem.color = th.bad

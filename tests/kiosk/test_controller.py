@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import pytest
 
@@ -36,11 +37,11 @@ def reply_for(applicant_index: int = 0, rateable_items: tuple[str, ...] = ("0001
 
 
 class Kiosk:
-    def __init__(self, **opts: object) -> None:
-        self.clock = FakeClock(NOW.timestamp())
+    def __init__(self, outbox: Any = None, clock: FakeClock | None = None, **opts: object) -> None:
+        self.clock = clock or FakeClock(NOW.timestamp())
         self.worker = ManualWorker()
         self.requester = Requester()
-        self.outbox = Outbox()
+        self.outbox = outbox if outbox is not None else Outbox()
         self.printer = Printer()
         self.woken = 0
         self.changes = 0
