@@ -130,7 +130,7 @@ def test_not_found_and_bad_card(k: Kiosk) -> None:
 
 
 def test_county_silent_shows_unavailable_then_retry_recovers(k: Kiosk) -> None:
-    from core.link import RequestTimeout
+    from core.requests import RequestTimeout
 
     k.query_card(RequestTimeout("no answer"))
     assert k.screen() == "unavailable"
@@ -163,7 +163,7 @@ def test_county_error_and_garbage_reply_are_unavailable(k: Kiosk) -> None:
 
 
 def test_case_number_query_can_be_retried(k: Kiosk) -> None:
-    from core.link import RequestTimeout
+    from core.requests import RequestTimeout
 
     k.requester.answer = RequestTimeout("x")
     k.c.code_scanned("1501022026112300001")
