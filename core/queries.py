@@ -11,6 +11,7 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import AwareDatetime, Field, model_validator
 
 from core.events import DeviceId
+from core.gb11643 import ID_NUMBER_PATTERN
 from core.payload import Part, Payload, Text50
 
 
@@ -18,7 +19,7 @@ class ProgressQuery(Payload):
     SCHEMA: ClassVar[str] = "hall.query.progress/1"
     hall_id: DeviceId
     device_id: DeviceId
-    id_number: Annotated[str, Field(pattern=r"^[0-9]{17}[0-9X]$")] | None = None
+    id_number: Annotated[str, Field(pattern=ID_NUMBER_PATTERN)] | None = None
     case_id: Text50 | None = None
 
     @model_validator(mode="after")

@@ -30,28 +30,16 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from core import gb11643
 from core.clock import CHINA_TZ
+from core.gb11643 import ID_NUMBER_PATTERN
 from core.payload import one_line
 from core.privacy import mask_name
 from core.queries import CaseProgress, Step
 
-ID_NUMBER_PATTERN = r"^[0-9]{17}[0-9X]$"
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_CHECK = "10X98765432"
-
 
 class CaseImportError(ValueError):
     """An export that cannot be imported; `str()` names the record and the problem."""
-
-
-def id_check_digit(first17: str) -> str:
-    """GB 11643 (ISO 7064 MOD 11-2) check character of the first 17 digits."""
-    return _CHECK[sum(int(c) * w for c, w in zip(first17, _WEIGHTS, strict=True)) % 11]
-
-
-def id_number_valid(id_number: str) -> bool:
-    n = id_number.strip().upper()
-    return len(n) == 18 and n[:17].isdigit() and id_check_digit(n[:17]) == n[17]
 
 
 def load_or_create_key(path: Path) -> bytes:
@@ -133,7 +121,7 @@ class CaseRecord(_Strict):
     @field_validator("applicant_id_number")
     @classmethod
     def _check_digit(cls, v: str | None) -> str | None:
-        if v is not None and not id_number_valid(v):
+        if v is not None and not gb11643.is_valid(v):
             raise ValueError("ID number check digit is wrong")  # never echo the number
         return v
 

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Final, Literal
 
+from core import gb11643
 from core.privacy import mask_id_number, mask_name
 from drivers.errors import DeviceError
-from drivers.idcard import gb11643
 from drivers.idcard.nations import nation_name
 
 TEXT_LEN: Final = 256

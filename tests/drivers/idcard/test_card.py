@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from drivers.idcard import gb11643
+from core import gb11643
 from drivers.idcard.card import (
     LONG_TERM,
     TEXT_LEN,
