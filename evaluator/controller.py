@@ -43,6 +43,7 @@ from core.levels import Level
 from core.payload import PayloadError
 from core.rating_form import InputKind, RatingForm, RatingFormError, RatingSource, RatingSubject
 from core.recorder import NOT_SAVED, EventSink, Recorder
+from drivers.keypad.events import KeyPressed
 from evaluator.config_store import ConfigStore
 from evaluator.ports import AudioPort, KeypadPort, Prompt
 from evaluator.viewmodel import CaseView, ClerkView, ReasonView, State, ViewModel
@@ -55,7 +56,6 @@ RESTART_DELAY_S = 1.0  # lets the `restart` reply go out before the app stops
 RATED_MEMORY = 1000
 COUNTDOWN_EXACT_S = 10  # (case, assess_number) pairs remembered to refuse a second rating
 
-Key = int | str  # 1-5, or "invite" / "confirm" / "cancel" (as the keypad driver reports them)
 
 MSG_UNKNOWN_CARD = "未登记的工作证，请联系管理员 / Unknown staff card"
 MSG_SIGN_IN_FIRST = "请工作人员先刷卡签到 / Please sign in with your staff card first"
@@ -190,7 +190,9 @@ class EvaluatorController:
 
     # -- the keypad ----------------------------------------------------------------------------
 
-    def keypad_key(self, key: Key) -> None:
+    def keypad_key(self, press: KeyPressed) -> None:
+        """A key press as the keypad driver reports it (a level 1-5, invite, confirm, cancel)."""
+        key = press.key
         with self._lock:
             if key == "invite":
                 self._request_free_rating()
@@ -202,8 +204,8 @@ class EvaluatorController:
             elif key == "cancel":
                 if self._open is not None and self._open.form.level is not None:
                     self._back_to_levels()
-            elif isinstance(key, int) and 1 <= key <= 5:
-                self._choose(Level(key), "keypad")
+            elif press.level is not None and 1 <= press.level <= 5:
+                self._choose(Level(press.level), "keypad")
             else:
                 log.warning("ignoring keypad key %r", key)
         self._notify()

@@ -157,7 +157,7 @@ class EvaluatorService:
 
     def _keypad_event(self, event: Any) -> None:
         if isinstance(event, KeyPressed):
-            self.controller.keypad_key(event.key)
+            self.controller.keypad_key(event)
         elif isinstance(event, KeypadHello):
             self.controller.keypad_restarted()
 
