@@ -10,7 +10,7 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import AwareDatetime, Field, model_validator
 
-from core.events import DeviceId
+from core.events import DeviceId, StaffRef
 from core.gb11643 import ID_NUMBER_PATTERN
 from core.payload import Part, Payload, Text50
 
@@ -54,7 +54,7 @@ class CaseProgress(Part):
     rateable: bool
     assess_number: Literal[1, 2] = 1  # the rating round a rating now would be
     window_id: str | None = None
-    staff: list[dict[str, str]] = Field(default_factory=list)
+    staff: list[StaffRef] = Field(default_factory=list)  # who handled it: [{"id", "name"}]
     steps: list[Step] = Field(default_factory=list)
 
 

@@ -32,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from core import gb11643
 from core.clock import CHINA_TZ
+from core.events import StaffRef
 from core.gb11643 import ID_NUMBER_PATTERN
 from core.payload import one_line
 from core.privacy import mask_name
@@ -145,7 +146,7 @@ class StoredCase:
     finished_at: datetime | None
     state: int
     window_id: str | None
-    staff: list[dict[str, str]]
+    staff: list[StaffRef]
     rating_round: int
     steps: list[Step]
 
@@ -321,7 +322,7 @@ class CaseStore:
                         finished_at=_dt(row[7]),
                         state=row[8],
                         window_id=row[9],
-                        staff=json.loads(row[10]),
+                        staff=[StaffRef(**s) for s in json.loads(row[10])],
                         rating_round=row[11],
                         steps=[
                             Step(

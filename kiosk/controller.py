@@ -23,7 +23,7 @@ from core import topics
 from core.catalogue import Catalogue, Item
 from core.clock import Clock, now
 from core.device_config import DeviceConfig
-from core.events import CHANNEL_HALL_TERMINAL, RatingEvent, StaffRef
+from core.events import CHANNEL_HALL_TERMINAL, RatingEvent
 from core.payload import PayloadError
 from core.privacy import mask_name
 from core.queries import CaseProgress, ProgressQuery, ProgressReply
@@ -479,9 +479,7 @@ class KioskController:
             assess_number=case.assess_number,
             item_code=case.item_code,
             item_name=case.item_name,
-            staff=tuple(
-                StaffRef(id=s["id"], name=s["name"]) for s in case.staff if s.get("id") and s.get("name")
-            ),
+            staff=tuple(case.staff),
             applicant_masked=case.applicant_masked,
         )
         self.session.form = RatingForm.for_config(subject, self.config)
