@@ -13,7 +13,6 @@ Plain Python: no Kivy, no I/O. `build()` makes the `RatingEvent` the outbox stor
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
@@ -99,12 +98,6 @@ class RatingForm:
             return False
         self.reasons.append(code)
         return True
-
-    def set_reasons(self, codes: Iterable[str]) -> None:
-        self.reasons.clear()
-        for code in codes:
-            if code not in self.reasons:
-                self.toggle_reason(code)
 
     def set_comment(self, text: str) -> None:
         self.comment = text.strip()[:COMMENT_MAX]

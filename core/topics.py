@@ -15,7 +15,6 @@ CATALOGUE = "county/v1/catalogue"
 QUERY_PREFIX = "county/v1/query"
 RESPONSE_PREFIX = "county/v1/response"
 
-EVENT_TYPES = frozenset({"rating", "expired", "signin", "signout"})
 DEVICE_KINDS = frozenset({"event", "ack", "status", "telemetry", "config", "cmd", "reply"})
 
 

@@ -61,7 +61,6 @@ MSG_UNKNOWN_CARD = "未登记的工作证，请联系管理员 / Unknown staff c
 MSG_SIGN_IN_FIRST = "请工作人员先刷卡签到 / Please sign in with your staff card first"
 MSG_BUSY = "正在评价中，请稍候 / A rating is in progress"
 MSG_BAD_CODE = "无法识别的办件条码 / Unrecognised case barcode"
-MSG_ALREADY_RATED = "该办件已评价 / This case has already been rated"
 MSG_FREE_OFF = "本窗口未开放主动评价 / Free rating is not enabled here"
 MSG_STORE_FAILED = NOT_SAVED
 MSG_WAIT = "请稍候再试 / Please wait {s} s"

@@ -56,21 +56,6 @@ Screen = Literal[
     "guide_list",
     "guide",
 ]
-CITIZEN_SCREENS: frozenset[str] = frozenset(
-    {
-        "querying",
-        "progress",
-        "not_found",
-        "case",
-        "unavailable",
-        "rate",
-        "rate_thanks",
-        "rate_refused",
-        "printing",
-        "print_done",
-        "print_error",
-    }
-)
 
 
 @dataclass(frozen=True)

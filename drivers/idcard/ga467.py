@@ -371,6 +371,3 @@ class Ga467Decoder:
             del buf[:end]
             self.stats.frames += 1
 
-
-def decode_responses(decoder: Ga467Decoder, data: bytes) -> list[Response]:
-    return [Response.from_body(body) for body in decoder.feed(data)]

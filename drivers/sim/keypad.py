@@ -163,11 +163,6 @@ class KeypadSim(Simulator):
         self.send(data)
         return data
 
-    def power_cycle(self) -> None:
-        """The keypad restarts (unplug + replug at the same path): hello again, keys disabled."""
-        self.unplug()
-        self.replug()
-
     # -- simulator hooks (simulator thread, under self.lock) ------------------------------------
 
     def on_plug(self) -> None:
