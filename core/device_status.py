@@ -82,6 +82,7 @@ class DeviceReport:
         self._peripherals: dict[str, PeripheralState] = {}
         self._detail = ""
         self._last_published: Hashable | None = None
+        self._closed = False  # `offline` went out: no `online` may follow it
         self._cpu_mark = (time.monotonic(), _cpu_seconds())
         self._started = time.monotonic()
 
@@ -129,6 +130,8 @@ class DeviceReport:
         (or `force`). Snapshot, comparison and hand-over happen under one lock, so publications
         leave in snapshot order. `send` must not call back into this report."""
         with self._order:
+            if self._closed:
+                return False
             st = self.status("online")
             key = (
                 st.session,
@@ -142,6 +145,12 @@ class DeviceReport:
             self._last_published = key
             send(st.to_json())
             return True
+
+    def publish_offline(self, send: Callable[[bytes], None]) -> None:
+        """The last word of a clean stop: after any `online` being handed over, none after it."""
+        with self._order:
+            self._closed = True
+            send(self.status("offline").to_json())
 
     def telemetry(self, *, published: int, acked: int, reconnects: int) -> Telemetry:
         now = time.monotonic()

@@ -158,9 +158,12 @@ class Link:
         """Publish status `offline` (retained), disconnect cleanly, stop the threads."""
         self._stopping.set()
         self._wake.set()
+        sent: list[mqtt.MQTTMessageInfo] = []
         if self.connected:
-            offline = self.report.status("offline").to_json()
-            info = self._client.publish(self._t_status, offline, qos=1, retain=True)
+            self.report.publish_offline(
+                lambda payload: sent.append(self._client.publish(self._t_status, payload, qos=1, retain=True))
+            )
+        for info in sent:
             with contextlib.suppress(RuntimeError, ValueError):
                 info.wait_for_publish(timeout)
         self._client.disconnect()

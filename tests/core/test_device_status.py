@@ -59,3 +59,13 @@ def test_concurrent_changes_end_on_the_newest_status(tmp_path: Path) -> None:
     for t in threads:
         t.join()
     assert sent[-1] == r.status("online").detail
+
+
+def test_no_online_after_the_offline_of_a_clean_stop(tmp_path: Path) -> None:
+    r = report(tmp_path)
+    sent: list[str] = []
+    r.publish_online(lambda p: sent.append(json.loads(p)["state"]))
+    r.publish_offline(lambda p: sent.append(json.loads(p)["state"]))
+    r.set_detail("late")
+    assert not r.publish_online(lambda p: sent.append(json.loads(p)["state"]), force=True)
+    assert sent == ["online", "offline"]
