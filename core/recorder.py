@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 NOT_SAVED = "评价暂未保存，请稍候重试 / Rating not saved yet, retrying"
 RETRY_S = 2.0  # how often an event the outbox refused is tried again
 
+
 class EventSink(Protocol):
     """The durable outbox (`core.outbox.Outbox`) as the recorder uses it."""
 

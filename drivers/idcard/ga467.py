@@ -370,4 +370,3 @@ class Ga467Decoder:
             bodies.append(body)
             del buf[:end]
             self.stats.frames += 1
-

@@ -30,6 +30,7 @@ RESENDS = 3
 DEDUP_WINDOW_S = 2.0  # longer than 4 sends x 200 ms, shorter than a reboot of either side
 RESYNC_GAP_S = 0.1  # idle time after which a partial frame is given up
 
+
 @dataclass
 class _Pending:
     seq: int
