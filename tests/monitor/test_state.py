@@ -11,8 +11,8 @@ from monitor.state import SILENT_AFTER_MS, HallState
 
 def _status(clock: FakeClock, state: str, session: int, **kw: object) -> bytes:
     return DeviceStatus(
-        hall_id="h1", device_id="ev-01", kind="evaluator", state=state,  # type: ignore[arg-type]
-        session=session, timestamp=epoch_ms(clock), **kw,  # type: ignore[arg-type]
+        hall_id="h1", device_id="ev-01", kind="evaluator", state=state,
+        session=session, timestamp=epoch_ms(clock), **kw,
     ).to_json()
 
 
@@ -21,7 +21,7 @@ def _rating(clock: FakeClock, level: int, **kw: object) -> RatingEvent:
     return RatingEvent(
         hall_id="h1", device_id="ev-01", window_id="w1", region_code="110101", channel=5,
         input="keypad", level=Level(level), invited_at=t - timedelta(seconds=3), rated_at=t,
-        **kw,  # type: ignore[arg-type]
+        **kw,
     )
 
 
