@@ -11,6 +11,7 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import AwareDatetime, Field, model_validator
 
 from core.events import DeviceId
+from core.ids import WindowId
 from core.payload import Part, Payload, Text50
 
 
@@ -52,7 +53,7 @@ class CaseProgress(Part):
     state: Literal[1, 2, 3]  # 1 待办, 2 办理中, 3 已完结
     rateable: bool
     assess_number: Literal[1, 2] = 1  # the rating round a rating now would be
-    window_id: str | None = None
+    window_id: WindowId | None = None
     staff: list[dict[str, str]] = Field(default_factory=list)
     steps: list[Step] = Field(default_factory=list)
 
