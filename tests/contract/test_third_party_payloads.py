@@ -76,7 +76,9 @@ def test_window_id_must_be_1_to_32_printable_characters(tmp_path, window_id: str
         store.close()
 
 
-@pytest.mark.parametrize("field,value", [("hall_id", "East-Hall"), ("device_id", "W01"), ("device_id", "pad/3")])
+@pytest.mark.parametrize(
+    "field,value", [("hall_id", "East-Hall"), ("device_id", "W01"), ("device_id", "pad/3")]
+)
 def test_hall_and_device_ids_keep_the_topic_segment_pattern(field: str, value: str) -> None:
     body = json.loads(_rating("W01"))
     body[field] = value
@@ -86,20 +88,24 @@ def test_hall_and_device_ids_keep_the_topic_segment_pattern(field: str, value: s
 
 @pytest.mark.parametrize("kind", ["expired", "signin", "signout"])
 def test_other_events_take_any_window_name_too(kind: str) -> None:
-    head = '"schema": "hall.%s/1", "event_id": "0190f3a2-7b1c-7def-8a12-3456789abcdf", "seq": 8, ' \
-           '"hall_id": "east-hall", "device_id": "vendor-pad-3", "window_id": "综合窗口3"' % kind
+    head = (
+        f'"schema": "hall.{kind}/1", "event_id": "0190f3a2-7b1c-7def-8a12-3456789abcdf", "seq": 8, '
+        '"hall_id": "east-hall", "device_id": "vendor-pad-3", "window_id": "综合窗口3"'
+    )
     rest = {
         "expired": '"region_code": "110101", "case_id": "BJ1", "invited_at": "2026-11-30T10:15:00+08:00",'
                    ' "expired_at": "2026-11-30T10:17:00+08:00"',
         "signin": '"staff": {"id": "S017", "name": "王芳"}, "at": "2026-11-30T08:30:00+08:00"',
         "signout": '"staff": {"id": "S017", "name": "王芳"}, "at": "2026-11-30T17:30:00+08:00"',
     }[kind]
-    assert parse_event(kind, "{%s, %s}" % (head, rest)).window_id == "综合窗口3"
+    event = parse_event(kind, "{" + head + ", " + rest + "}")
+    assert getattr(event, "window_id") == "综合窗口3"  # noqa: B009 - every event type but the base has it
 
 
 def test_device_status_with_a_hall_window_name() -> None:
-    raw = ('{"schema": "hall.status/1", "hall_id": "east-hall", "device_id": "vendor-pad-3", "kind": "evaluator",'
-           ' "state": "online", "session": 3, "timestamp": 1764469000000, "window_id": "W01"}')
+    raw = ('{"schema": "hall.status/1", "hall_id": "east-hall", "device_id": "vendor-pad-3",'
+           ' "kind": "evaluator", "state": "online", "session": 3, "timestamp": 1764469000000,'
+           ' "window_id": "W01"}')
     assert DeviceStatus.from_json(raw).window_id == "W01"
 
 
@@ -134,7 +140,9 @@ def test_a_roster_with_photo_null_is_taken_and_the_clerk_can_sign_in() -> None:
 
 def test_a_required_field_given_as_null_is_still_refused() -> None:
     with pytest.raises(PayloadError, match=r"staff\.0\.card"):
-        DeviceConfig.from_json('{"schema": "hall.config/1", "staff": [{"id": "S1", "name": "王芳", "card": null}]}')
+        DeviceConfig.from_json(
+            '{"schema": "hall.config/1", "staff": [{"id": "S1", "name": "王芳", "card": null}]}'
+        )
     with pytest.raises(PayloadError, match="case_id"):
         InviteCommand.from_json('{"schema": "hall.invite/1", "case_id": null}')
 
@@ -147,11 +155,14 @@ def test_invite_and_commands_with_nulls() -> None:
     assert (inv.assess_number, inv.staff, inv.expires_in_s, inv.applicant_masked) == (1, [], None, None)
     assert IdentifyCommand.from_json('{"schema": "hall.identify/1", "seconds": null}').seconds == 5.0
     assert RestartCommand.from_json('{"schema": "hall.restart/1", "reason": null}').reason == ""
-    assert CommandReply.from_json('{"schema": "hall.cmd-reply/1", "result": "busy", "reason": null}').reason is None
+    reply = CommandReply.from_json('{"schema": "hall.cmd-reply/1", "result": "busy", "reason": null}')
+    assert reply.reason is None
 
 
 def test_ack_and_progress_answer_with_nulls() -> None:
-    ack = Ack.from_json('{"schema": "hall.ack/1", "acks": [{"event_id": "e1", "result": "stored", "reason": null}]}')
+    ack = Ack.from_json(
+        '{"schema": "hall.ack/1", "acks": [{"event_id": "e1", "result": "stored", "reason": null}]}'
+    )
     assert ack.acks[0].reason is None
     reply = ProgressReply.from_json("""{
       "schema": "hall.progress/1", "result": "ok", "reason": null,
@@ -171,8 +182,8 @@ def test_catalogue_with_nulls() -> None:
       "region_code": "110101", "languages": null,
       "departments": [{"code": "GA", "names": {"zh_CN": "公安局"}}],
       "categories": [{"code": "HJ", "names": {"zh_CN": "户籍"}}],
-      "items": [{"code": "11010100001", "department": "GA", "category": "HJ", "item_type": null, "case_type": 1,
-                 "legal_days": null, "promised_days": null, "visits": null, "phone": null,
+      "items": [{"code": "11010100001", "department": "GA", "category": "HJ", "item_type": null,
+                 "case_type": 1, "legal_days": null, "promised_days": null, "visits": null, "phone": null,
                  "complaint_phone": null, "online_url": null,
                  "texts": {"zh_CN": {"name": "居民身份证换领", "conditions": null, "fees": null,
                                      "materials": [{"name": "户口簿", "form": null, "copies": null,
@@ -191,7 +202,7 @@ def test_evaluator_config_takes_the_halls_window_name(tmp_path, window_id: str) 
     from evaluator.settings import EvaluatorSettings
 
     f = tmp_path / "evaluator.toml"
-    f.write_text(f'device_id = "eval-03"\nhall_id = "east-hall"\nwindow_id = "{window_id}"\n', encoding="utf-8")
+    f.write_text(f'device_id = "eval-03"\nwindow_id = "{window_id}"\n', encoding="utf-8")
     assert EvaluatorSettings.load(f).window_id == window_id
 
 
