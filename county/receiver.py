@@ -148,7 +148,9 @@ class Receiver:
         )
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
+        self.client.on_connect_fail = self._on_connect_fail
         self.client.on_message = self._on_message
+        self._unreachable = False  # said once per outage, not at every retry
 
     # --- MQTT callbacks (paho's thread) ---
     def _on_connect(self, client: mqtt.Client, _u: object, flags: mqtt.ConnectFlags, rc: ReasonCode,
@@ -158,6 +160,7 @@ class Receiver:
             return
         log.info("connected to %s (session %s)", self.settings.mqtt.url,
                  "resumed" if flags.session_present else "new")
+        self._unreachable = False
         client.subscribe(topics.all_events(self.settings.share_group), qos=1)
         state = CountyState(online=True, timestamp=self.now_ms())
         client.publish(topics.COUNTY_STATE, state.to_json(), qos=1, retain=True)
@@ -167,6 +170,13 @@ class Receiver:
         self._connected.clear()
         if not self._stop.is_set():
             log.warning("lost the county broker (%s); reconnecting", rc)
+
+    def _on_connect_fail(self, _c: mqtt.Client, _u: object) -> None:
+        # paho retries on its own (reconnect_on_failure): without this the service waits silently
+        if not self._unreachable and not self._stop.is_set():
+            self._unreachable = True
+            log.warning("cannot reach the county broker at %s; retrying until it answers",
+                        self.settings.mqtt.url)
 
     def _on_message(self, _c: mqtt.Client, _u: object, m: mqtt.MQTTMessage) -> None:
         self._inbox.put(Incoming(m.topic, bytes(m.payload), m.mid, m.qos))
