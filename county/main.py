@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 
-from core.config import ConfigError
+from core.config import ConfigError, print_config_error
 from county import commands
 from county.cases import CaseImportError
 from county.catalogue import CatalogueError
@@ -33,7 +33,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = CountySettings.load(args.config)
     except ConfigError as e:
-        print(f"hall-county: {e}", file=sys.stderr)
+        print_config_error("hall-county", e)
         return 2
     logging.basicConfig(
         level=settings.log_level.upper(), stream=sys.stderr,

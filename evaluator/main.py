@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 
-from core.config import ConfigError
+from core.config import ConfigError, print_config_error
 from core.outbox import OutboxError
 from evaluator.settings import EvaluatorSettings
 
@@ -42,7 +42,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = EvaluatorSettings.load(args.config)
     except ConfigError as e:
-        print(f"hall-evaluator: {e}", file=sys.stderr)
+        print_config_error("hall-evaluator", e)
         return 2
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from core.config import ConfigError
+from core.config import ConfigError, print_config_error
 from core.outbox import OutboxError
 from kiosk.settings import KioskSettings
 
@@ -32,7 +32,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = KioskSettings.load(args.config)
     except ConfigError as e:
-        print(f"hall-kiosk: {e}", file=sys.stderr)
+        print_config_error("hall-kiosk", e)
         return 2
     logging.basicConfig(  # force: a library imported on the way may have configured logging already
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True

@@ -9,6 +9,7 @@ from pydantic import Field
 
 from core.config import DeviceSettings
 from core.topics import ID_PATTERN
+from drivers.transport import CheckedSerialSettings
 from kiosk.receipt import DEFAULT_PROGRESS_URL
 
 
@@ -16,6 +17,7 @@ class KioskSettings(DeviceSettings):
     APP: ClassVar[str] = "kiosk"
 
     device_id: str = Field(default="kiosk-01", pattern=f"^{ID_PATTERN}$")
+    serial: CheckedSerialSettings = Field(default_factory=CheckedSerialSettings)
     hall_name: str = "政务服务中心"
     language: Literal["zh_CN", "en", "mn"] = "zh_CN"  # the language a session starts in
     # The screen: government kiosks are 1080×1920 portrait panels; full screen on the device.

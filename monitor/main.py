@@ -20,7 +20,7 @@ from pydantic import Field
 
 from core import topics
 from core.clock import SystemClock
-from core.config import AppSettings, ConfigError, MqttSettings
+from core.config import AppSettings, ConfigError, MqttSettings, print_config_error
 from core.mqtt_client import connect_async, make_client
 from county.brokers import MONITOR
 from monitor.render import render
@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = MonitorSettings.load(args.config)
     except ConfigError as e:
-        print(f"hall-monitor: config error: {e}", file=sys.stderr)
+        print_config_error("hall-monitor", e)
         return 2
     logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
 
