@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from county.settings import CountySettings
-from tests.support.mosquitto import Accounts, die_with_parent, make_county_broker
+from ops.procs import die_with_parent
+from tests.support.mosquitto import Accounts, make_county_broker
 
 
 def test_state_dir_is_the_folder_of_the_default_files(
