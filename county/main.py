@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import signal
 import sys
 import threading
@@ -12,6 +11,7 @@ from pathlib import Path
 from types import FrameType
 
 from core.config import ConfigError, print_config_error
+from core.logs import setup_logging
 from county import commands
 from county.cases import CaseImportError
 from county.catalogue import CatalogueError
@@ -35,10 +35,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as e:
         print_config_error("hall-county", e)
         return 2
-    logging.basicConfig(
-        level=settings.log_level.upper(), stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    setup_logging(settings.log_level)
     if args.command:
         return commands.run(settings, args.command, args.file, args.device)
     try:

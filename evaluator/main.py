@@ -19,6 +19,7 @@ from pathlib import Path
 from types import FrameType
 
 from core.config import ConfigError, print_config_error
+from core.logs import setup_logging
 from core.outbox import OutboxError
 from evaluator.settings import EvaluatorSettings
 
@@ -44,9 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as e:
         print_config_error("hall-evaluator", e)
         return 2
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    setup_logging(settings.log_level)
     try:
         return run_headless(settings) if args.headless else run_with_screen(settings)
     except (ConfigError, OutboxError) as e:

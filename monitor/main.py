@@ -22,6 +22,7 @@ from core import topics
 from core.accounts import MONITOR
 from core.clock import SystemClock
 from core.config import AppSettings, ConfigError, MqttSettings, print_config_error
+from core.logs import setup_logging
 from core.mqtt_client import connect_async, make_client
 from monitor.render import render
 from monitor.state import HallState
@@ -70,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as e:
         print_config_error("hall-monitor", e)
         return 2
-    logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
+    setup_logging(settings.log_level)
 
     state = HallState(SystemClock())
     lock = threading.Lock()

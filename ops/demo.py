@@ -15,6 +15,7 @@ everything (children in order, then the brokers).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import random
@@ -32,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from types import FrameType
-from typing import IO, Any
+from typing import Any
 
 from core.accounts import COUNTY_SERVICE, MANAGER, MONITOR
 from core.clock import CHINA_TZ, SystemClock
@@ -40,6 +41,7 @@ from core.commands import InviteCommand
 from core.config import MqttSettings
 from core.device_config import DeviceConfig, StaffMember
 from core.events import StaffRef
+from core.logs import setup_logging
 from drivers.sim.keypad import KeypadSim
 from drivers.sim.line import StaffCardSim
 from monitor.main import watch
@@ -47,7 +49,7 @@ from monitor.render import render
 from monitor.state import HallState
 from ops import brokers
 from ops.commander import Commander, CommandTimeout
-from ops.procs import HOST, free_port, listening, stop_process
+from ops.procs import HOST, die_with_parent, free_port, listening, stop_process
 
 log = logging.getLogger("hall-demo")
 
@@ -74,6 +76,67 @@ class DemoError(RuntimeError):
     pass
 
 
+# Written in the folder the demo made: a later `--dir` at the same place is known as an earlier run.
+MARKER = ".hall-demo"
+
+
+class Console:
+    """The demo's own output. A closed pipe (`hall-demo | head`) or a terminal that went away
+    (SIGHUP, a lost SSH session) must stop the demo in order, not kill it between two prints and
+    leave its brokers, county and evaluators running."""
+
+    def __init__(self, stop: threading.Event) -> None:
+        self.stop = stop
+        self.closed = False
+        self._lock = threading.Lock()
+
+    def show(self, text: str, *, error: bool = False) -> None:
+        with self._lock:
+            if self.closed:
+                return
+            try:
+                print(text, file=sys.stderr if error else sys.stdout, flush=True)
+            except OSError:  # BrokenPipeError, or EIO from a hung-up terminal
+                self.closed = True
+                self.stop.set()
+                # nothing more can be shown; keep Python's exit flush from failing again
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                for stream in (sys.stdout, sys.stderr):
+                    with contextlib.suppress(OSError, ValueError):
+                        os.dup2(devnull, stream.fileno())
+                os.close(devnull)
+
+
+def prepare_dir(root: Path, fresh: bool) -> str | None:
+    """Make the demo's folder; what to tell about an earlier run in it (None: nothing to tell).
+    Raises DemoError (one line) for a folder that cannot be one."""
+    if root.exists() and not root.is_dir():
+        raise DemoError(f"--dir {root}: is a file, not a folder")
+    earlier = (root / MARKER).exists()
+    if root.is_dir() and any(root.iterdir()):
+        if fresh and not earlier:
+            raise DemoError(f"--dir {root}: not empty and not an earlier hall-demo folder; "
+                            "--fresh empties only those (choose a new folder)")
+        if fresh:
+            try:
+                for entry in root.iterdir():
+                    if entry.is_dir() and not entry.is_symlink():
+                        shutil.rmtree(entry)
+                    else:
+                        entry.unlink()
+            except OSError as e:
+                raise DemoError(f"--dir {root}: cannot empty it: {e.strerror or e}") from None
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        (root / MARKER).write_text("a hall-demo folder (hall-demo --fresh empties it)\n", encoding="utf-8")
+    except OSError as e:
+        raise DemoError(f"--dir {root}: cannot use it: {e.strerror or e}") from None
+    if earlier and not fresh:
+        return (f"{root} holds an earlier run: its ratings and logs stay and count in the tally "
+                "(--fresh starts clean)")
+    return None
+
+
 def find_program(name: str, *fallbacks: str) -> str:
     found = shutil.which(name) or next((f for f in fallbacks if Path(f).is_file()), None)
     if found is None:
@@ -94,7 +157,8 @@ class Child:
     def start(self) -> None:
         with open(self.log_path, "ab") as out:
             self.proc = subprocess.Popen(
-                self.args, stdout=out, stderr=subprocess.STDOUT, env=self.env, start_new_session=True
+                self.args, stdout=out, stderr=subprocess.STDOUT, env=self.env, start_new_session=True,
+                preexec_fn=die_with_parent,  # and SIGKILL when the demo dies, even by SIGKILL
             )
 
     @property
@@ -142,6 +206,10 @@ class Hall:
     monitor_state: HallState = field(default_factory=lambda: HallState(SystemClock()))
     monitor_lock: threading.Lock = field(default_factory=threading.Lock)
     monitor_client: Any = None  # paho client of start_monitor
+    console: Console = field(default_factory=lambda: Console(threading.Event()))
+
+    def show(self, text: str) -> None:
+        self.console.show(text)
 
     # -- brokers and county ------------------------------------------------------------------------
 
@@ -179,7 +247,7 @@ class Hall:
                     raise DemoError(f"{name} did not start:\n{child.tail()}")
                 time.sleep(0.05)
         county_url, hall_url = f"mqtt://{HOST}:{self.county_port}", f"mqtt://{HOST}:{self.hall_port}"
-        print(f"  brokers: county {county_url}, hall {hall_url}, bridged")
+        self.show(f"  brokers: county {county_url}, hall {hall_url}, bridged")
 
     def start_county(self) -> None:
         svc = self.account(COUNTY_SERVICE)
@@ -206,7 +274,7 @@ class Hall:
         child.start()
         self.children.append(child)
         self._wait_county_online(child)
-        print(f"  county service: storing into {self.county_db}")
+        self.show(f"  county service: storing into {self.county_db}")
 
     def _wait_county_online(self, child: Child, timeout: float = 20.0) -> None:
         """Online as the monitor sees it through the hall broker: proves the county and the bridge
@@ -265,14 +333,14 @@ class Hall:
             self.children.append(child)
             self.windows.append(Window(device_id, window_id, config, keypad, cards, child, gui))
             mode = "with a window" if gui else "headless"
-            print(f"  {device_id} ({name}): keypad {keypad.path}, staff card {cards.path}, {mode}")
+            self.show(f"  {device_id} ({name}): keypad {keypad.path}, staff card {cards.path}, {mode}")
         self.manager = Commander(self.account(MANAGER))
 
     def start_kiosk(self) -> None:
         from ops.kiosk_demo import start_kiosk
 
         self.kiosk = start_kiosk(self.root / KIOSK_ID, self.account(KIOSK_ID), HALL_ID, device_id=KIOSK_ID)
-        print(f"  {KIOSK_ID}: self-service kiosk with ID card reader, scanner and printer simulators")
+        self.show(f"  {KIOSK_ID}: self-service kiosk with ID card reader, scanner and printer simulators")
 
     def play_kiosk(self, stop: threading.Event) -> None:
         """Now and then a citizen lays an ID card on the kiosk's reader, reads the cases, leaves."""
@@ -351,12 +419,9 @@ class Hall:
                 else:
                     self.say(f"{w.device_id}: citizen presses {level}")
 
-    _print_lock = threading.Lock()
-
     def say(self, text: str) -> None:
-        with self._print_lock:
-            # China time, as every device and the monitor show it, whatever this machine's zone
-            print(f"  {datetime.now(CHINA_TZ):%H:%M:%S} {text}", flush=True)
+        # China time, as every device, log and the monitor show it, whatever this machine's zone
+        self.show(f"  {datetime.now(CHINA_TZ):%H:%M:%S}+08:00 {text}")
 
     # -- the tally --------------------------------------------------------------------------------------
 
@@ -435,30 +500,48 @@ def main(argv: Sequence[str] | None = None) -> int:
                    help="a self-service kiosk (hall-kiosk) in the hall (default: yes)")
     p.add_argument("--monitor-every", type=float, default=15.0, metavar="SECONDS",
                    help="print the hall managers' monitor view this often (0: never; default 15)")
-    p.add_argument("--dir", type=Path, help="keep logs, databases and configs here (default: a temp dir)")
+    p.add_argument("--dir", type=Path,
+                   help="keep logs, databases and configs here; every file the demo makes goes here "
+                   "(default: a temp dir, removed after a clean run)")
+    p.add_argument("--fresh", action="store_true",
+                   help="empty --dir first if it holds an earlier run (otherwise its ratings count too)")
     args = p.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    setup_logging(logging.WARNING)
 
-    root = args.dir or Path(tempfile.mkdtemp(prefix="hall-demo-"))
-    root.mkdir(parents=True, exist_ok=True)
     stop = threading.Event()
+    console = Console(stop)
+    try:
+        root = args.dir or Path(tempfile.mkdtemp(prefix="hall-demo-"))
+        notice = prepare_dir(root, args.fresh)
+    except (DemoError, OSError) as e:
+        console.show(f"hall-demo: {e}", error=True)
+        return 2
+
+    # every child's temporary files (and this process's from now on) stay inside --dir too
+    (root / "tmp").mkdir(exist_ok=True)
+    os.environ["TMPDIR"] = str(root / "tmp")
+    tempfile.tempdir = None
 
     def on_signal(_sig: int, _frame: FrameType | None) -> None:
         stop.set()
 
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
-    hall = Hall(root, args.headless, args.windows, with_kiosk=args.kiosk)
-    out: IO[str] = sys.stdout
-    print(f"hall-demo: a simulated hall in {root}", file=out)
+    # Ctrl-C, a service stop, a closed terminal: all stop the hall in order (children are in
+    # sessions of their own, so the signal reaches the demo alone)
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, on_signal)
+    hall = Hall(root, args.headless, args.windows, with_kiosk=args.kiosk, console=console)
+    console.show(f"hall-demo: a simulated hall in {root}")
+    if notice:
+        console.show(f"hall-demo: {notice}")
     code = 0
+    players: list[threading.Thread] = []
     try:
         hall.start_brokers()
         hall.start_monitor()  # before the county: it also tells when the county is online
         hall.start_county()
         hall.start_windows()
         hall.wait_windows_ready(stop)
-        if args.kiosk:
+        if args.kiosk and not stop.is_set():
             hall.start_kiosk()
         players = [
             threading.Thread(target=hall.play_window, args=(w, stop, args.pace), daemon=True)
@@ -469,37 +552,40 @@ def main(argv: Sequence[str] | None = None) -> int:
         for t in players:
             t.start()
         started = last_view = time.monotonic()
-        print("hall-demo: running; Ctrl-C stops it", file=out, flush=True)
+        console.show("hall-demo: running; Ctrl-C stops it")
         while not stop.wait(3.0):
+            if args.duration and time.monotonic() - started >= args.duration:
+                break  # the final view follows: not one now as well
             hall.say(hall.tally())
             if args.monitor_every and time.monotonic() - last_view >= args.monitor_every:
                 last_view = time.monotonic()
-                print(hall.monitor_view(), file=out, flush=True)
+                console.show(hall.monitor_view())
             dead = [c.name for c in hall.children if not c.alive]
             if hall.kiosk is not None and not hall.kiosk.alive:
                 dead.append(KIOSK_ID)
             if dead:
                 raise DemoError(f"{', '.join(dead)} stopped unexpectedly; logs in {root}")
-            if args.duration and time.monotonic() - started >= args.duration:
-                break
         stop.set()
         for t in players:
             t.join(5)
         time.sleep(1.5)  # let the last presses reach the county
     except DemoError as e:
-        print(f"hall-demo: {e}", file=sys.stderr)
+        console.show(f"hall-demo: {e}", error=True)
         code = 1
     finally:
         stop.set()
+        for t in players:
+            t.join(5)
+        # the managers' last view once, while every device still runs: what the hall looked like
         if hall.monitor_client is not None:
-            print(hall.monitor_view(), file=out, flush=True)
-        print("hall-demo: stopping ...", file=out, flush=True)
+            console.show(hall.monitor_view())
+        console.show("hall-demo: stopping ...")
         hall.stop_all()
-        print(f"hall-demo: final {hall.tally()}", file=out, flush=True)
+        console.show(f"hall-demo: final {hall.tally()}")
         if args.dir is None and code == 0:
             shutil.rmtree(root, ignore_errors=True)
         elif code:
-            print(f"hall-demo: logs kept in {root}", file=out)
+            console.show(f"hall-demo: logs kept in {root}")
     return code
 
 

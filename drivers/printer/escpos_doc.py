@@ -9,9 +9,18 @@ document turns Chinese mode on once and writes every text as GB18030 bytes itsel
 
 from __future__ import annotations
 
+import os
+import tempfile
 import unicodedata
 
-from escpos.constants import QR_ECLEVEL_M, QR_MODEL_2
+# python-escpos caches its capability table in a fresh mkdtemp() folder at every import and never
+# removes it: a kiosk would leave one in /tmp per start. Unless the operator names a folder, ours
+# is removed when the process ends.
+if not os.environ.get("ESCPOS_CAPABILITIES_PICKLE_DIR"):
+    _capabilities_cache = tempfile.TemporaryDirectory(prefix="hall-escpos-")
+    os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"] = _capabilities_cache.name
+
+from escpos.constants import QR_ECLEVEL_M, QR_MODEL_2  # (after the cache folder is set)
 from escpos.printer import Dummy
 
 ESC_INIT = b"\x1b@"  # ESC @: reset modes, clear the buffer
