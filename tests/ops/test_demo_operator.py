@@ -14,8 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from ops.demo import MARKER, DemoError, prepare_dir
-
 DEMO = [sys.executable, "-m", "ops.demo", "--headless", "--monitor-every", "4"]
 
 
@@ -142,6 +140,8 @@ def test_an_unusable_dir_is_one_line(tmp_path: Path, where: str) -> None:
 
 
 def test_a_reused_dir_is_said_and_fresh_empties_it(tmp_path: Path) -> None:
+    from ops.demo import MARKER, prepare_dir
+
     root = tmp_path / "hall"
     assert prepare_dir(root, fresh=False) is None and (root / MARKER).exists()
     (root / "county.db").write_text("the earlier run's ratings")
@@ -154,6 +154,8 @@ def test_a_reused_dir_is_said_and_fresh_empties_it(tmp_path: Path) -> None:
 
 
 def test_fresh_never_empties_a_folder_the_demo_did_not_make(tmp_path: Path) -> None:
+    from ops.demo import DemoError, prepare_dir
+
     (tmp_path / "thesis.txt").write_text("precious")
     with pytest.raises(DemoError, match="not an earlier hall-demo folder"):
         prepare_dir(tmp_path, fresh=True)
