@@ -19,6 +19,7 @@ import contextlib
 import logging
 import os
 import random
+import re
 import secrets
 import shutil
 import signal
@@ -207,6 +208,7 @@ class Hall:
     monitor_lock: threading.Lock = field(default_factory=threading.Lock)
     monitor_client: Any = None  # paho client of start_monitor
     console: Console = field(default_factory=lambda: Console(threading.Event()))
+    _last_view: str = ""
 
     def show(self, text: str) -> None:
         self.console.show(text)
@@ -460,9 +462,15 @@ class Hall:
             self.account(MONITOR), HALL_ID, self.monitor_state, self.monitor_lock
         )
 
-    def monitor_view(self) -> str:
+    def monitor_view(self) -> str | None:
+        """The managers' view framed for the console; None when it is the one shown last (but for
+        its clock): a stop right after a periodic view must not print the same view again."""
         with self.monitor_lock:
             screen = render(self.monitor_state)
+        body = re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", "", screen, count=1)
+        if body == self._last_view:
+            return None
+        self._last_view = body
         framed = ["  ---- hall-monitor " + "-" * 60, *("  " + ln for ln in screen.splitlines())]
         return "\n".join(["", *framed, ""])
 
@@ -559,7 +567,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             hall.say(hall.tally())
             if args.monitor_every and time.monotonic() - last_view >= args.monitor_every:
                 last_view = time.monotonic()
-                console.show(hall.monitor_view())
+                view = hall.monitor_view()
+                if view is not None:
+                    console.show(view)
             dead = [c.name for c in hall.children if not c.alive]
             if hall.kiosk is not None and not hall.kiosk.alive:
                 dead.append(KIOSK_ID)
@@ -577,8 +587,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for t in players:
             t.join(5)
         # the managers' last view once, while every device still runs: what the hall looked like
-        if hall.monitor_client is not None:
-            console.show(hall.monitor_view())
+        view = hall.monitor_view() if hall.monitor_client is not None else None
+        if view is not None:
+            console.show(view)
         console.show("hall-demo: stopping ...")
         hall.stop_all()
         console.show(f"hall-demo: final {hall.tally()}")
