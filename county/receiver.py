@@ -37,6 +37,7 @@ from core.ids import UUID_RE
 from core.messages import Ack, AckItem, CountyState
 from core.mqtt_client import Will, make_client
 from core.payload import PayloadError
+from core.sdnotify import Watchdog
 from county.settings import CountySettings
 from county.store import EventStore
 
@@ -244,11 +245,27 @@ class Receiver:
         self.client.loop_stop()
         log.info("stopped: %s", dict(self.counts))
 
+    def problem(self) -> str | None:
+        """None while the store worker and the MQTT loop run; else what died (for the watchdog)."""
+        dead = [] if self._worker.is_alive() else ["store worker"]
+        network = getattr(self.client, "_thread", None)  # paho's loop: a callback's exception ends it
+        if network is not None and not network.is_alive():
+            dead.append("paho network loop")
+        return f"thread(s) died: {', '.join(dead)}" if dead else None
+
     def run(self, stop: threading.Event, report_every_s: float = 60.0) -> None:
+        """Until `stop`: the watchdog fed from this loop (systemd restarts a hung or broken service)."""
+        watchdog = Watchdog(self.problem)
         self.start()
-        last = Counter(self.counts)
-        while not stop.wait(report_every_s):
-            if self.counts != last:
-                log.info("events so far: %s", dict(self.counts))
-                last = Counter(self.counts)
+        watchdog.ready(f"receiving events into {self.store.url}")
+        step = min(report_every_s, watchdog.interval_s or report_every_s)
+        last, next_report = Counter(self.counts), time.monotonic() + report_every_s
+        while not stop.wait(step):
+            watchdog.tick()
+            if time.monotonic() >= next_report:
+                next_report = time.monotonic() + report_every_s
+                if self.counts != last:
+                    log.info("events so far: %s", dict(self.counts))
+                    last = Counter(self.counts)
+        watchdog.stopping()
         self.stop()
