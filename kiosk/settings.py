@@ -24,6 +24,9 @@ class KioskSettings(DeviceSettings):
     screen_width: int = Field(default=1080, ge=320, le=7680)
     screen_height: int = Field(default=1920, ge=320, le=7680)
     fullscreen: bool = False
+    # Draw the screen at this scale of its size above: a 1080×1920 kiosk shown whole in a smaller
+    # window (hall-demo on a laptop sets the window to 0.5× and this to 0.5). 1 on a real kiosk.
+    ui_scale: float = Field(default=1.0, gt=0.1, le=4.0)
     font: Path | None = None  # a CJK .ttf/.ttc; found on the system when not set
     # How long to wait for the county before "service unavailable, try again".
     query_timeout_s: float = Field(default=3.0, gt=0, le=30)

@@ -45,12 +45,14 @@ from core.events import StaffRef
 from core.logs import setup_logging
 from drivers.sim.keypad import KeypadSim
 from drivers.sim.line import StaffCardSim
+from evaluator.controller import REASONS_MIN_S
 from monitor.main import watch
 from monitor.render import render
 from monitor.state import HallState
 from ops import brokers
 from ops.commander import Commander, CommandTimeout
 from ops.procs import HOST, die_with_parent, free_port, listening, stop_process
+from ops.screen_layout import Place, layout, screen_size
 
 log = logging.getLogger("hall-demo")
 
@@ -75,6 +77,25 @@ GIVEN = ("芳", "明", "敏", "强", "静", "磊", "丽", "军")
 
 class DemoError(RuntimeError):
     pass
+
+
+KIOSK_SIZE = (1080, 1920)  # the kiosk's design size (a portrait panel)
+REASONS_SCREEN_S = REASONS_MIN_S  # how long a 差评's reasons screen waits for the citizen
+
+
+def citizen_level(rnd: random.Random, gui: bool) -> int:
+    """What a citizen presses. Mostly content; now and then a 差评 (1-2), at a keypad-only window
+    and, less often, where a screen then asks for the reason, so that screen is seen too."""
+    weights = [50, 31, 13, 4, 2] if gui else [45, 30, 12, 8, 5]
+    return rnd.choices([5, 4, 3, 2, 1], weights)[0]
+
+
+def window_position(place: Place | None) -> dict[str, str]:
+    """Kivy's config by environment (KCFG_<section>_<key>): where the window opens."""
+    if place is None:
+        return {}
+    return {"KCFG_GRAPHICS_POSITION": "custom", "KCFG_GRAPHICS_LEFT": str(place.x),
+            "KCFG_GRAPHICS_TOP": str(place.y)}
 
 
 # Written in the folder the demo made: a later `--dir` at the same place is known as an earlier run.
@@ -209,6 +230,9 @@ class Hall:
     monitor_client: Any = None  # paho client of start_monitor
     console: Console = field(default_factory=lambda: Console(threading.Event()))
     _last_view: str = ""
+    gui: bool = False
+    places: list[Place] = field(default_factory=list)  # the evaluators' windows on the display
+    kiosk_place: Place | None = None
 
     def show(self, text: str) -> None:
         self.console.show(text)
@@ -292,11 +316,25 @@ class Hall:
 
     # -- windows -------------------------------------------------------------------------------
 
+    def plan_screen(self) -> None:
+        """With a display: every window side by side and inside the screen, the kiosk scaled to
+        its height (without a window manager they would all open at (0, 0), on top of each other)."""
+        self.gui = not self.headless and bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+        screen = screen_size() if self.gui else None
+        if screen is None:
+            return
+        sizes = [WINDOWS[i % len(WINDOWS)][3] for i in range(self.windows_n)]
+        self.places, self.kiosk_place = layout(screen, sizes, KIOSK_SIZE if self.with_kiosk else None)
+
     def start_windows(self) -> None:
-        gui = not self.headless and bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+        self.plan_screen()
+        gui = self.gui
         names = iter(random.sample([s + g for s in SURNAMES for g in GIVEN], 2 * self.windows_n))
         for i in range(self.windows_n):
             window_id, name, name_en, size = WINDOWS[i % len(WINDOWS)]
+            place = self.places[i] if i < len(self.places) else None
+            if place is not None:
+                size = (max(320, place.width), max(320, place.height))
             device_id = f"eval-{i + 1:02d}"
             staff = [
                 StaffMember(id=f"S{i + 1}{k}", name=next(names), card=f"CARD-{i + 1}{k:03d}",
@@ -329,7 +367,7 @@ class Hall:
             args = [sys.executable, "-m", "evaluator.main", "--config", str(toml)]
             if not gui:
                 args.append("--headless")
-            env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+            env = {**os.environ, "PYTHONUNBUFFERED": "1", **window_position(place)}
             child = Child(device_id, args, wdir / "evaluator.log", env=env)
             child.start()
             self.children.append(child)
@@ -341,7 +379,12 @@ class Hall:
     def start_kiosk(self) -> None:
         from ops.kiosk_demo import start_kiosk
 
-        self.kiosk = start_kiosk(self.root / KIOSK_ID, self.account(KIOSK_ID), HALL_ID, device_id=KIOSK_ID)
+        p = self.kiosk_place
+        extra = "" if p is None else (
+            f"screen_width = {p.width}\nscreen_height = {p.height}\nui_scale = {p.scale:.4f}"
+        )
+        self.kiosk = start_kiosk(self.root / KIOSK_ID, self.account(KIOSK_ID), HALL_ID, device_id=KIOSK_ID,
+                                 extra_toml=extra, env=window_position(p))
         self.show(f"  {KIOSK_ID}: self-service kiosk with ID card reader, scanner and printer simulators")
 
     def play_kiosk(self, stop: threading.Event) -> None:
@@ -412,14 +455,24 @@ class Hall:
             while not w.keypad.keys_enabled and time.monotonic() < deadline and not stop.is_set():
                 time.sleep(0.05)
             stop.wait(rnd.uniform(0.3, 1.2) * pace)
-            levels, weights = ([5, 4, 3], [55, 32, 13]) if w.gui else ([5, 4, 3, 2, 1], [45, 30, 12, 8, 5])
-            level = rnd.choices(levels, weights)[0]
+            level = citizen_level(rnd, w.gui)
             if w.keypad.press(level):  # type: ignore[arg-type]
                 if rnd.random() < 0.15:
                     w.keypad.resend_last()  # a lost ack: the keypad sends the same frame again
                     self.say(f"{w.device_id}: citizen presses {level} (the keypad resends the frame)")
                 else:
                     self.say(f"{w.device_id}: citizen presses {level}")
+                if w.gui and level <= 2:
+                    self._reasons_on_screen(w, stop)
+
+    def _reasons_on_screen(self, w: Window, stop: threading.Event) -> None:
+        """A 差评 at a window with a screen: the reasons screen asks why, and only a touch answers
+        it. Whoever watches the demo can pick a reason and submit; untouched, it expires."""
+        self.say(f"{w.device_id}: the reasons screen asks why (pick a reason and 提交 submit on the "
+                 f"screen; untouched, the rating expires after {REASONS_SCREEN_S:.0f} s)")
+        deadline = time.monotonic() + REASONS_SCREEN_S + 5
+        while w.keypad.keys_enabled and time.monotonic() < deadline and not stop.wait(0.5):
+            pass
 
     def say(self, text: str) -> None:
         # China time, as every device, log and the monitor show it, whatever this machine's zone

@@ -97,6 +97,7 @@ def start_kiosk(
     language: str = "zh_CN",
     fullscreen: bool = False,
     extra_toml: str = "",
+    env: dict[str, str] | None = None,
 ) -> KioskDemo:
     """Start the simulators and a `hall-kiosk` process using them; returns at once (the kiosk
     connects and draws in the background). Without a display the window renders offscreen."""
@@ -132,7 +133,7 @@ def start_kiosk(
         [sys.executable, "-m", "kiosk.main", "--config", str(toml)],
         stdout=out,
         stderr=subprocess.STDOUT,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
         start_new_session=True,
         preexec_fn=die_with_parent,
     )
