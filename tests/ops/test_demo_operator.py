@@ -80,6 +80,11 @@ def test_a_signal_stops_the_whole_hall_in_order(tmp_path: Path, how: str) -> Non
         for device in devices:
             assert re.search(rf"demo-hall/{device}\s+在线 online", view), view
         _nothing_left(tmp_path, hall_dir)
+        # one time zone, said in the line: the console's script lines and every child's log
+        assert re.search(r"(?m)^  \d\d:\d\d:\d\d\+08:00 ", text), text[-2000:]
+        for log in (hall_dir / "county.log", hall_dir / "eval-01" / "evaluator.log"):
+            first = log.read_text(errors="replace").splitlines()[0]
+            assert re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\+08:00 ", first), (log, first)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
