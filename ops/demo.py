@@ -264,7 +264,9 @@ class Hall:
             raise DemoError(str(e)) from None
         for name, conf, port in (("county-broker", local.county_conf, self.county_port),
                                  ("hall-broker", local.hall_conf, self.hall_port)):
-            child = Child(name, [mosquitto, "-c", str(conf)], self.root / f"{name}.log")
+            # China time in its log lines too (the zone every log of the hall uses, core/logs.py)
+            child = Child(name, [mosquitto, "-c", str(conf)], self.root / f"{name}.log",
+                          env={**os.environ, "TZ": "Asia/Shanghai"})
             child.start()
             self.children.append(child)
             deadline = time.monotonic() + 10
@@ -481,9 +483,12 @@ class Hall:
     # -- the tally --------------------------------------------------------------------------------------
 
     def tally(self) -> str:
-        if not self.county_db.exists():
+        if self.county_db == Path() or not self.county_db.is_file():  # the county never started
             return "county: (no database yet)"
-        db = sqlite3.connect(f"file:{self.county_db}?mode=ro", uri=True, timeout=2)
+        try:
+            db = sqlite3.connect(f"file:{self.county_db}?mode=ro", uri=True, timeout=2)
+        except sqlite3.Error as e:
+            return f"county: ({e})"
         try:
             levels = dict(db.execute("SELECT level, count(*) FROM ratings GROUP BY level").fetchall())
             per_device = dict(

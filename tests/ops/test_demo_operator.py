@@ -85,6 +85,8 @@ def test_a_signal_stops_the_whole_hall_in_order(tmp_path: Path, how: str) -> Non
         for log in (hall_dir / "county.log", hall_dir / "eval-01" / "evaluator.log"):
             first = log.read_text(errors="replace").splitlines()[0]
             assert re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\+08:00 ", first), (log, first)
+        first = (hall_dir / "hall-broker.log").read_text(errors="replace").splitlines()[0]
+        assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+0800: ", first), first
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
@@ -171,3 +173,11 @@ def test_fresh_never_empties_a_folder_the_demo_did_not_make(tmp_path: Path) -> N
     with pytest.raises(DemoError, match="not an earlier hall-demo folder"):
         prepare_dir(tmp_path, fresh=True)
     assert (tmp_path / "thesis.txt").read_text() == "precious"
+
+
+def test_the_tally_before_the_county_ever_started(tmp_path: Path) -> None:
+    """A broker that fails to start ends the demo before the county has a database: the final
+    tally says so instead of a traceback."""
+    from ops.demo import Hall
+
+    assert Hall(tmp_path, headless=True, windows_n=1).tally() == "county: (no database yet)"
