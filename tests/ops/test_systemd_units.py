@@ -98,7 +98,7 @@ def test_exposure_is_as_documented(path: Path, tmp_path: Path) -> None:
                        capture_output=True, text=True, timeout=60)
     m = re.search(r"Overall exposure level for \S+: (\d+\.\d)", r.stdout)
     assert m is not None, r.stdout + r.stderr
-    assert path.name in EXPOSURE, f"{path.name} scores {m.group(1)}: sandbox it, then record it here and in docs"
+    assert path.name in EXPOSURE, f"{path.name} scores {m.group(1)}: sandbox it, record it here and in docs"
     assert float(m.group(1)) == EXPOSURE[path.name], r.stdout
     doc = (ROOT / "docs" / "systemd.md").read_text()
     assert re.search(rf"`{re.escape(path.name)}`\s*\|\s*{m.group(1)}\b", doc), f"docs/systemd.md: {path.name}"
