@@ -63,6 +63,7 @@ def run_headless(settings: EvaluatorSettings) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGHUP, on_signal)  # a closed terminal: the same clean stop
     service = EvaluatorService(settings, has_screen=False)
     log.info("evaluator %s running headless (window %s)", settings.device_id, settings.window_id)
     return service.run_headless(stop)
@@ -89,6 +90,7 @@ def run_with_screen(settings: EvaluatorSettings) -> int:
     app = EvaluatorApp(settings)
     signal.signal(signal.SIGTERM, lambda _s, _f: app.request_stop())
     signal.signal(signal.SIGINT, lambda _s, _f: app.request_stop())
+    signal.signal(signal.SIGHUP, lambda _s, _f: app.request_stop())  # a closed terminal: the same clean stop
     app.run()
     return app.exit_code
 

@@ -51,6 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     signal.signal(signal.SIGTERM, lambda _s, _f: app.request_stop())
     signal.signal(signal.SIGINT, lambda _s, _f: app.request_stop())
+    signal.signal(signal.SIGHUP, lambda _s, _f: app.request_stop())  # a closed terminal: the same clean stop
     app.run()
     return 0
 

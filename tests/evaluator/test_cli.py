@@ -58,7 +58,8 @@ def test_headless_never_imports_kivy() -> None:
     assert subprocess.run([sys.executable, "-c", code], timeout=60).returncode == 0
 
 
-def test_headless_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+def test_headless_stops_cleanly_on_sigterm(tmp_path: Path, sig: signal.Signals) -> None:
     f = tmp_path / "evaluator.toml"
     # a broker that is not there: the link keeps retrying, the evaluator keeps running
     f.write_text(f'state_dir = "{tmp_path / "state"}"\n[mqtt]\nurl = "mqtt://127.0.0.1:{free_port()}"\n')
@@ -69,7 +70,7 @@ def test_headless_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     deadline = time.monotonic() + 20
     while not (tmp_path / "state" / "outbox.db").exists() and time.monotonic() < deadline:
         time.sleep(0.1)
-    p.send_signal(signal.SIGTERM)
+    p.send_signal(sig)  # a service stop, or the terminal it was started from closing
     _out, err = p.communicate(timeout=30)
     assert p.returncode == 0, err
     assert (tmp_path / "state" / "outbox.db").exists()
