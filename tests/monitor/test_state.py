@@ -87,3 +87,22 @@ def test_follow_up_list_says_the_reason_and_the_clerk() -> None:
     assert "原因 R0" not in screen, screen
     assert "键盘评价，未说明原因 — 请回访" in screen and "王芳" in screen
     assert "服务态度不好；等候时间过长" in screen and "李强" in screen
+
+
+def test_upstream_status_line() -> None:
+    from core.upstream import UpstreamStatus
+
+    clock = FakeClock()
+    st = HallState(clock)
+    assert "upstream" not in render(st)  # no county reporting upstream: no line
+    t = epoch_ms(clock)
+    st.on_message(topics.UPSTREAM_STATUS, UpstreamStatus(
+        timestamp=t, province="province.example:443", waiting=1204, oldest_age_s=7300, refused=2,
+        unreachable_since=t - 2 * 3600 * 1000, last_error="ConnectError: [Errno 111] Connection refused",
+    ).to_json())
+    line = render(st).splitlines()[1]
+    assert line.startswith("上报省平台 upstream: 1,204 待上报 waiting, oldest 2 h")
+    assert "province unreachable for 2 h" in line and "2 被拒待处理 refused" in line
+    assert "Connection refused" in line
+    st.on_message(topics.UPSTREAM_STATUS, b"{not json")
+    assert st.rejected_messages == 1 and st.upstream is not None
