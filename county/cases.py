@@ -34,6 +34,7 @@ from core import gb11643
 from core.clock import CHINA_TZ
 from core.events import StaffRef
 from core.gb11643 import ID_NUMBER_PATTERN
+from core.ids import WindowId
 from core.payload import one_line
 from core.privacy import mask_name
 from core.queries import CaseProgress, Step
@@ -105,7 +106,7 @@ class CaseRecord(_Strict):
     promised_at: datetime | None = None
     finished_at: datetime | None = None
     state: Literal[1, 2, 3]
-    window_id: str | None = None
+    window_id: WindowId | None = None
     staff: list[StaffRecord] = Field(default_factory=list, max_length=10)
     rating_round: Literal[1, 2] = 1  # 2 when the business system opens a second rating (追评)
     steps: list[StepRecord] = Field(default_factory=list)

@@ -72,6 +72,23 @@ def test_malformed_messages_are_counted_not_raised() -> None:
     assert st.rejected_messages == 3 and not st.devices
 
 
+def test_follow_up_list_says_the_reason_and_the_clerk() -> None:
+    from core.events import StaffRef
+
+    clock = FakeClock()
+    st = HallState(clock)
+    t = topics.event("h1", "ev-01", "rating")
+    at_keypad = _rating(clock, 2, reasons=["R00"], case_id="C-7", staff=[StaffRef(id="S1", name="王芳")])
+    on_screen = _rating(clock, 1, reasons=["R01", "R05"], case_id="C-8",
+                        staff=[StaffRef(id="S2", name="李强")])
+    for ev in (at_keypad, on_screen):
+        st.on_message(t, ev.to_json())
+    screen = render(st)
+    assert "原因 R0" not in screen, screen
+    assert "键盘评价，未说明原因 — 请回访" in screen and "王芳" in screen
+    assert "服务态度不好；等候时间过长" in screen and "李强" in screen
+
+
 def test_upstream_status_line() -> None:
     from core.upstream import UpstreamStatus
 
