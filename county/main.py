@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import signal
 import sys
 import threading
@@ -12,7 +11,8 @@ from pathlib import Path
 from types import FrameType
 
 from core import topics
-from core.config import ConfigError
+from core.config import ConfigError, print_config_error
+from core.logs import setup_logging
 from core.upstream import UpstreamStatus
 from county import commands
 from county.cases import CaseImportError
@@ -37,12 +37,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = CountySettings.load(args.config)
     except ConfigError as e:
-        print(f"hall-county: {e}", file=sys.stderr)
+        print_config_error("hall-county", e)
         return 2
-    logging.basicConfig(
-        level=settings.log_level.upper(), stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    setup_logging(settings.log_level)
     if args.command in upstream_cli.COMMANDS:
         return upstream_cli.run(settings, args)
     if args.command:
@@ -67,6 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGHUP, on_signal)  # a closed terminal: the same clean stop
     if queries is not None:
         queries.start()
     if upstream is not None:

@@ -44,6 +44,7 @@ from core.ids import UUID_RE
 from core.messages import Ack, AckItem, CountyState
 from core.mqtt_client import RECONNECT_MAX_S, Will, make_client
 from core.payload import PayloadError
+from core.sdnotify import Watchdog
 from county.settings import CountySettings
 from county.store import EventStore
 
@@ -161,8 +162,8 @@ class Receiver:
         )
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
-        self.client.on_message = self._on_message
         self.client.on_connect_fail = self._on_connect_fail
+        self.client.on_message = self._on_message
 
     # --- MQTT callbacks (paho's thread) ---
     def _on_connect(self, client: mqtt.Client, _u: object, flags: mqtt.ConnectFlags, rc: ReasonCode,
@@ -202,6 +203,9 @@ class Receiver:
                         RECONNECT_MAX_S)
 
     def _on_connect_fail(self, _c: mqtt.Client, _u: object) -> None:
+        # paho retries on its own (reconnect_on_failure): without this the service waits silently
+        if self._stop.is_set():
+            return
         now = time.monotonic()
         if self._lost_at is None:  # never connected yet
             self._lost_at = self._last_warned = now
@@ -300,11 +304,27 @@ class Receiver:
         self.client.loop_stop()
         log.info("stopped: %s", dict(self.counts))
 
+    def problem(self) -> str | None:
+        """None while the store worker and the MQTT loop run; else what died (for the watchdog)."""
+        dead = [] if self._worker.is_alive() else ["store worker"]
+        network = getattr(self.client, "_thread", None)  # paho's loop: a callback's exception ends it
+        if network is not None and not network.is_alive():
+            dead.append("paho network loop")
+        return f"thread(s) died: {', '.join(dead)}" if dead else None
+
     def run(self, stop: threading.Event, report_every_s: float = 60.0) -> None:
+        """Until `stop`: the watchdog fed from this loop (systemd restarts a hung or broken service)."""
+        watchdog = Watchdog(self.problem)
         self.start()
-        last = Counter(self.counts)
-        while not stop.wait(report_every_s):
-            if self.counts != last:
-                log.info("events so far: %s", dict(self.counts))
-                last = Counter(self.counts)
+        watchdog.ready(f"receiving events into {self.store.url}")
+        step = min(report_every_s, watchdog.interval_s or report_every_s)
+        last, next_report = Counter(self.counts), time.monotonic() + report_every_s
+        while not stop.wait(step):
+            watchdog.tick()
+            if time.monotonic() >= next_report:
+                next_report = time.monotonic() + report_every_s
+                if self.counts != last:
+                    log.info("events so far: %s", dict(self.counts))
+                    last = Counter(self.counts)
+        watchdog.stopping()
         self.stop()

@@ -1,4 +1,4 @@
-"""Storage of events, exactly once (DESIGN §3): SQLite (WAL) by default, PostgreSQL by URL.
+"""Storage of events, exactly once (docs/contracts.md, Delivery): SQLite (WAL) by default, PostgreSQL by URL.
 
 One interface, `EventStore.store_batch`: it stores a batch in one transaction and returns, per
 event, `stored` or `duplicate` (same `event_id` again, or a second rating of the same

@@ -21,7 +21,8 @@ from pydantic import Field
 from core import topics
 from core.accounts import MONITOR
 from core.clock import SystemClock
-from core.config import AppSettings, ConfigError, MqttSettings
+from core.config import AppSettings, ConfigError, MqttSettings, print_config_error
+from core.logs import setup_logging
 from core.mqtt_client import connect_async, make_client
 from monitor.render import render
 from monitor.state import HallState
@@ -69,9 +70,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = MonitorSettings.load(args.config)
     except ConfigError as e:
-        print(f"hall-monitor: config error: {e}", file=sys.stderr)
+        print_config_error("hall-monitor", e)
         return 2
-    logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
+    setup_logging(settings.log_level)
 
     state = HallState(SystemClock())
     lock = threading.Lock()

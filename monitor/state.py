@@ -64,6 +64,7 @@ class BadRatingAlert:
     reasons: tuple[str, ...]
     case_id: str | None
     rated_at: datetime
+    staff: tuple[str, ...] = ()  # the clerks' names, as the event names them
 
 
 @dataclass
@@ -145,7 +146,7 @@ class HallState:
             self.alerts.append(
                 BadRatingAlert(
                     ev.event_id, t.hall, t.device, ev.window_id, ev.level, tuple(ev.reasons),
-                    ev.case_id, ev.rated_at,
+                    ev.case_id, ev.rated_at, tuple(s.name for s in ev.staff),
                 )
             )
 

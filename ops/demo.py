@@ -17,9 +17,11 @@ child that dies, as systemd would (ops/supervisor.py), instead of stopping the h
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import random
+import re
 import secrets
 import shutil
 import signal
@@ -34,7 +36,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from types import FrameType
-from typing import IO, Any
+from typing import Any
 
 from core.accounts import COUNTY_SERVICE, MANAGER, MONITOR
 from core.clock import CHINA_TZ, SystemClock
@@ -42,15 +44,18 @@ from core.commands import InviteCommand
 from core.config import MqttSettings
 from core.device_config import DeviceConfig, StaffMember
 from core.events import StaffRef
+from core.logs import setup_logging
 from county.upstream.province_sim import Province
 from drivers.sim.keypad import KeypadSim
 from drivers.sim.line import StaffCardSim
+from evaluator.controller import REASONS_MIN_S
 from monitor.main import watch
 from monitor.render import render
 from monitor.state import HallState
 from ops import brokers
 from ops.commander import Commander, CommandTimeout
-from ops.procs import HOST, free_port, listening, stop_process
+from ops.procs import HOST, die_with_parent, free_port, listening, stop_process
+from ops.screen_layout import Place, layout, screen_size
 from ops.supervisor import GaveUp, Supervisor, Unit
 
 log = logging.getLogger("hall-demo")
@@ -94,6 +99,86 @@ class DemoError(RuntimeError):
     pass
 
 
+KIOSK_SIZE = (1080, 1920)  # the kiosk's design size (a portrait panel)
+REASONS_SCREEN_S = REASONS_MIN_S  # how long a 差评's reasons screen waits for the citizen
+
+
+def citizen_level(rnd: random.Random, gui: bool) -> int:
+    """What a citizen presses. Mostly content; now and then a 差评 (1-2), at a keypad-only window
+    and, less often, where a screen then asks for the reason, so that screen is seen too."""
+    weights = [50, 31, 13, 4, 2] if gui else [45, 30, 12, 8, 5]
+    return rnd.choices([5, 4, 3, 2, 1], weights)[0]
+
+
+def window_position(place: Place | None) -> dict[str, str]:
+    """Kivy's config by environment (KCFG_<section>_<key>): where the window opens."""
+    if place is None:
+        return {}
+    return {"KCFG_GRAPHICS_POSITION": "custom", "KCFG_GRAPHICS_LEFT": str(place.x),
+            "KCFG_GRAPHICS_TOP": str(place.y)}
+
+
+# Written in the folder the demo made: a later `--dir` at the same place is known as an earlier run.
+MARKER = ".hall-demo"
+
+
+class Console:
+    """The demo's own output. A closed pipe (`hall-demo | head`) or a terminal that went away
+    (SIGHUP, a lost SSH session) must stop the demo in order, not kill it between two prints and
+    leave its brokers, county and evaluators running."""
+
+    def __init__(self, stop: threading.Event) -> None:
+        self.stop = stop
+        self.closed = False
+        self._lock = threading.Lock()
+
+    def show(self, text: str, *, error: bool = False) -> None:
+        with self._lock:
+            if self.closed:
+                return
+            try:
+                print(text, file=sys.stderr if error else sys.stdout, flush=True)
+            except OSError:  # BrokenPipeError, or EIO from a hung-up terminal
+                self.closed = True
+                self.stop.set()
+                # nothing more can be shown; keep Python's exit flush from failing again
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                for stream in (sys.stdout, sys.stderr):
+                    with contextlib.suppress(OSError, ValueError):
+                        os.dup2(devnull, stream.fileno())
+                os.close(devnull)
+
+
+def prepare_dir(root: Path, fresh: bool) -> str | None:
+    """Make the demo's folder; what to tell about an earlier run in it (None: nothing to tell).
+    Raises DemoError (one line) for a folder that cannot be one."""
+    if root.exists() and not root.is_dir():
+        raise DemoError(f"--dir {root}: is a file, not a folder")
+    earlier = (root / MARKER).exists()
+    if root.is_dir() and any(root.iterdir()):
+        if fresh and not earlier:
+            raise DemoError(f"--dir {root}: not empty and not an earlier hall-demo folder; "
+                            "--fresh empties only those (choose a new folder)")
+        if fresh:
+            try:
+                for entry in root.iterdir():
+                    if entry.is_dir() and not entry.is_symlink():
+                        shutil.rmtree(entry)
+                    else:
+                        entry.unlink()
+            except OSError as e:
+                raise DemoError(f"--dir {root}: cannot empty it: {e.strerror or e}") from None
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        (root / MARKER).write_text("a hall-demo folder (hall-demo --fresh empties it)\n", encoding="utf-8")
+    except OSError as e:
+        raise DemoError(f"--dir {root}: cannot use it: {e.strerror or e}") from None
+    if earlier and not fresh:
+        return (f"{root} holds an earlier run: its ratings and logs stay and count in the tally "
+                "(--fresh starts clean)")
+    return None
+
+
 def find_program(name: str, *fallbacks: str) -> str:
     found = shutil.which(name) or next((f for f in fallbacks if Path(f).is_file()), None)
     if found is None:
@@ -114,7 +199,8 @@ class Child:
     def start(self) -> None:
         with open(self.log_path, "ab") as out:
             self.proc = subprocess.Popen(
-                self.args, stdout=out, stderr=subprocess.STDOUT, env=self.env, start_new_session=True
+                self.args, stdout=out, stderr=subprocess.STDOUT, env=self.env, start_new_session=True,
+                preexec_fn=die_with_parent,  # and SIGKILL when the demo dies, even by SIGKILL
             )
 
     @property
@@ -174,6 +260,14 @@ class Hall:
     monitor_lock: threading.Lock = field(default_factory=threading.Lock)
     monitor_client: Any = None  # paho client of start_monitor
     province: Province | None = None  # the simulated provincial system (start_county)
+    console: Console = field(default_factory=lambda: Console(threading.Event()))
+    _last_view: str = ""
+    gui: bool = False
+    places: list[Place] = field(default_factory=list)  # the evaluators' windows on the display
+    kiosk_place: Place | None = None
+
+    def show(self, text: str) -> None:
+        self.console.show(text)
 
     # -- brokers and county ------------------------------------------------------------------------
 
@@ -202,7 +296,9 @@ class Hall:
             raise DemoError(str(e)) from None
         for name, conf, port in (("county-broker", local.county_conf, self.county_port),
                                  ("hall-broker", local.hall_conf, self.hall_port)):
-            child = Child(name, [mosquitto, "-c", str(conf)], self.root / f"{name}.log")
+            # China time in its log lines too (the zone every log of the hall uses, core/logs.py)
+            child = Child(name, [mosquitto, "-c", str(conf)], self.root / f"{name}.log",
+                          env={**os.environ, "TZ": "Asia/Shanghai"})
             child.start()
             self.children.append(child)
             deadline = time.monotonic() + 10
@@ -211,7 +307,7 @@ class Hall:
                     raise DemoError(f"{name} did not start:\n{child.tail()}")
                 time.sleep(0.05)
         county_url, hall_url = f"mqtt://{HOST}:{self.county_port}", f"mqtt://{HOST}:{self.hall_port}"
-        print(f"  brokers: county {county_url}, hall {hall_url}, bridged")
+        self.show(f"  brokers: county {county_url}, hall {hall_url}, bridged")
 
     def start_county(self) -> None:
         svc = self.account(COUNTY_SERVICE)
@@ -250,8 +346,8 @@ class Hall:
         child.start()
         self.children.append(child)
         self._wait_county_online(child)
-        print(f"  county service: storing into {self.county_db}")
-        print(f"  province (simulated 省级好差评系统): {self.province.url}")
+        self.show(f"  county service: storing into {self.county_db}")
+        self.show(f"  province (simulated 省级好差评系统): {self.province.url}")
 
     def _wait_county_online(self, child: Child, timeout: float = 20.0) -> None:
         """Online as the monitor sees it through the hall broker: proves the county and the bridge
@@ -267,11 +363,26 @@ class Hall:
 
     # -- windows -------------------------------------------------------------------------------
 
+    def plan_screen(self) -> None:
+        """With a display: every window side by side and inside the screen, the kiosk scaled to
+        its height (without a window manager they would all open at (0, 0), on top of each other)."""
+        self.gui = not self.headless and bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+        screen = screen_size() if self.gui else None
+        if screen is None:
+            return
+        # only the first GUI_WINDOWS draw; the rest run headless and need no place
+        sizes = [window_names(i + 1)[3] for i in range(min(self.windows_n, GUI_WINDOWS))]
+        self.places, self.kiosk_place = layout(screen, sizes, KIOSK_SIZE if self.with_kiosk else None)
+
     def start_windows(self) -> None:
-        gui = not self.headless and bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+        self.plan_screen()
+        gui = self.gui
         names = iter(random.sample([s + g for s in SURNAMES for g in GIVEN], 2 * self.windows_n))
         for i in range(self.windows_n):
             window_id, name, name_en, size = window_names(i + 1)
+            place = self.places[i] if i < len(self.places) else None
+            if place is not None:
+                size = (max(320, place.width), max(320, place.height))
             device_id = f"eval-{i + 1:02d}"
             staff = [
                 StaffMember(id=f"S{i + 1}{k}", name=next(names), card=f"CARD-{i + 1}{k:03d}",
@@ -304,21 +415,26 @@ class Hall:
             args = [sys.executable, "-m", "evaluator.main", "--config", str(toml)]
             if not gui or i >= GUI_WINDOWS:
                 args.append("--headless")
-            env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+            env = {**os.environ, "PYTHONUNBUFFERED": "1", **window_position(place)}
             child = Child(device_id, args, wdir / "evaluator.log", env=env)
             child.start()
             self.children.append(child)
             drawn = gui and i < GUI_WINDOWS
             self.windows.append(Window(device_id, window_id, config, keypad, cards, child, drawn))
             mode = "with a window" if drawn else "headless"
-            print(f"  {device_id} ({name}): keypad {keypad.path}, staff card {cards.path}, {mode}")
+            self.show(f"  {device_id} ({name}): keypad {keypad.path}, staff card {cards.path}, {mode}")
         self.manager = Commander(self.account(MANAGER))
 
     def start_kiosk(self) -> None:
         from ops.kiosk_demo import start_kiosk
 
-        self.kiosk = start_kiosk(self.root / KIOSK_ID, self.account(KIOSK_ID), HALL_ID, device_id=KIOSK_ID)
-        print(f"  {KIOSK_ID}: self-service kiosk with ID card reader, scanner and printer simulators")
+        p = self.kiosk_place
+        extra = "" if p is None else (
+            f"screen_width = {p.width}\nscreen_height = {p.height}\nui_scale = {p.scale:.4f}"
+        )
+        self.kiosk = start_kiosk(self.root / KIOSK_ID, self.account(KIOSK_ID), HALL_ID, device_id=KIOSK_ID,
+                                 extra_toml=extra, env=window_position(p))
+        self.show(f"  {KIOSK_ID}: self-service kiosk with ID card reader, scanner and printer simulators")
 
     def play_kiosk(self, stop: threading.Event) -> None:
         """Now and then a citizen lays an ID card on the kiosk's reader, reads the cases, leaves."""
@@ -389,28 +505,38 @@ class Hall:
             while not w.keypad.keys_enabled and time.monotonic() < deadline and not stop.is_set():
                 time.sleep(0.05)
             stop.wait(rnd.uniform(0.3, 1.2) * pace)
-            levels, weights = ([5, 4, 3], [55, 32, 13]) if w.gui else ([5, 4, 3, 2, 1], [45, 30, 12, 8, 5])
-            level = rnd.choices(levels, weights)[0]
+            level = citizen_level(rnd, w.gui)
             if w.keypad.press(level):  # type: ignore[arg-type]
                 if rnd.random() < 0.15:
                     w.keypad.resend_last()  # a lost ack: the keypad sends the same frame again
                     self.say(f"{w.device_id}: citizen presses {level} (the keypad resends the frame)")
                 else:
                     self.say(f"{w.device_id}: citizen presses {level}")
+                if w.gui and level <= 2:
+                    self._reasons_on_screen(w, stop)
 
-    _print_lock = threading.Lock()
+    def _reasons_on_screen(self, w: Window, stop: threading.Event) -> None:
+        """A 差评 at a window with a screen: the reasons screen asks why, and only a touch answers
+        it. Whoever watches the demo can pick a reason and submit; untouched, it expires."""
+        self.say(f"{w.device_id}: the reasons screen asks why (pick a reason and 提交 submit on the "
+                 f"screen; untouched, the rating expires after {REASONS_SCREEN_S:.0f} s)")
+        deadline = time.monotonic() + REASONS_SCREEN_S + 5
+        while w.keypad.keys_enabled and time.monotonic() < deadline and not stop.wait(0.5):
+            pass
 
     def say(self, text: str) -> None:
-        with self._print_lock:
-            # China time, as every device and the monitor show it, whatever this machine's zone
-            print(f"  {datetime.now(CHINA_TZ):%H:%M:%S} {text}", flush=True)
+        # China time, as every device, log and the monitor show it, whatever this machine's zone
+        self.show(f"  {datetime.now(CHINA_TZ):%H:%M:%S}+08:00 {text}")
 
     # -- the tally --------------------------------------------------------------------------------------
 
     def tally(self) -> str:
-        if not self.county_db.exists():
+        if self.county_db == Path() or not self.county_db.is_file():  # the county never started
             return "county: (no database yet)"
-        db = sqlite3.connect(f"file:{self.county_db}?mode=ro", uri=True, timeout=2)
+        try:
+            db = sqlite3.connect(f"file:{self.county_db}?mode=ro", uri=True, timeout=2)
+        except sqlite3.Error as e:
+            return f"county: ({e})"
         try:
             levels = dict(db.execute("SELECT level, count(*) FROM ratings GROUP BY level").fetchall())
             per_device = dict(
@@ -444,9 +570,15 @@ class Hall:
             self.account(MONITOR), HALL_ID, self.monitor_state, self.monitor_lock
         )
 
-    def monitor_view(self) -> str:
+    def monitor_view(self) -> str | None:
+        """The managers' view framed for the console; None when it is the one shown last (but for
+        its clock): a stop right after a periodic view must not print the same view again."""
         with self.monitor_lock:
             screen = render(self.monitor_state)
+        body = re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", "", screen, count=1)
+        if body == self._last_view:
+            return None
+        self._last_view = body
         framed = ["  ---- hall-monitor " + "-" * 60, *("  " + ln for ln in screen.splitlines())]
         return "\n".join(["", *framed, ""])
 
@@ -511,32 +643,50 @@ def main(argv: Sequence[str] | None = None) -> int:
                    help="a self-service kiosk (hall-kiosk) in the hall (default: yes)")
     p.add_argument("--monitor-every", type=float, default=15.0, metavar="SECONDS",
                    help="print the hall managers' monitor view this often (0: never; default 15)")
-    p.add_argument("--dir", type=Path, help="keep logs, databases and configs here (default: a temp dir)")
+    p.add_argument("--dir", type=Path,
+                   help="keep logs, databases and configs here; every file the demo makes goes here "
+                   "(default: a temp dir, removed after a clean run)")
+    p.add_argument("--fresh", action="store_true",
+                   help="empty --dir first if it holds an earlier run (otherwise its ratings count too)")
     args = p.parse_args(argv)
     if not 1 <= args.windows <= MAX_WINDOWS:
         p.error(f"--windows must be 1-{MAX_WINDOWS}, not {args.windows}")
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    setup_logging(logging.WARNING)
 
-    root = args.dir or Path(tempfile.mkdtemp(prefix="hall-demo-"))
-    root.mkdir(parents=True, exist_ok=True)
     stop = threading.Event()
+    console = Console(stop)
+    try:
+        root = args.dir or Path(tempfile.mkdtemp(prefix="hall-demo-"))
+        notice = prepare_dir(root, args.fresh)
+    except (DemoError, OSError) as e:
+        console.show(f"hall-demo: {e}", error=True)
+        return 2
+
+    # every child's temporary files (and this process's from now on) stay inside --dir too
+    (root / "tmp").mkdir(exist_ok=True)
+    os.environ["TMPDIR"] = str(root / "tmp")
+    tempfile.tempdir = None
 
     def on_signal(_sig: int, _frame: FrameType | None) -> None:
         stop.set()
 
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
-    hall = Hall(root, args.headless, args.windows, with_kiosk=args.kiosk)
-    out: IO[str] = sys.stdout
-    print(f"hall-demo: a simulated hall in {root}", file=out)
+    # Ctrl-C, a service stop, a closed terminal: all stop the hall in order (children are in
+    # sessions of their own, so the signal reaches the demo alone)
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, on_signal)
+    hall = Hall(root, args.headless, args.windows, with_kiosk=args.kiosk, console=console)
+    console.show(f"hall-demo: a simulated hall in {root}")
+    if notice:
+        console.show(f"hall-demo: {notice}")
     code = 0
+    players: list[threading.Thread] = []
     try:
         hall.start_brokers()
         hall.start_monitor()  # before the county: it also tells when the county is online
         hall.start_county()
         hall.start_windows()
         hall.wait_windows_ready(stop)
-        if args.kiosk:
+        if args.kiosk and not stop.is_set():
             hall.start_kiosk()
         players = [
             threading.Thread(target=hall.play_window, args=(w, stop, args.pace), daemon=True)
@@ -549,15 +699,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         started = last_view = last_tally = time.monotonic()
         supervisor = Supervisor(hall.say, SystemClock(), restart_sec=RESTART_SEC, burst=START_LIMIT[0],
                                 interval_s=START_LIMIT[1]) if args.supervise else None
-        print("hall-demo: running" + (" (supervised: a child that dies is restarted)" if supervisor else "")
-              + "; Ctrl-C stops it", file=out, flush=True)
+        supervised = " (supervised: a child that dies is restarted)" if supervisor else ""
+        console.show(f"hall-demo: running{supervised}; Ctrl-C stops it")
         while not stop.wait(1.0 if supervisor else 3.0):
+            if args.duration and time.monotonic() - started >= args.duration:
+                break  # the final view follows: not one now as well
             if time.monotonic() - last_tally >= 3.0:
                 last_tally = time.monotonic()
                 hall.say(hall.tally())
             if args.monitor_every and time.monotonic() - last_view >= args.monitor_every:
                 last_view = time.monotonic()
-                print(hall.monitor_view(), file=out, flush=True)
+                view = hall.monitor_view()
+                if view is not None:
+                    console.show(view)
             units: list[Unit] = [*hall.children, *([_KioskUnit(hall.kiosk)] if hall.kiosk else [])]
             if supervisor is not None:
                 try:
@@ -568,26 +722,28 @@ def main(argv: Sequence[str] | None = None) -> int:
                 dead = [u.name for u in units if not u.alive]
                 if dead:
                     raise DemoError(f"{', '.join(dead)} stopped unexpectedly; logs in {root}")
-            if args.duration and time.monotonic() - started >= args.duration:
-                break
         stop.set()
         for t in players:
             t.join(5)
         time.sleep(1.5)  # let the last presses reach the county
     except DemoError as e:
-        print(f"hall-demo: {e}", file=sys.stderr)
+        console.show(f"hall-demo: {e}", error=True)
         code = 1
     finally:
         stop.set()
-        if hall.monitor_client is not None:
-            print(hall.monitor_view(), file=out, flush=True)
-        print("hall-demo: stopping ...", file=out, flush=True)
+        for t in players:
+            t.join(5)
+        # the managers' last view once, while every device still runs: what the hall looked like
+        view = hall.monitor_view() if hall.monitor_client is not None else None
+        if view is not None:
+            console.show(view)
+        console.show("hall-demo: stopping ...")
         hall.stop_all()
-        print(f"hall-demo: final {hall.tally()}", file=out, flush=True)
+        console.show(f"hall-demo: final {hall.tally()}")
         if args.dir is None and code == 0:
             shutil.rmtree(root, ignore_errors=True)
         elif code:
-            print(f"hall-demo: logs kept in {root}", file=out)
+            console.show(f"hall-demo: logs kept in {root}")
     return code
 
 
