@@ -349,9 +349,10 @@ class Hall:
         self.show(f"  county service: storing into {self.county_db}")
         self.show(f"  province (simulated 省级好差评系统): {self.province.url}")
 
-    def _wait_county_online(self, child: Child, timeout: float = 20.0) -> None:
+    def _wait_county_online(self, child: Child, timeout: float = 60.0) -> None:
         """Online as the monitor sees it through the hall broker: proves the county and the bridge
-        are up."""
+        are up. A bridge whose first attempt failed (a loaded machine) retries 15-30 s later
+        (broker_config/bridge.conf.in), hence a minute."""
         deadline = time.monotonic() + timeout
         while True:
             with self.monitor_lock:
