@@ -53,7 +53,8 @@ def test_monthly_workbook(tmp_path):
     assert window["合计 Total"][7] == 6
     bad = list(wb["差评 Bad ratings"].iter_rows(min_row=2, values_only=True))
     states = sorted((r[1], r[5], r[9]) for r in bad)
-    assert states == [("h1", 1, "已办结 closed"), ("h1", 2, "待回访 open"), ("h2", 2, "误评/恶意差评 invalid")]
+    assert states == [("h1", 1, "已办结 closed"), ("h1", 2, "待回访 open"),
+                      ("h2", 2, "误评/恶意差评 invalid")]
     text = " ".join(str(c) for c in _cells(wb) if c is not None)
     assert NAME not in text and ID_NUMBER not in text and "赵*" not in text
     cases.close()
