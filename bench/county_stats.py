@@ -16,6 +16,7 @@ Medians of `--repeat` runs (after one warm-up). Writes bench/results/county_stat
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import platform
@@ -117,9 +118,9 @@ def stats_bench(store: EventStore, n: int, repeat: int) -> dict[str, Any]:
     out: dict[str, Any] = {"ratings": n, "fill_s": round(fill(store, n), 1)}
     for label, (lo, hi) in (("month", MONTH), ("year", YEAR)):
         for by in ("window", "staff"):
-            ms, stats = timed(lambda by=by, lo=lo, hi=hi: compute(store, lo, hi, by), repeat)
-            plain_ms, plain = timed(
-                lambda by=by, lo=lo, hi=hi: store.rows(PLAIN[by], [lo.isoformat(), hi.isoformat()]), repeat)
+            ms, stats = timed(functools.partial(compute, store, lo, hi, by), repeat)
+            plain_ms, plain = timed(functools.partial(store.rows, PLAIN[by], [lo.isoformat(), hi.isoformat()]),
+                                    repeat)
             rows = stats.total.active + stats.total.defaults + stats.total.invalid
             assert rows == sum(int(r[-1]) for r in plain), "compute and the plain query disagree"
             out[f"{label}_by_{by}"] = {
