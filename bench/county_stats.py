@@ -119,8 +119,8 @@ def stats_bench(store: EventStore, n: int, repeat: int) -> dict[str, Any]:
     for label, (lo, hi) in (("month", MONTH), ("year", YEAR)):
         for by in ("window", "staff"):
             ms, stats = timed(functools.partial(compute, store, lo, hi, by), repeat)
-            plain_ms, plain = timed(functools.partial(store.rows, PLAIN[by], [lo.isoformat(), hi.isoformat()]),
-                                    repeat)
+            period = [lo.isoformat(), hi.isoformat()]
+            plain_ms, plain = timed(functools.partial(store.rows, PLAIN[by], period), repeat)
             rows = stats.total.active + stats.total.defaults + stats.total.invalid
             assert rows == sum(int(r[-1]) for r in plain), "compute and the plain query disagree"
             out[f"{label}_by_{by}"] = {
