@@ -8,10 +8,10 @@ from datetime import datetime, timedelta
 import pytest
 
 from core import topics
+from core.accounts import COUNTY_SERVICE, MONITOR
 from core.clock import CHINA_TZ
 from core.levels import Level
 from core.messages import Alert
-from county import brokers
 from county.cases import CaseRecord, CaseStore, load_or_create_key
 from county.defaults import default_event_id
 from county.loop import LoopService
@@ -122,7 +122,7 @@ def test_defaults_by_two_receivers_at_once_are_stored_once(hall_pair, tmp_path):
 
 def test_overdue_alert_fires_when_the_clock_passes_the_due_day(county_broker, broker_accounts, tmp_path):
     db = f"sqlite:///{tmp_path / 'county.db'}"
-    svc = settings_for(county_broker, broker_accounts, brokers.COUNTY_SERVICE)
+    svc = settings_for(county_broker, broker_accounts, COUNTY_SERVICE)
     settings = CountySettings(mqtt=svc.model_dump(), client_id="county-fake-clock", database=db,
                               cases_database=str(tmp_path / "cases.db"))
     calendar = WorkCalendar()
@@ -132,7 +132,7 @@ def test_overdue_alert_fires_when_the_clock_passes_the_due_day(county_broker, br
     receiver = Receiver(settings, store)
     loop = LoopService(settings, receiver.publish_alert, calendar, clock=clock)
     receiver.start()
-    mon = _alerts(settings_for(county_broker, broker_accounts, brokers.MONITOR), "mon")
+    mon = _alerts(settings_for(county_broker, broker_accounts, MONITOR), "mon")
     dev = connect(settings_for(county_broker, broker_accounts, "eval-01"), "eval-01")
     try:
         assert receiver.wait_connected(10)
