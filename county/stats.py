@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel, Field
 
@@ -53,15 +53,6 @@ class StatsTotal(BaseModel):
     invalid: int = 0
     good_rate: float | None = None
     bad_rate: float | None = None
-
-    def add(self, level: int, system_default: bool, invalid: bool, n: int) -> None:
-        if invalid:
-            self.invalid += n
-        elif system_default:
-            self.defaults += n
-        else:
-            self.levels[str(level)] += n
-            self.active += n
 
     def finish(self) -> None:
         self.good_rate = rate(self.levels["4"] + self.levels["5"], self.active)
@@ -110,24 +101,36 @@ def compute(store: EventStore, date_from: date, date_to: date, by: str, hall: st
         f"SELECT {select}, level, system_default, invalid, count(*) FROM ratings WHERE {where}"
         f" GROUP BY {select}, level, system_default, invalid",  # columns from _GROUPS only
         [date_from.isoformat(), date_to.isoformat(), *extra])
-    out: dict[str, StatsRow] = {}
-    total = StatsTotal()
+    # plain counters while reading (a month by clerk is thousands of rows), models at the end
+    acc: dict[str, list[int]] = {}  # key -> [level 1..5, defaults, invalid]
+    labels: dict[str, str] = {}
+    total = [0] * 7
     n_cols = len(cols) + (1 if label_col else 0)
     for r in rows:
         parts = ["" if v is None else str(v) for v in r[:len(cols)]]
         key = "/".join(parts)
-        row = out.get(key)
-        if row is None:
-            row = out[key] = StatsRow(key=key, label=_label(by, parts, r[len(cols)] if label_col else None))
-        elif label_col and r[len(cols)] and row.label == NONE_LABEL:
-            row.label = str(r[len(cols)])
+        counts = acc.get(key)
+        if counts is None:
+            counts = acc[key] = [0] * 7
+            labels[key] = _label(by, parts, r[len(cols)] if label_col else None)
+        elif label_col and r[len(cols)] and labels[key] == NONE_LABEL:
+            labels[key] = str(r[len(cols)])
         level, system_default, invalid, n = r[n_cols:]
-        row.add(int(level), bool(system_default), bool(invalid), int(n))
-        total.add(int(level), bool(system_default), bool(invalid), int(n))
-    for row in out.values():
-        row.finish()
-    total.finish()
-    return Stats(rows=[out[k] for k in sorted(out)], total=total)
+        slot = 6 if invalid else 5 if system_default else int(level) - 1
+        counts[slot] += int(n)
+        total[slot] += int(n)
+    return Stats(rows=[_model(StatsRow, acc[k], key=k, label=labels[k]) for k in sorted(acc)],
+                 total=_model(StatsTotal, total))
+
+
+_T = TypeVar("_T", bound="StatsTotal")
+
+
+def _model(cls: type[_T], counts: list[int], **extra: str) -> _T:
+    m = cls(levels={str(i + 1): counts[i] for i in range(5)}, active=sum(counts[:5]), defaults=counts[5],
+            invalid=counts[6], **extra)
+    m.finish()
+    return m
 
 
 def _label(by: str, parts: list[str], label: Any) -> str:
