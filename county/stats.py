@@ -95,32 +95,36 @@ def compute(store: EventStore, date_from: date, date_to: date, by: str, hall: st
         raise ValueError(f"by must be one of {', '.join(BY)}, not {by!r}")
     _check(date_from, date_to)
     cols, label_col = _GROUPS[by]
-    select = ", ".join((*cols, *((label_col,) if label_col else ())))
+    group = ", ".join(cols)
+    label = f", max({label_col})" if label_col else ""
     where, extra = _period_sql(hall)
-    rows = store.rows(
-        f"SELECT {select}, level, system_default, invalid, count(*) FROM ratings WHERE {where}"
-        f" GROUP BY {select}, level, system_default, invalid",  # columns from _GROUPS only
-        [date_from.isoformat(), date_to.isoformat(), *extra])
-    # plain counters while reading (a month by clerk is thousands of rows), models at the end
-    acc: dict[str, list[int]] = {}  # key -> [level 1..5, defaults, invalid]
+    # one row per group, counted by kind in the same pass: the sort is on the group key alone,
+    # as in a plain count(*) GROUP BY (columns from _GROUPS only, never from the caller)
+    rows = store.rows(f"SELECT {group}{label}, {_COUNTS} FROM ratings WHERE {where} GROUP BY {group}",
+                      [date_from.isoformat(), date_to.isoformat(), *extra])
+    acc: dict[str, list[int]] = {}  # key -> [level 1..5 active, defaults, invalid]
     labels: dict[str, str] = {}
     total = [0] * 7
-    n_cols = len(cols) + (1 if label_col else 0)
+    first = len(cols) + (1 if label_col else 0)
     for r in rows:
         parts = ["" if v is None else str(v) for v in r[:len(cols)]]
         key = "/".join(parts)
-        counts = acc.get(key)
-        if counts is None:
-            counts = acc[key] = [0] * 7
-            labels[key] = _label(by, parts, r[len(cols)] if label_col else None)
-        elif label_col and r[len(cols)] and labels[key] == NONE_LABEL:
-            labels[key] = str(r[len(cols)])
-        level, system_default, invalid, n = r[n_cols:]
-        slot = 6 if invalid else 5 if system_default else int(level) - 1
-        counts[slot] += int(n)
-        total[slot] += int(n)
+        counts = [int(n or 0) for n in r[first:]]
+        if key in acc:  # two spellings of one key (e.g. NULL and ""): one row
+            counts = [a + b for a, b in zip(acc[key], counts, strict=True)]
+        acc[key] = counts
+        labels[key] = _label(by, parts, r[len(cols)] if label_col else None)
+        total = [a + b for a, b in zip(total, counts, strict=True)]
     return Stats(rows=[_model(StatsRow, acc[k], key=k, label=labels[k]) for k in sorted(acc)],
                  total=_model(StatsTotal, total))
+
+
+_ACTIVE = "NOT invalid AND NOT system_default"
+_COUNTS = ", ".join([
+    *(f"sum(CASE WHEN level = {n} AND {_ACTIVE} THEN 1 ELSE 0 END)" for n in range(1, 6)),
+    "sum(CASE WHEN system_default AND NOT invalid THEN 1 ELSE 0 END)",
+    "sum(CASE WHEN invalid THEN 1 ELSE 0 END)",
+])
 
 
 _T = TypeVar("_T", bound="StatsTotal")

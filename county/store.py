@@ -222,9 +222,15 @@ class EventStore:
         return out
 
     def rated_pairs(self, case_ids: list[str]) -> set[tuple[str, int]]:
-        """The (case_id, assess_number) rounds of these cases that have a rating stored (any kind)."""
-        with self._transaction() as cur:
-            return set(self._existing_pairs(cur, case_ids))
+        """The (case_id, assess_number) rounds of these cases that have a rating stored (any kind).
+
+        A short transaction per 500 cases: the receiver's batches never wait long behind it.
+        """
+        found: set[tuple[str, int]] = set()
+        for i in range(0, len(case_ids), 500):
+            with self._transaction() as cur:
+                found.update(self._existing_pairs(cur, case_ids[i:i + 500]))
+        return found
 
     def count(self, table: str = "events") -> int:
         if not re.fullmatch(r"[a-z_]+", table):
