@@ -8,6 +8,7 @@ import pytest
 
 from core import topics
 from core.clock import CHINA_TZ
+from core.events import RatingEvent
 from core.levels import Level
 from county import main as county_main
 from county.cases import CaseRecord, CaseStore
@@ -69,6 +70,9 @@ def test_a_case_finished_sep_29_gets_its_default_from_oct_13(store, cases):
     assert (rated_at, case_id, n, staff) == ("2026-10-13T00:00:00+08:00", "C-929", 1, "s-007")
     [(payload,)] = store.rows("SELECT payload FROM events")
     assert json.loads(payload)["system_default"] is True
+    parsed = RatingEvent.from_json(payload)  # the stored payload parses back as a rating
+    assert parsed.system_default and parsed.level == Level.BASICALLY_SATISFIED
+    assert parsed.staff[0].name == "李明"
     assert store.count("workorders") == 0  # a default is level 3: no work order
 
 
@@ -84,6 +88,14 @@ def test_twice_stores_once_and_rated_rounds_are_left_alone(store, cases):
     assert (again.considered, again.already_rated, again.stored) == (3, 3, 0)
     got = set(store.rows("SELECT case_id, assess_number FROM ratings WHERE system_default = TRUE"))
     assert got == {("A", 1), ("C", 2)}
+
+
+def test_a_default_that_does_not_validate_is_skipped_and_said(store, cases, caplog):
+    cases.upsert([case("S-1", finished(2, 11)), case("S-2", finished(2, 11))], datetime.now(CHINA_TZ))
+    r = apply_defaults(store, cases, CAL, date(2026, 11, 13), region_code="12")  # not 6-12 digits
+    assert (r.stored, r.results["skipped"]) == (0, 2) and "2 cases skipped" in r.line()
+    assert "no system default for case S-1: region_code" in caplog.text
+    assert store.count("ratings") == 0
 
 
 def test_two_receivers_at_once_store_each_default_once(db_url, cases):
