@@ -145,9 +145,9 @@ def defaults_bench(root: Path, n: int) -> dict[str, Any]:
             for i in range(n)]
     cases.upsert(recs, datetime.now(CHINA_TZ))
     store = SqliteStore(root / "defaults.db")
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     result = apply_defaults(store, cases, cal, date(2026, 11, 30))
-    job_s = time.perf_counter() - t0
+    job_s, job_cpu = time.perf_counter() - t0, time.process_time() - c0
     assert result.stored == n, result.line()
     t0 = time.perf_counter()
     again = apply_defaults(store, cases, cal, date(2026, 11, 30))
@@ -157,15 +157,18 @@ def defaults_bench(root: Path, n: int) -> dict[str, Any]:
     maker = DefaultMaker(cal, 5, "county", "000000")
     events = [maker.event(c) for c in cases.finished_before(date(2026, 11, 30))]
     plain = SqliteStore(root / "plain.db")
-    t0 = time.perf_counter()
-    for i in range(0, len(events), 1000):
-        plain.store_batch(events[i:i + 1000])
-    plain_s = time.perf_counter() - t0
+    t0, c0 = time.perf_counter(), time.process_time()
+    for i in range(0, len(events), 2000):
+        plain.store_batch(events[i:i + 2000])
+    plain_s, plain_cpu = time.perf_counter() - t0, time.process_time() - c0
     cases.close()
     store.close()
     plain.close()
-    return {"finished_cases": n, "apply_defaults_s": round(job_s, 2), "second_run_s": round(again_s, 2),
-            "store_batch_only_s": round(plain_s, 2), "target_met": job_s <= 10}
+    # CPU seconds beside wall seconds: on a shared machine the wall time is mostly waiting for a core
+    return {"finished_cases": n, "apply_defaults_s": round(job_s, 2),
+            "apply_defaults_cpu_s": round(job_cpu, 2), "second_run_s": round(again_s, 2),
+            "store_batch_only_s": round(plain_s, 2),
+            "store_batch_only_cpu_s": round(plain_cpu, 2), "target_met": job_s <= 10}
 
 
 def main() -> None:
@@ -174,10 +177,15 @@ def main() -> None:
     p.add_argument("--cases", type=int, default=100_000)
     p.add_argument("--repeat", type=int, default=7)
     p.add_argument("--no-postgres", action="store_true")
+    p.add_argument("--only-defaults", action="store_true", help="skip the statistics part")
     p.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "county_stats.json")
     a = p.parse_args()
     result: dict[str, Any] = {"bench": "county_stats", "repeat": a.repeat,
                               "load_average_1min_at_start": round(os.getloadavg()[0], 2)}
+    if a.only_defaults:
+        with tempfile.TemporaryDirectory(prefix="county-stats-") as tmp:
+            print(json.dumps(defaults_bench(Path(tmp), a.cases), indent=1))
+        return
     with tempfile.TemporaryDirectory(prefix="county-stats-") as tmp:
         root = Path(tmp)
         store = SqliteStore(root / "county.db")
