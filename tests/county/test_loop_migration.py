@@ -25,24 +25,24 @@ def url(request, tmp_path):
 
 def _version_1_database(url: str) -> None:
     """A database as hall-county made it at schema version 1, with two ratings in it."""
-    dialect = "sqlite" if url.startswith("sqlite") else "postgresql"
+    dialect: schema.Dialect = "sqlite" if url.startswith("sqlite") else "postgresql"
     statements = [schema.VERSION_TABLE, *schema.MIGRATIONS[0].sql(dialect),
                   "INSERT INTO schema_version (version, name, applied_ms) VALUES (1, 'base', 0)"]
     insert = ("INSERT INTO ratings (event_id, hall_id, device_id, window_id, region_code, channel, input,"
-              " case_id, assess_number, item_code, item_name, staff, level, gbt_code, reasons, comment, public,"
-              " system_default, invited_at, rated_at) VALUES"
-              " ({e}, 'h1', 'eval-01', 'w-01', '110101', 5, 'keypad', NULL, 1, 'A', '事项', {s}, 5, 1, '[]', '',"
-              " TRUE, FALSE, {t}, {t})")
+              " case_id, assess_number, item_code, item_name, staff, level, gbt_code, reasons, comment,"
+              " public, system_default, invited_at, rated_at) VALUES"
+              " ({e}, 'h1', 'eval-01', 'w-01', '110101', 5, 'keypad', NULL, 1, 'A', '事项', {s}, 5, 1,"
+              " '[]', '', TRUE, FALSE, {t}, {t})")
     for eid, at, staff in OLD_ROWS:
         statements.append(insert.format(e=f"'{eid}'", s=f"'{staff}'", t=f"'{at}'"))
     if dialect == "sqlite":
         import sqlite3
 
-        conn = sqlite3.connect(url[len("sqlite:///"):])
+        lite = sqlite3.connect(url[len("sqlite:///"):])
         for sql in statements:
-            conn.execute(sql)
-        conn.commit()
-        conn.close()
+            lite.execute(sql)
+        lite.commit()
+        lite.close()
     else:
         import psycopg
 
