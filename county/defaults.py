@@ -100,7 +100,7 @@ class DefaultMaker:
 
 def apply_defaults(store: EventStore, cases: CaseStore, calendar: WorkCalendar, as_of: date, *,
                    window_days: int = 5, hall_id: str = "county", region_code: str = "000000",
-                   since: date | None = None, batch: int = 2000) -> DefaultsResult:
+                   since: date | None = None, batch: int = 5000) -> DefaultsResult:
     """Store the default of every finished case whose window closed before `as_of` and has no rating."""
     maker = DefaultMaker(calendar, window_days, hall_id, region_code)
     last_day = calendar.last_day_finished_before(as_of, window_days)
