@@ -81,11 +81,19 @@ class DefaultMaker:
 
     def event(self, case: FinishedCase) -> RatingEvent:
         """The default of `case` (validated like any event: a case store row that does not fit is an
-        error here, never a bad row in the ratings)."""
+        error here, never a bad row in the ratings). A window id the rating contract does not take
+        is left out rather than losing the default."""
+        try:
+            return self._event(case, case.window_id)
+        except ValidationError as e:
+            if case.window_id is None or not any(err["loc"][:1] == ("window_id",) for err in e.errors()):
+                raise
+            return self._event(case, None)
+
+    def _event(self, case: FinishedCase, window: str | None) -> RatingEvent:
         finished = case.finished_at.astimezone(CHINA_TZ)
         rated_at = datetime.combine(self.window_end(finished.date()) + timedelta(days=1), time(0), CHINA_TZ)
         hall = case.hall_id if case.hall_id and _ID_RE.match(case.hall_id) else self.hall_id
-        window = case.window_id if case.window_id and _ID_RE.match(case.window_id) else None
         staff = [StaffRef(id=s["id"][:50], name=s["name"][:50])
                  for s in case.staff[:10] if s.get("id") and s.get("name")]
         return RatingEvent(
