@@ -109,23 +109,26 @@ def fill(store: EventStore, n: int) -> float:
     return time.perf_counter() - t0
 
 
-def timed(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    result = fn()  # warm-up (and the answer, for a sanity check)
-    times = []
+def timed(fns: list[Callable[[], Any]], repeat: int) -> list[tuple[float, Any]]:
+    """Median ms of each function, run in turns (A B A B ...) so both see the same machine load."""
+    results = [fn() for fn in fns]  # warm-up (and the answers, for a sanity check)
+    times: list[list[float]] = [[] for _ in fns]
     for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times) * 1000, result
+        for fn, ts in zip(fns, times, strict=True):
+            t0 = time.perf_counter()
+            fn()
+            ts.append(time.perf_counter() - t0)
+    return [(statistics.median(ts) * 1000, r) for ts, r in zip(times, results, strict=True)]
 
 
 def stats_bench(store: EventStore, n: int, repeat: int) -> dict[str, Any]:
     out: dict[str, Any] = {"ratings": n, "fill_s": round(fill(store, n), 1)}
     for label, (lo, hi) in (("month", MONTH), ("year", YEAR)):
         for by in ("window", "staff"):
-            ms, stats = timed(functools.partial(compute, store, lo, hi, by), repeat)
             period = [lo.isoformat(), hi.isoformat()]
-            plain_ms, plain = timed(functools.partial(store.rows, PLAIN[by], period), repeat)
+            ours = functools.partial(compute, store, lo, hi, by)
+            baseline = functools.partial(store.rows, PLAIN[by], period)
+            (ms, stats), (plain_ms, plain) = timed([ours, baseline], repeat)
             rows = stats.total.active + stats.total.defaults + stats.total.invalid
             assert rows == sum(int(r[-1]) for r in plain), "compute and the plain query disagree"
             out[f"{label}_by_{by}"] = {
@@ -178,7 +181,7 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--ratings", type=int, default=1_000_000)
     p.add_argument("--cases", type=int, default=100_000)
-    p.add_argument("--repeat", type=int, default=7)
+    p.add_argument("--repeat", type=int, default=11)
     p.add_argument("--no-postgres", action="store_true")
     p.add_argument("--only-defaults", action="store_true", help="skip the statistics part")
     p.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "county_stats.json")
