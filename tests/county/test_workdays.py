@@ -116,7 +116,7 @@ def test_the_example_override_file_in_the_docs_works(tmp_path):
     from pathlib import Path
 
     text = (Path(__file__).parents[2] / "docs" / "county.md").read_text(encoding="utf-8")
-    block = text.split("# /etc/hall/workdays.toml", 1)[1].split("```", 1)[0]
+    block = text.split("# /etc/hall/workdays.toml", 1)[1].split("\n", 1)[1].split("```", 1)[0]
     f = tmp_path / "workdays.toml"
     f.write_text(block, encoding="utf-8")
     cal = WorkCalendar(f)
