@@ -33,9 +33,20 @@ DEPARTMENTS = [
     ),
     Named(
         code="RS",
-        names={"zh_CN": "县人力资源和社会保障局", "en": "County Human Resources and Social Security Bureau"},
+        names={
+            "zh_CN": "县人力资源和社会保障局",
+            "en": "County Human Resources and Social Security Bureau",
+            "mn": "ᠰᠢᠶᠠᠨ ᠤ ᠬᠦᠮᠦᠨ ᠬᠦᠴᠦᠨ ᠨᠥᠭᠡᠴᠡ ᠪᠠ ᠨᠡᠶᠢᠭᠡᠮ ᠦᠨ ᠪᠠᠲᠤᠯᠠᠮᠵᠢ ᠶᠢᠨ ᠲᠣᠪᠴᠢᠶ᠎ᠠ",
+        },
     ),
-    Named(code="SC", names={"zh_CN": "县市场监督管理局", "en": "County Market Regulation Bureau"}),
+    Named(
+        code="SC",
+        names={
+            "zh_CN": "县市场监督管理局",
+            "en": "County Market Regulation Bureau",
+            "mn": "ᠰᠢᠶᠠᠨ ᠤ ᠵᠠᠬ᠎ᠠ ᠵᠡᠭᠡᠯᠢ ᠶᠢᠨ ᠬᠢᠨᠠᠨ ᠬᠠᠮᠢᠶᠠᠷᠬᠤ ᠲᠣᠪᠴᠢᠶ᠎ᠠ",
+        },
+    ),
     Named(
         code="MZ",
         names={
@@ -44,21 +55,105 @@ DEPARTMENTS = [
             "mn": "ᠰᠢᠶᠠᠨ ᠤ ᠢᠷᠭᠡᠨ ᠬᠡᠷᠡᠭ ᠦᠨ ᠲᠣᠪᠴᠢᠶ᠎ᠠ",
         },
     ),
-    Named(code="BDC", names={"zh_CN": "县不动产登记中心", "en": "County Real Estate Registration Centre"}),
-    Named(code="YB", names={"zh_CN": "县医疗保障局", "en": "County Healthcare Security Bureau"}),
-    Named(code="SW", names={"zh_CN": "县税务局", "en": "County Taxation Bureau"}),
-    Named(code="CL", names={"zh_CN": "县残疾人联合会", "en": "County Disabled Persons' Federation"}),
+    Named(
+        code="BDC",
+        names={
+            "zh_CN": "县不动产登记中心",
+            "en": "County Real Estate Registration Centre",
+            "mn": "ᠰᠢᠶᠠᠨ ᠤ ᠬᠥᠳᠡᠯᠬᠦ ᠦᠭᠡᠢ ᠡᠳ ᠬᠥᠷᠥᠩᠭᠡ ᠶᠢᠨ ᠪᠦᠷᠢᠳᠬᠡᠯ ᠦᠨ ᠲᠥᠪ",
+        },
+    ),
+    Named(
+        code="YB",
+        names={
+            "zh_CN": "县医疗保障局",
+            "en": "County Healthcare Security Bureau",
+            "mn": "ᠰᠢᠶᠠᠨ ᠤ ᠡᠮᠨᠡᠯᠭᠡ ᠶᠢᠨ ᠪᠠᠲᠤᠯᠠᠮᠵᠢ ᠶᠢᠨ ᠲᠣᠪᠴᠢᠶ᠎ᠠ",
+        },
+    ),
+    Named(
+        code="SW",
+        names={
+            "zh_CN": "县税务局",
+            "en": "County Taxation Bureau",
+            "mn": "ᠰᠢᠶᠠᠨ ᠤ ᠲᠠᠲᠠᠪᠤᠷᠢ ᠶᠢᠨ ᠲᠣᠪᠴᠢᠶ᠎ᠠ",
+        },
+    ),
+    Named(
+        code="CL",
+        names={
+            "zh_CN": "县残疾人联合会",
+            "en": "County Disabled Persons' Federation",
+            "mn": "ᠰᠢᠶᠠᠨ ᠤ ᠲᠠᠬᠢᠷ ᠳᠤᠲᠠᠭᠤ ᠬᠦᠮᠦᠰ ᠦᠨ ᠬᠣᠯᠪᠣᠭ᠎ᠠ",
+        },
+    ),
 ]
 
 CATEGORIES = [
-    Named(code="hj", names={"zh_CN": "户籍证件", "en": "Residence & ID"}),
-    Named(code="sb", names={"zh_CN": "社会保障", "en": "Social security"}),
-    Named(code="qy", names={"zh_CN": "企业开办", "en": "Starting a business"}),
-    Named(code="bdc", names={"zh_CN": "不动产", "en": "Real estate"}),
-    Named(code="hy", names={"zh_CN": "婚姻家庭", "en": "Marriage & family"}),
-    Named(code="jz", names={"zh_CN": "社会救助", "en": "Social assistance"}),
-    Named(code="sf", names={"zh_CN": "税费缴纳", "en": "Taxes & fees"}),
-    Named(code="jt", names={"zh_CN": "交通出行", "en": "Driving & transport"}),
+    Named(
+        code="hj",
+        names={
+            "zh_CN": "户籍证件",
+            "en": "Residence & ID",
+            "mn": "ᠬᠦᠨ ᠠᠮ ᠤ ᠪᠦᠷᠢᠳᠬᠡᠯ ᠪᠠ ᠦᠨᠡᠮᠯᠡᠯ",
+        },
+    ),
+    Named(
+        code="sb",
+        names={
+            "zh_CN": "社会保障",
+            "en": "Social security",
+            "mn": "ᠨᠡᠶᠢᠭᠡᠮ ᠦᠨ ᠪᠠᠲᠤᠯᠠᠮᠵᠢ",
+        },
+    ),
+    Named(
+        code="qy",
+        names={
+            "zh_CN": "企业开办",
+            "en": "Starting a business",
+            "mn": "ᠠᠵᠤ ᠠᠬᠤᠢ ᠨᠡᠭᠡᠭᠡᠬᠦ",
+        },
+    ),
+    Named(
+        code="bdc",
+        names={
+            "zh_CN": "不动产",
+            "en": "Real estate",
+            "mn": "ᠬᠥᠳᠡᠯᠬᠦ ᠦᠭᠡᠢ ᠡᠳ ᠬᠥᠷᠥᠩᠭᠡ",
+        },
+    ),
+    Named(
+        code="hy",
+        names={
+            "zh_CN": "婚姻家庭",
+            "en": "Marriage & family",
+            "mn": "ᠭᠡᠷᠯᠡᠯᠲᠡ ᠭᠡᠷ ᠪᠦᠯᠢ",
+        },
+    ),
+    Named(
+        code="jz",
+        names={
+            "zh_CN": "社会救助",
+            "en": "Social assistance",
+            "mn": "ᠨᠡᠶᠢᠭᠡᠮ ᠦᠨ ᠲᠤᠰᠠᠯᠠᠮᠵᠢ",
+        },
+    ),
+    Named(
+        code="sf",
+        names={
+            "zh_CN": "税费缴纳",
+            "en": "Taxes & fees",
+            "mn": "ᠲᠠᠲᠠᠪᠤᠷᠢ ᠲᠥᠯᠥᠪᠦᠷᠢ ᠲᠥᠯᠥᠬᠦ",
+        },
+    ),
+    Named(
+        code="jt",
+        names={
+            "zh_CN": "交通出行",
+            "en": "Driving & transport",
+            "mn": "ᠵᠠᠮ ᠬᠠᠷᠢᠯᠴᠠᠭ᠎ᠠ",
+        },
+    ),
 ]
 
 

@@ -12,7 +12,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
 from kivy.uix.label import Label
 
-from ui.text import bilingual, font_step
+from ui.text import bilingual, font_step, visual_len
 
 # One look for "chosen" everywhere (a reason, public or not): the hall's blue with a tick.
 SELECTED = (0.09, 0.30, 0.60, 1)
@@ -68,11 +68,12 @@ class ChoiceTile(ButtonBehavior, Label):
 
     def _draw(self, *_: Any) -> None:
         ts = self.text_scale
-        fs = max(14.0, min(self.height * 0.4, self.width * 0.09 * ts, float(self.max_font) * ts))
+        first, second = (self.en, self.zh) if self.english_first and self.en else (self.zh, self.en)
+        fs = min(self.height * 0.4, self.width * 0.09 * ts, float(self.max_font) * ts)
+        fs = max(14.0, min(fs, (self.width - 24) / max(1.0, visual_len(first) + 1)))  # one line
         fs = font_step(fs)
         self.font_size = fs
         self.text_size = (self.width - 16, None)
-        first, second = (self.en, self.zh) if self.english_first and self.en else (self.zh, self.en)
         if self.choice and self.active:
             first = TICK + first
         en_scale = max(self.EN_SCALE, (self.MIN_EN_PX + 0.5) / fs)

@@ -12,7 +12,7 @@ from kivy.uix.image import Image
 from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
-from ui.text import bilingual, font_step
+from ui.text import bilingual, font_step, visual_len
 
 INK = (0.13, 0.13, 0.13, 1)
 GREY = (0.42, 0.42, 0.42, 1)
@@ -33,11 +33,6 @@ def paint(widget: Widget, rgba: tuple[float, ...], radius: float = 0) -> None:
 
     widget.bind(pos=follow, size=follow)
     widget._paint_colour = colour  # so it can be changed later (MessageBar)
-
-
-def visual_len(text: str) -> float:
-    """Width of `text` in ems, roughly: a Chinese character is one em, Latin about half."""
-    return sum(1.0 if ord(ch) > 0x2E80 else 0.55 for ch in text)
 
 
 class AutoLabel(Label):

@@ -111,6 +111,7 @@ class _Walker:
         from kivy.graphics import Rectangle
 
         self.plain_texture = Rectangle().texture.id  # Kivy's white default: a solid fill
+        self.masking = False
 
     def _box(
         self, w: Any, x: float, y: float, width: float, height: float
@@ -120,13 +121,19 @@ class _Walker:
         return (min(x0, x1), min(y0, y1), abs(x1 - x0), abs(y1 - y0))
 
     def _instructions(self, w: Any, canvas: Any, opacity: float) -> None:
-        from kivy.graphics import Color, Ellipse, Rectangle, RoundedRectangle
+        from kivy.graphics import Color, Ellipse, Rectangle, RoundedRectangle, StencilPush, StencilUse
         from kivy.graphics.instructions import Canvas, CanvasBase
 
         for ins in canvas.children:
             if isinstance(ins, Canvas | CanvasBase):
                 continue  # a child widget's canvas or before/after: walked in their own turn
-            if isinstance(ins, Color):
+            if isinstance(ins, StencilPush):
+                self.masking = True  # shapes up to StencilUse draw a clipping mask, not colour
+            elif isinstance(ins, StencilUse):
+                self.masking = False
+            elif self.masking:
+                continue
+            elif isinstance(ins, Color):
                 self.colour = tuple(ins.rgba)  # type: ignore[assignment]
             elif isinstance(ins, Rectangle | RoundedRectangle | Ellipse):
                 if ins.texture is not None and ins.texture.id != self.plain_texture:
