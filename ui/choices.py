@@ -69,7 +69,7 @@ class ChoiceTile(ButtonBehavior, Label):
     def _draw(self, *_: Any) -> None:
         ts = self.text_scale
         first, second = (self.en, self.zh) if self.english_first and self.en else (self.zh, self.en)
-        fs = min(self.height * 0.4, self.width * 0.09 * ts, float(self.max_font) * ts)
+        fs = min(self.height * 0.4, self.width * 0.2 * ts, float(self.max_font) * ts)
         fs = max(14.0, min(fs, (self.width - 24) / max(1.0, visual_len(first) + 1)))  # one line
         fs = font_step(fs)
         self.font_size = fs
