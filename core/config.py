@@ -1,5 +1,5 @@
 """App configuration: one TOML file per app, every key overridable by `HALL_...` environment
-variables (nested keys with `__`, e.g. `HALL_MQTT__URL`), validated at start (DESIGN §7).
+variables (nested keys with `__`, e.g. `HALL_MQTT__URL`), validated at start (README.md, "The parts").
 
 A bad file or value raises `ConfigError` with one line naming the file, the key and the reason;
 each app's `main` prints it and exits 2, never a traceback. Secrets are read from files.
@@ -136,7 +136,7 @@ class AppSettings(BaseSettings):
 
 
 class DeviceSettings(AppSettings):
-    """Keys every device app shares (DESIGN §7); each app subclasses it with its own."""
+    """Keys every device app shares (README.md, "The parts"); each app subclasses it with its own."""
 
     device_id: str = Field(default="device-01", pattern=f"^{ID_PATTERN}$")
     hall_id: str = Field(default="demo-hall", pattern=f"^{ID_PATTERN}$")

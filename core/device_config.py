@@ -1,4 +1,5 @@
-"""Device configuration sent by the county on the retained `.../config` topic (DESIGN §5)."""
+"""Device configuration sent by the county on the retained `.../config` topic
+(docs/county.md, "Device configuration")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Events a device sends to the county (DESIGN §5). Each is stored once, by `event_id`."""
+"""Events a device sends to the county (docs/contracts.md, Payloads). Each is stored once, by `event_id`."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Messages around events: acks, device status, telemetry, the county's state (DESIGN §4-5)."""
+"""Messages around events: acks, device status, telemetry, the county's state (docs/contracts.md)."""
 
 from __future__ import annotations
 

@@ -27,7 +27,7 @@ class Part(BaseModel):
 
 
 class Payload(Part):
-    """A whole message: strict (unknown fields refused, DESIGN §5) and tagged with its schema."""
+    """A whole message: strict (unknown fields refused, docs/contracts.md) and tagged with its schema."""
 
     SCHEMA: ClassVar[str] = ""
     schema_: str = Field(default="", alias="schema")

@@ -11,7 +11,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 
+from core import topics
 from core.config import ConfigError
+from core.upstream import UpstreamStatus
 from county import commands
 from county.cases import CaseImportError
 from county.catalogue import CatalogueError
@@ -19,6 +21,8 @@ from county.query_service import QueryResponder
 from county.receiver import Receiver
 from county.settings import CountySettings
 from county.store import StoreError, open_store
+from county.upstream import cli as upstream_cli
+from county.upstream.sender import UpstreamSender
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -39,12 +43,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=settings.log_level.upper(), stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if args.command in upstream_cli.COMMANDS:
+        return upstream_cli.run(settings, args)
     if args.command:
         return commands.run(settings, args.command, args.file, args.device)
     try:
         store = open_store(settings.database)
         receiver = Receiver(settings, store)
         queries = QueryResponder(settings) if settings.answer_queries else None
+        upstream = None
+        if settings.upstream.url is not None:
+            # its own connection: the receiver's transactions and the sender's must not interleave
+            upstream = UpstreamSender(settings.upstream, open_store(settings.database),
+                                      owner=settings.client_id,
+                                      on_status=lambda st: publish_upstream(receiver, st))
     except (StoreError, ConfigError, CatalogueError, CaseImportError, OSError) as e:
         print(f"hall-county: {e}", file=sys.stderr)
         return 2
@@ -57,13 +69,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGINT, on_signal)
     if queries is not None:
         queries.start()
+    if upstream is not None:
+        upstream.start()
     try:
         receiver.run(stop)
     finally:
+        if upstream is not None:
+            upstream.stop()
+            upstream.store.close()
         if queries is not None:
             queries.stop()
         store.close()
     return 0
+
+
+def publish_upstream(receiver: Receiver, status: UpstreamStatus) -> None:
+    """Retained, so a monitor or console that starts later sees the queue at once."""
+    receiver.client.publish(topics.UPSTREAM_STATUS, status.to_json(), qos=1, retain=True)
 
 
 if __name__ == "__main__":

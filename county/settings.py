@@ -9,6 +9,7 @@ from pydantic import Field, field_validator
 
 from core.accounts import COUNTY_SERVICE
 from core.config import AppSettings, MqttSettings
+from county.upstream.settings import UpstreamSettings
 
 
 class CountyMqttSettings(MqttSettings):
@@ -45,6 +46,9 @@ class CountySettings(AppSettings):
     # a finished case may be rated within this many working days (then the system default applies)
     rating_window_days: int = Field(default=5, ge=1, le=60)
     answer_queries: bool = True
+
+    # --- reporting to the provincial 好差评 system (county/upstream/) ---
+    upstream: UpstreamSettings = Field(default_factory=UpstreamSettings)
 
     @field_validator("database")
     @classmethod

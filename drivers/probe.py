@@ -1,4 +1,4 @@
-"""`hall-probe`: field diagnostics for one serial peripheral (DESIGN §6, contract).
+"""`hall-probe`: field diagnostics for one serial peripheral (docs/drivers.md, contract).
 
     hall-probe {idcard|keypad|scanner|staffcard} PORT_URL [--baud N] [--protocol NAME] [--show-pii]
 

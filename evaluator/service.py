@@ -12,7 +12,6 @@ from typing import Any
 
 from core.clock import Clock, SystemClock
 from core.device_config import DeviceConfig
-from core.events import Event
 from core.link import Link
 from core.outbox import Outbox
 from core.payload import PayloadError
@@ -35,20 +34,6 @@ VERSION = "0.1.0"
 KEYPAD_POLL_S = 0.1
 LINE_POLL_S = 0.25
 RESTART_EXIT_CODE = 75  # EX_TEMPFAIL: the `restart` command; systemd (Restart=always) starts it again
-
-
-class OutboxSink:
-    """`EventSink`: commit to the outbox (durable before it returns), then wake the link."""
-
-    def __init__(self, outbox: Outbox, link: Link | None) -> None:
-        self.outbox = outbox
-        self.link = link
-
-    def put(self, event: Event) -> Event:
-        stored = self.outbox.put(event)
-        if self.link is not None:
-            self.link.wake()
-        return stored
 
 
 def initial_config(settings: EvaluatorSettings, store: ConfigStore) -> DeviceConfig:
@@ -98,13 +83,14 @@ class EvaluatorService:
             DeviceIdentity(settings.hall_id, settings.device_id, settings.window_id, settings.region_code),
             initial_config(settings, store),
             self.clock,
-            OutboxSink(self.outbox, self.link),
+            self.outbox,
             has_screen=has_screen,
             keypad=self.keypad_port,
             audio=audio,
             voice=not settings.audio_mute,
             config_store=store,
             on_restart=self._restart,
+            wake=self.link.wake,
         )
         c = self.controller
         self.link.on_command = c.on_command
@@ -172,7 +158,7 @@ class EvaluatorService:
 
     def _keypad_event(self, event: Any) -> None:
         if isinstance(event, KeyPressed):
-            self.controller.keypad_key(event.key)
+            self.controller.keypad_key(event)
         elif isinstance(event, KeypadHello):
             self.controller.keypad_restarted()
 

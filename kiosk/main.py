@@ -1,5 +1,6 @@
 """`hall-kiosk`: the self-service kiosk (自助服务终端): ID card → case progress, service guides,
-receipts, rating. Settings: TOML file plus `HALL_...` environment variables (DESIGN §7)."""
+receipts, rating. Settings: TOML file plus `HALL_...` environment variables (docs/kiosk.md,
+"Configuration")."""
 
 from __future__ import annotations
 

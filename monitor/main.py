@@ -44,7 +44,8 @@ def watch(mqtt_settings: MqttSettings, hall_id: str, state: HallState, lock: thr
             log.error("broker refused the monitor: %s", rc)
             return
         c.subscribe([(topics.all_status(hall_id), 1), (topics.all_telemetry(hall_id), 0),
-                     (topics.all_events(hall=hall_id), 1), (topics.COUNTY_STATE, 1)])
+                     (topics.all_events(hall=hall_id), 1), (topics.COUNTY_STATE, 1),
+                     (topics.UPSTREAM_STATUS, 1)])
 
     def on_message(_c: mqtt.Client, _u: Any, msg: mqtt.MQTTMessage) -> None:
         with lock:

@@ -22,6 +22,7 @@ def render(state: HallState) -> str:
     county = {True: "在线 online", False: "离线 OFFLINE", None: "未知 unknown"}[state.county_online]
     lines = [
         f"大厅监控 Hall monitor   {now:%Y-%m-%d %H:%M:%S}   县级评价服务 county service: {county}",
+        *([state.upstream.summary(now_ms)] if state.upstream is not None else []),
         "",
         f"{'设备 device':<28}{'状态 state':<18}{'窗口 window':<14}{'积压 backlog':>14}  外设 peripherals",
     ]

@@ -1,7 +1,8 @@
 """`hall-demo`: a whole simulated hall on one machine.
 
 Starts the county and hall Mosquitto brokers (rendered from `broker_config/`, bridged), the
-county service (`hall-county`), a self-service kiosk (unless --no-kiosk), and two service
+county service (`hall-county`, reporting every rating to a simulated provincial 好差评 system,
+county/upstream/province_sim.py), a self-service kiosk (unless --no-kiosk), and two service
 windows, each with a simulated hk1 keypad and staff-card reader on pseudo-terminals and its own
 `hall-evaluator` process (with windows when a display exists, headless otherwise). A script
 plays the hall: clerks sign in with their cards, the window business system invites each
@@ -40,6 +41,7 @@ from core.commands import InviteCommand
 from core.config import MqttSettings
 from core.device_config import DeviceConfig, StaffMember
 from core.events import StaffRef
+from county.upstream.province_sim import Province
 from drivers.sim.keypad import KeypadSim
 from drivers.sim.line import StaffCardSim
 from monitor.main import watch
@@ -52,6 +54,7 @@ from ops.procs import HOST, free_port, listening, stop_process
 log = logging.getLogger("hall-demo")
 
 HALL_ID = "demo-hall"
+DEMO_AREA_CODE = "110101000000"  # the province's code for the demo county (行政区划, 12 digits)
 KIOSK_ID = "kiosk-01"
 ITEMS = (
     ("11110000000000000A", "居民身份证换领"),
@@ -142,6 +145,7 @@ class Hall:
     monitor_state: HallState = field(default_factory=lambda: HallState(SystemClock()))
     monitor_lock: threading.Lock = field(default_factory=threading.Lock)
     monitor_client: Any = None  # paho client of start_monitor
+    province: Province | None = None  # the simulated provincial system (start_county)
 
     # -- brokers and county ------------------------------------------------------------------------
 
@@ -185,10 +189,22 @@ class Hall:
         svc = self.account(COUNTY_SERVICE)
         self.county_db = self.root / "county.db"
         conf = self.root / "county.toml"
+        # the provincial 好差评 system, simulated in this process: the county reports every rating to it
+        token = self.root / "province.token"
+        token.write_text(secrets.token_hex(16), encoding="utf-8")
+        self.province = Province(token.read_text(encoding="utf-8")).start()
         conf.write_text(
             "\n".join([
                 f'database = "sqlite:///{self.county_db}"',
                 f'cases_database = "{self.root / "cases.db"}"',
+                "[upstream]",
+                f'url = "{self.province.url}"',
+                'profile = "zj"',
+                f'area_code = "{DEMO_AREA_CODE}"',
+                'dept_code = "DEMO-HALL"',
+                'data_source = "hall-demo"',
+                f'token_file = "{token}"',
+                "status_every_s = 2",
                 "[mqtt]",
                 f'url = "mqtt://{HOST}:{self.county_port}"',
                 f'username = "{COUNTY_SERVICE}"',
@@ -207,6 +223,7 @@ class Hall:
         self.children.append(child)
         self._wait_county_online(child)
         print(f"  county service: storing into {self.county_db}")
+        print(f"  province (simulated 省级好差评系统): {self.province.url}")
 
     def _wait_county_online(self, child: Child, timeout: float = 20.0) -> None:
         """Online as the monitor sees it through the hall broker: proves the county and the bridge
@@ -382,9 +399,11 @@ class Hall:
         total = sum(levels.values())
         by_level = " ".join(f"{lvl}:{levels.get(lvl, 0)}" for lvl in (5, 4, 3, 2, 1))
         devices = " ".join(f"{d}={n}" for d, n in sorted(per_device.items()))
+        province = self.province.state.stats().get("records", 0) if self.province is not None else 0
         return (
             f"county stored: {total} ratings [{by_level}] · {expired} expired · {signs} sign-in/out"
             f" · per window {devices or '-'} · cases rated twice: {dup_cases}"
+            f" · province holds {province}"
         )
 
     # -- the hall managers' view ------------------------------------------------------------------
@@ -419,6 +438,8 @@ class Hall:
             for child in self.children:
                 if child.name == name:
                     child.stop()
+        if self.province is not None:
+            self.province.stop()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

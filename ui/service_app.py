@@ -19,7 +19,7 @@ class TickedService(Protocol):
     def stop(self) -> None: ...
 
 
-class ServiceApp(App):  # type: ignore[misc]
+class ServiceApp(App):
     service: TickedService
 
     def __init__(self, log: logging.Logger, tick_s: float, **kwargs: Any) -> None:

@@ -10,7 +10,26 @@ from kivy.utils import escape_markup
 # keyed by size; sizes computed freely from widget sizes overflow it, and every re-render then
 # re-opens the (5 MB) CJK font: measured 0.2-0.4 s per label on a 2-core box.
 FONT_LADDER: tuple[int, ...] = (
-    10, 12, 14, 16, 18, 20, 22, 24, 28, 32, 36, 40, 44, 48, 56, 64, 72, 80, 96, 112
+    10,
+    12,
+    14,
+    16,
+    18,
+    20,
+    22,
+    24,
+    28,
+    32,
+    36,
+    40,
+    44,
+    48,
+    56,
+    64,
+    72,
+    80,
+    96,
+    112,
 )
 
 

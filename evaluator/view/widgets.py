@@ -24,8 +24,10 @@ def paint(widget: Widget, rgba: tuple[float, ...], radius: float = 0) -> None:
     """Give `widget` a (rounded) background that follows its position and size."""
     with widget.canvas.before:
         colour = Color(*rgba)
-        shape = RoundedRectangle(pos=widget.pos, size=widget.size, radius=[radius]) if radius else Rectangle(
-            pos=widget.pos, size=widget.size
+        shape = (
+            RoundedRectangle(pos=widget.pos, size=widget.size, radius=[radius])
+            if radius
+            else Rectangle(pos=widget.pos, size=widget.size)
         )
 
     def follow(*_: Any) -> None:
@@ -150,9 +152,7 @@ class ClerkPanel(BoxLayout):
             self.info.add_widget(w)
         self.add_widget(self.avatar)
         self.add_widget(self.info)
-        self.bind(
-            name=self._show, staff_id=self._show, title=self._show, window=self._show, photo=self._show
-        )
+        self.bind(name=self._show, staff_id=self._show, title=self._show, window=self._show, photo=self._show)
         self.bind(snug=self._grow, size=self._measure)
         for w in self.info.children:
             w.bind(size=self._measure)

@@ -15,6 +15,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from drivers.keypad.events import KeyPressed
+
 MIN_TEXT_PX = 16  # no text on the evaluator's screens is smaller (at 1280×800 / 800×1280)
 
 
@@ -104,14 +106,16 @@ def main() -> None:
     shot("thanks")
     clock.advance(3)
     c.tick()
-    c.keypad_key("invite")
+    c.keypad_key(KeyPressed("invite"))
     shot("invited-free")
     c.on_command("identify", b'{"schema":"hall.identify/1","seconds":5}')
     clock.advance(0.6)
     shot("identify")
-    (out / f"manifest-{orient}.json").write_text(json.dumps(
+    (out / f"manifest-{orient}.json").write_text(
+        json.dumps(
             {"qr_url": qr_url, "contrast": contrast, "checked": checked, "small": small}, ensure_ascii=False
-        ))
+        )
+    )
 
 
 if __name__ == "__main__":

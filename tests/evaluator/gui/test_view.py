@@ -56,9 +56,7 @@ def app(harness: Harness, tmp_path: Path):
 
 
 def ratings(outbox: Outbox) -> list[RatingEvent]:
-    return [
-        RatingEvent.from_json(e.payload) for e in outbox.due(100) if parse(e.topic).name == "rating"
-    ]
+    return [RatingEvent.from_json(e.payload) for e in outbox.due(100) if parse(e.topic).name == "rating"]
 
 
 def invite(c: EvaluatorController, case_id: str = "C-77") -> None:
