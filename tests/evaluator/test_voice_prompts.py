@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from core.clock import FakeClock
 from core.device_config import DeviceConfig, StaffMember
+from drivers.keypad.events import KeyPressed
 from evaluator.controller import DeviceIdentity, EvaluatorController
 from evaluator.ports import Prompt
 from evaluator.settings import EvaluatorSettings
@@ -105,7 +106,7 @@ def _keypad_only_box(voice: bool) -> tuple[EvaluatorController, Keypad]:
     )  # fmt: skip
     c.staff_card("C1")
     c.on_command("invite", b'{"schema":"hall.invite/1","case_id":"C-9"}')
-    c.keypad_key(5)
+    c.keypad_key(KeyPressed(5))
     return c, keypad
 
 

@@ -134,7 +134,7 @@ class _Walker:
             elif self.masking:
                 continue
             elif isinstance(ins, Color):
-                self.colour = tuple(ins.rgba)  # type: ignore[assignment]
+                self.colour = tuple(ins.rgba)
             elif isinstance(ins, Rectangle | RoundedRectangle | Ellipse):
                 if ins.texture is not None and ins.texture.id != self.plain_texture:
                     continue  # the text itself, or an image (photo, QR code): colours unknown
@@ -211,7 +211,7 @@ class _Walker:
             points = [(x + w * fx, y + h * fy) for fx, fy in ((0.5, 0.5), (0.2, 0.3), (0.8, 0.7))]
             worst: tuple[float, RGB, RGB] | None = None
             for px, py in points:
-                bg: RGB = clear  # type: ignore[assignment]
+                bg: RGB = clear
                 for s in self.shapes[: t.paint_index]:
                     if s.contains(px, py):
                         bg = over(s.rgba, s.rgba[3], bg)
