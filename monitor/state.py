@@ -18,6 +18,7 @@ from core.events import RatingEvent, parse_event
 from core.levels import Level
 from core.messages import CountyState, DeviceStatus, Telemetry
 from core.payload import PayloadError
+from core.upstream import UpstreamStatus
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,7 @@ class BadRatingAlert:
     reasons: tuple[str, ...]
     case_id: str | None
     rated_at: datetime
+    staff: tuple[str, ...] = ()  # the clerks' names, as the event names them
 
 
 @dataclass
@@ -72,6 +74,7 @@ class HallState:
     tally_day: date | None = None
     alerts: list[BadRatingAlert] = field(default_factory=list)
     county_online: bool | None = None
+    upstream: UpstreamStatus | None = None  # the county's reports to the province
     rejected_messages: int = 0
     _seen_events: set[str] = field(default_factory=set)
 
@@ -80,6 +83,9 @@ class HallState:
         try:
             if topic == topics.COUNTY_STATE:
                 self.county_online = CountyState.from_json(payload).online
+                return
+            if topic == topics.UPSTREAM_STATUS:
+                self.upstream = UpstreamStatus.from_json(payload)
                 return
             t = topics.parse(topic)
             if t.kind == "status":
@@ -128,7 +134,7 @@ class HallState:
             self.alerts.append(
                 BadRatingAlert(
                     ev.event_id, t.hall, t.device, ev.window_id, ev.level, tuple(ev.reasons),
-                    ev.case_id, ev.rated_at,
+                    ev.case_id, ev.rated_at, tuple(s.name for s in ev.staff),
                 )
             )
 
