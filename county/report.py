@@ -123,4 +123,3 @@ def write_report(store: EventStore, cases: FinishedCases | None, calendar: WorkC
     wb.save(out)
     return (f"wrote {out}: {first:%Y-%m} {where}, {r.active} active ratings,"
             f" {len(per['window'].rows)} windows, {len(orders)} 差评 work orders")
-
