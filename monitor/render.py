@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from core.clock import CHINA_TZ, epoch_ms
+from core.hall_view import HallState
 from core.levels import DISPLAY_ORDER
-from monitor.state import HallState
 
 _HEALTH = {
     "online": "在线 online",
