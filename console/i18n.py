@@ -43,6 +43,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "cmd_refused": ("设备拒绝", "Refused by the device"),
     "cmd_timeout": ("设备未应答", "No answer from the device"),
     "county_service": ("县级评价服务", "County service"),
+    "live_link": ("实时数据", "Live data"),
     "connected": ("已连接", "connected"),
     "disconnected": ("未连接", "not connected"),
     "hall": ("大厅", "Hall"),
