@@ -25,8 +25,6 @@ from core.payload import Payload, PayloadError
 
 log = logging.getLogger(__name__)
 
-RESPONSE_PREFIX = "county/v1/response"
-
 
 class DeviceCommands:
     def __init__(self, settings: MqttSettings, timeout_s: float = 5.0) -> None:
@@ -44,13 +42,13 @@ class DeviceCommands:
         self.client.loop_start()
 
     def _response_topic(self, device: str) -> str:
-        return f"{RESPONSE_PREFIX}/{self.account}/{device}"
+        return topics.responses(self.account, device)
 
     def _on_connect(self, c: mqtt.Client, _u: Any, _f: Any, rc: Any, _p: Any = None) -> None:
         if rc.is_failure:
             log.error("console: the broker refused the command account %s: %s", self.account, rc)
             return
-        c.subscribe(f"{RESPONSE_PREFIX}/{self.account}/#", qos=1)
+        c.subscribe(topics.responses(self.account), qos=1)
 
     def _on_message(self, _c: mqtt.Client, _u: Any, msg: mqtt.MQTTMessage) -> None:
         corr = getattr(msg.properties, "CorrelationData", None)

@@ -7,8 +7,8 @@ from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from core.accounts import MANAGER, MONITOR
 from core.config import AppSettings, MqttSettings
-from county.brokers import MANAGER, MONITOR
 
 
 class CountyMonitorMqtt(MqttSettings):

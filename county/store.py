@@ -8,6 +8,8 @@ event, `stored` or `duplicate` (same `event_id` again, or a second rating of the
 from __future__ import annotations
 
 import json
+import logging
+import re
 import sqlite3
 import time
 from collections.abc import Iterator, Sequence
@@ -18,73 +20,9 @@ from typing import Any, Protocol
 
 from core.events import Event, ExpiredEvent, RatingEvent, SigninEvent, SignoutEvent
 from core.messages import AckResult
+from county.schema import VERSION_TABLE, Dialect, SchemaError, pending
 
-# Portable SQL (SQLite >= 3.24 and PostgreSQL): `?` placeholders, rewritten for psycopg.
-_TABLES = {
-    "events": """
-        CREATE TABLE IF NOT EXISTS events (
-            event_id TEXT PRIMARY KEY,
-            type TEXT NOT NULL,
-            hall_id TEXT NOT NULL,
-            device_id TEXT NOT NULL,
-            seq BIGINT NOT NULL,
-            received_ms BIGINT NOT NULL,
-            payload TEXT NOT NULL
-        )""",
-    "ratings": """
-        CREATE TABLE IF NOT EXISTS ratings (
-            event_id TEXT PRIMARY KEY,
-            hall_id TEXT NOT NULL,
-            device_id TEXT NOT NULL,
-            window_id TEXT,
-            region_code TEXT NOT NULL,
-            channel INTEGER NOT NULL,
-            input TEXT NOT NULL,
-            case_id TEXT,
-            assess_number INTEGER NOT NULL,
-            item_code TEXT,
-            item_name TEXT,
-            staff TEXT NOT NULL,
-            level INTEGER NOT NULL,
-            gbt_code INTEGER NOT NULL,
-            reasons TEXT NOT NULL,
-            comment TEXT NOT NULL,
-            public BOOLEAN NOT NULL,
-            system_default BOOLEAN NOT NULL,
-            invited_at TEXT NOT NULL,
-            rated_at TEXT NOT NULL,
-            UNIQUE (case_id, assess_number)
-        )""",
-    "expirations": """
-        CREATE TABLE IF NOT EXISTS expirations (
-            event_id TEXT PRIMARY KEY,
-            hall_id TEXT NOT NULL,
-            device_id TEXT NOT NULL,
-            window_id TEXT,
-            case_id TEXT NOT NULL,
-            assess_number INTEGER NOT NULL,
-            item_code TEXT,
-            invited_at TEXT NOT NULL,
-            expired_at TEXT NOT NULL
-        )""",
-    "sign_events": """
-        CREATE TABLE IF NOT EXISTS sign_events (
-            event_id TEXT PRIMARY KEY,
-            type TEXT NOT NULL,
-            hall_id TEXT NOT NULL,
-            device_id TEXT NOT NULL,
-            window_id TEXT,
-            staff_id TEXT NOT NULL,
-            staff_name TEXT NOT NULL,
-            at TEXT NOT NULL,
-            cause TEXT
-        )""",
-}
-_INDEXES = [
-    "CREATE INDEX IF NOT EXISTS ratings_rated_at ON ratings (rated_at)",
-    "CREATE INDEX IF NOT EXISTS events_device_seq ON events (hall_id, device_id, seq)",
-]
-
+log = logging.getLogger("county.store")
 
 def _json_list(items: list[Any]) -> str:
     return json.dumps(items, ensure_ascii=False) if items else "[]"  # mostly empty: skip the encoder
@@ -156,10 +94,35 @@ class EventStore:
     def _sql(self, sql: str) -> str:
         return sql if self.placeholder == "?" else sql.replace("?", self.placeholder)
 
+    dialect: Dialect = "sqlite"
+
     def create_schema(self) -> None:
+        """Apply every pending migration (county/schema.py), each in its own transaction."""
         with self._transaction() as cur:
-            for ddl in [*_TABLES.values(), *_INDEXES]:
-                cur.execute(ddl)
+            cur.execute(VERSION_TABLE)
+        while True:
+            with self._transaction() as cur:
+                self._lock_schema(cur)  # two receivers starting at once: one migrates, one waits
+                cur.execute("SELECT version FROM schema_version")
+                todo = pending({int(r[0]) for r in cur.fetchall()})
+                if not todo:
+                    return
+                step = todo[0]
+                for sql in step.sql(self.dialect):
+                    cur.execute(sql)
+                cur.execute(
+                    self._sql("INSERT INTO schema_version (version, name, applied_ms) VALUES (?, ?, ?)"),
+                    (step.version, step.name, int(time.time() * 1000)))
+                log.info("database: applied migration %d (%s)", step.version, step.name)
+
+    def schema_version(self) -> int:
+        with self._transaction() as cur:
+            cur.execute("SELECT max(version) FROM schema_version")
+            row = cur.fetchone()
+            return int(row[0]) if row and row[0] is not None else 0
+
+    def _lock_schema(self, cur: _Cursor) -> None:
+        """SQLite: BEGIN IMMEDIATE already serialises; PostgreSQL takes an advisory lock."""
 
     def store_batch(
         self, events: Sequence[Event], payloads: Sequence[bytes] | None = None, received_ms: int | None = None
@@ -235,7 +198,7 @@ class EventStore:
         return out
 
     def count(self, table: str = "events") -> int:
-        if table not in _TABLES:
+        if not re.fullmatch(r"[a-z_]+", table):
             raise ValueError(f"no table {table!r}")
         with self._transaction() as cur:
             cur.execute(f"SELECT count(*) FROM {table}")  # table name checked above
@@ -287,6 +250,7 @@ class PostgresStore(EventStore):
     """PostgreSQL through psycopg 3 (the `postgres` extra)."""
 
     placeholder = "%s"
+    dialect: Dialect = "postgresql"
 
     def __init__(self, url: str) -> None:
         super().__init__()
@@ -300,6 +264,9 @@ class PostgresStore(EventStore):
     def _transaction(self) -> Iterator[_Cursor]:
         with self._conn.transaction(), self._conn.cursor() as cur:
             yield cur
+
+    def _lock_schema(self, cur: _Cursor) -> None:
+        cur.execute("SELECT pg_advisory_xact_lock(4242001)")  # fixed key: "the county schema"
 
     def _lock(self, cur: _Cursor) -> None:
         # several receivers (a share group) may write at once: one batch at a time, reads go on
@@ -320,11 +287,15 @@ def open_store(url: str) -> EventStore:
             return SqliteStore(url[len("sqlite:///"):])
         except (OSError, sqlite3.Error) as e:
             raise StoreError(f"database: cannot open {url}: {e}") from None
+        except SchemaError as e:
+            raise StoreError(f"database {url}: {e}") from None
     if url.startswith(("postgresql://", "postgres://")):
         try:
             return PostgresStore(url)
         except ImportError:
             raise StoreError("database: PostgreSQL needs psycopg (the 'postgres' extra)") from None
+        except SchemaError as e:
+            raise StoreError(f"database: {e}") from None
         except Exception as e:  # psycopg.OperationalError and kin: say it in one line
             raise StoreError(f"database: cannot use PostgreSQL: {str(e).strip().splitlines()[0]}") from None
     raise StoreError(f"database: unsupported URL {url!r} (sqlite:///PATH or postgresql://...)")

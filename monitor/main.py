@@ -17,10 +17,10 @@ import paho.mqtt.client as mqtt
 from pydantic import Field
 
 from core import hall_watch
+from core.accounts import MONITOR
 from core.clock import SystemClock
 from core.config import AppSettings, ConfigError, MqttSettings
 from core.hall_view import HallState
-from county.brokers import MONITOR
 from monitor.render import render
 
 log = logging.getLogger("hall-monitor")

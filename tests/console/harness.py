@@ -11,15 +11,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from core import topics
+from core.accounts import MANAGER
 from core.events import RatingEvent
-from county.brokers import MANAGER
+from ops.procs import die_with_parent
 from tests.support.console import ConsoleProcess, console_process
 from tests.support.county import CountyProcess, county_process
 from tests.support.mosquitto import (
     HALL_ID,
     Accounts,
     HallPair,
-    die_with_parent,
     make_county_broker,
     make_hall_broker,
     settings_for,

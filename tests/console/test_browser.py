@@ -96,7 +96,7 @@ def api(side: County, path: str, token: str | None = None, method: str = "GET",
         return e.code, json.loads(raw) if raw.startswith(b"{") else raw.decode()
 
 
-def test_login_refuses_a_wrong_password_and_the_grid_follows_a_killed_device(browser: Any, side: County) -> None:
+def test_login_then_the_grid_follows_a_killed_device(browser: Any, side: County) -> None:
     page = browser.new_page(viewport={"width": 1366, "height": 768})
     page.goto(side.console.url + "/")
     assert "/login" in page.url  # no session: the login page, not the console
@@ -131,7 +131,7 @@ def test_a_bad_rating_appears_in_the_live_feed_with_its_reasons_as_words(browser
     expect(item).to_be_visible(timeout=10_000)
     expect(item).to_contain_text("非常不满意")
     expect(item).to_contain_text("服务态度不好")  # R01 as words, not the code
-    expect(page.locator(f"#dev-test-hall-eval-02")).to_contain_text("非常不满意")
+    expect(page.locator("#dev-test-hall-eval-02")).to_contain_text("非常不满意")
     page.goto(side.console.url + "/lang/en?next=/")
     expect(page.locator(f'#feed li[data-event="{ev.event_id}"]')).to_contain_text("Unfriendly service")
     shot(page, "overview-en")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.config import MqttSettings
-from tests.support.mosquitto import HOST, die_with_parent, free_port
+from ops.procs import HOST, die_with_parent, free_port
 
 PASSWORD = "console-pass-1"
 
@@ -84,7 +84,8 @@ class ConsoleProcess:
 
 
 def _mqtt_toml(section: str, s: MqttSettings) -> list[str]:
-    return [f"[{section}]", f'url = "{s.url}"', f'username = "{s.username}"', f'password_file = "{s.password_file}"']
+    return [f"[{section}]", f'url = "{s.url}"', f'username = "{s.username}"',
+            f'password_file = "{s.password_file}"']
 
 
 def console_process(root: Path, database: str, monitor: MqttSettings, manager: MqttSettings,

@@ -1,0 +1,121 @@
+"""The county store's schema as numbered migrations, applied at start by every backend.
+
+A county upgrading keeps its data: each migration runs once, in order, in its own transaction,
+and its number is recorded in `schema_version`. Version 1 is the schema as first shipped (its
+`CREATE ... IF NOT EXISTS` statements also adopt a database made before migrations existed).
+Never edit a migration that has shipped; add the next number. Statements are portable SQL
+(SQLite >= 3.24 and PostgreSQL), or a `{"sqlite": ..., "postgresql": ...}` pair where the
+dialects differ.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+Dialect = Literal["sqlite", "postgresql"]
+Statement = str | Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    version: int
+    name: str
+    statements: Sequence[Statement]
+
+    def sql(self, dialect: Dialect) -> list[str]:
+        return [s if isinstance(s, str) else s[dialect] for s in self.statements]
+
+
+BASE_TABLES: dict[str, str] = {
+    "events": """
+        CREATE TABLE IF NOT EXISTS events (
+            event_id TEXT PRIMARY KEY,
+            type TEXT NOT NULL,
+            hall_id TEXT NOT NULL,
+            device_id TEXT NOT NULL,
+            seq BIGINT NOT NULL,
+            received_ms BIGINT NOT NULL,
+            payload TEXT NOT NULL
+        )""",
+    "ratings": """
+        CREATE TABLE IF NOT EXISTS ratings (
+            event_id TEXT PRIMARY KEY,
+            hall_id TEXT NOT NULL,
+            device_id TEXT NOT NULL,
+            window_id TEXT,
+            region_code TEXT NOT NULL,
+            channel INTEGER NOT NULL,
+            input TEXT NOT NULL,
+            case_id TEXT,
+            assess_number INTEGER NOT NULL,
+            item_code TEXT,
+            item_name TEXT,
+            staff TEXT NOT NULL,
+            level INTEGER NOT NULL,
+            gbt_code INTEGER NOT NULL,
+            reasons TEXT NOT NULL,
+            comment TEXT NOT NULL,
+            public BOOLEAN NOT NULL,
+            system_default BOOLEAN NOT NULL,
+            invited_at TEXT NOT NULL,
+            rated_at TEXT NOT NULL,
+            UNIQUE (case_id, assess_number)
+        )""",
+    "expirations": """
+        CREATE TABLE IF NOT EXISTS expirations (
+            event_id TEXT PRIMARY KEY,
+            hall_id TEXT NOT NULL,
+            device_id TEXT NOT NULL,
+            window_id TEXT,
+            case_id TEXT NOT NULL,
+            assess_number INTEGER NOT NULL,
+            item_code TEXT,
+            invited_at TEXT NOT NULL,
+            expired_at TEXT NOT NULL
+        )""",
+    "sign_events": """
+        CREATE TABLE IF NOT EXISTS sign_events (
+            event_id TEXT PRIMARY KEY,
+            type TEXT NOT NULL,
+            hall_id TEXT NOT NULL,
+            device_id TEXT NOT NULL,
+            window_id TEXT,
+            staff_id TEXT NOT NULL,
+            staff_name TEXT NOT NULL,
+            at TEXT NOT NULL,
+            cause TEXT
+        )""",
+}
+
+MIGRATIONS: list[Migration] = [
+    Migration(1, "base: events, ratings, expirations, sign-ins", [
+        *BASE_TABLES.values(),
+        "CREATE INDEX IF NOT EXISTS ratings_rated_at ON ratings (rated_at)",
+        "CREATE INDEX IF NOT EXISTS events_device_seq ON events (hall_id, device_id, seq)",
+    ]),
+    # 2: the county loop (work orders, ...); 3: the upstream queue. Numbers are taken in order.
+]
+
+VERSION_TABLE = """
+    CREATE TABLE IF NOT EXISTS schema_version (
+        version INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        applied_ms BIGINT NOT NULL
+    )"""
+
+
+def pending(applied: set[int]) -> list[Migration]:
+    """The migrations not yet applied, in order; refuses a database newer than this code."""
+    known = {m.version for m in MIGRATIONS}
+    unknown = sorted(applied - known)
+    if unknown:
+        raise SchemaError(
+            f"database schema version {unknown[-1]} is newer than this program knows"
+            f" ({max(known)}): upgrade hall-county first")
+    return [m for m in sorted(MIGRATIONS, key=lambda m: m.version) if m.version not in applied]
+
+
+class SchemaError(Exception):
+    """A database this program cannot use as it is; `str()` is the one line to show."""
