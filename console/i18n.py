@@ -87,6 +87,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "act_reject_appeal": ("驳回申诉", "Reject appeal"),
     "act_extend": ("延期", "Extend"),
     "act_open": ("立单", "Opened"),
+    "act_overdue": ("逾期", "Overdue"),
     "note_visit": ("回访人、时间、结果", "Who called, when, outcome"),
     "note_rectify": ("整改内容", "What was done"),
     "note_close": ("办结说明", "Closing note"),

@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from core.clock import CHINA_TZ
 from console.i18n import LANGS, level_text, reason_text, word
 from console.settings import ConsoleSettings
 from console.users import LoginThrottle, Principal, Session, Users
@@ -121,7 +122,7 @@ def page(request: Request, name: str, status: int = 200, **values: Any) -> HTMLR
     data = {
         "lang": lang, "t": t, "who": s.principal if s else None, "csrf": s.csrf if s else "",
         "level_text": lambda lv: level_text(lv, lang), "reason_text": lambda r: reason_text(r, lang),
-        "path": request.url.path, "query": request.url.query, **values,
+        "path": request.url.path, "query": request.url.query, "cst": CHINA_TZ, **values,
     }
     return templates.TemplateResponse(request, name, data, status_code=status)
 
@@ -130,7 +131,7 @@ def _error_response(request: Request, status: int, message: str) -> Response:
     if status == 401 and not is_api(request):
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={target}", status_code=303)
-    if is_api(request) or request.url.path.startswith("/display/data"):
+    if is_api(request) or request.url.path.endswith("/data"):
         return JSONResponse({"error": message}, status_code=status)
     return page(request, "error.html", status=status, status_code=status, message=message)
 

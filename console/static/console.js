@@ -153,6 +153,13 @@
     };
   }
 
+  document.querySelectorAll("select[data-autosubmit]").forEach(function (s) {
+    s.addEventListener("change", function () { s.form.submit(); });
+  });
+  document.querySelectorAll("form[data-confirm]").forEach(function (f) {
+    f.addEventListener("submit", function (e) { if (!window.confirm(f.dataset.confirm)) e.preventDefault(); });
+  });
+
   var initDev = document.getElementById("initial-devices");
   if (initDev) JSON.parse(initDev.textContent).forEach(putDevice);
   var initRat = document.getElementById("initial-ratings");
