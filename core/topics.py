@@ -14,6 +14,7 @@ COUNTY_STATE = "county/v1/state"
 CATALOGUE = "county/v1/catalogue"
 QUERY_PREFIX = "county/v1/query"
 RESPONSE_PREFIX = "county/v1/response"
+ALERT_PREFIX = "county/v1/alert"
 
 EVENT_TYPES = frozenset({"rating", "expired", "signin", "signout"})
 DEVICE_KINDS = frozenset({"event", "ack", "status", "telemetry", "config", "cmd", "reply"})
@@ -75,6 +76,15 @@ def responses(account: str, device: str = "#") -> str:
     """Where a device answers a command sent by `account` (MQTT 5 response topic); the ACL lets
     each account read only the responses addressed to it. `device="#"`: all of them."""
     return f"{RESPONSE_PREFIX}/{account}/{device if device == '#' else check_id(device, 'device')}"
+
+
+def alert(hall: str) -> str:
+    """A hall's 差评 work-order alerts (new, overdue): QoS 1, not retained."""
+    return f"{ALERT_PREFIX}/{check_id(hall, 'hall')}"
+
+
+def all_alerts(hall: str = "+") -> str:
+    return f"{ALERT_PREFIX}/{hall}"
 
 
 def device_inbox(hall: str, device: str) -> list[str]:

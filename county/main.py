@@ -15,10 +15,12 @@ from core.config import ConfigError
 from county import commands
 from county.cases import CaseImportError
 from county.catalogue import CatalogueError
+from county.loop import LoopService
 from county.query_service import QueryResponder
 from county.receiver import Receiver
 from county.settings import CountySettings
 from county.store import StoreError, open_store
+from county.workdays import WorkCalendar, WorkCalendarError
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -40,12 +42,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     if args.command:
-        return commands.run(settings, args.command, args.file, args.device)
+        return commands.run(settings, args.command, args.file, args.device, args)
     try:
+        calendar = WorkCalendar(settings.workday_overrides)  # a bad override file: stop, one line
         store = open_store(settings.database)
+        store.calendar = calendar
         receiver = Receiver(settings, store)
-        queries = QueryResponder(settings) if settings.answer_queries else None
-    except (StoreError, ConfigError, CatalogueError, CaseImportError, OSError) as e:
+        queries = QueryResponder(settings, calendar=calendar) if settings.answer_queries else None
+        loop = LoopService(settings, receiver.publish_alert, calendar) if settings.run_loop else None
+    except (StoreError, ConfigError, CatalogueError, CaseImportError, WorkCalendarError, OSError) as e:
         print(f"hall-county: {e}", file=sys.stderr)
         return 2
     stop = threading.Event()
@@ -57,9 +62,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGINT, on_signal)
     if queries is not None:
         queries.start()
+    if loop is not None:
+        loop.start()
     try:
         receiver.run(stop)
     finally:
+        if loop is not None:
+            loop.stop()
         if queries is not None:
             queries.stop()
         store.close()

@@ -7,6 +7,7 @@ event, `stored` or `duplicate` (same `event_id` again, or a second rating of the
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
@@ -18,9 +19,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from core.clock import CHINA_TZ
 from core.events import Event, ExpiredEvent, RatingEvent, SigninEvent, SignoutEvent
 from core.messages import AckResult
+from county import workorders
 from county.schema import VERSION_TABLE, Dialect, SchemaError, pending
+from county.workdays import WorkCalendar
 
 log = logging.getLogger("county.store")
 
@@ -32,20 +36,27 @@ def _ts(value: datetime) -> str:
     return value.isoformat()
 
 
+def rated_day(event: RatingEvent) -> str:
+    """The China-time day of a rating (statistics, due dates): YYYY-MM-DD."""
+    return event.rated_at.astimezone(CHINA_TZ).date().isoformat()
+
+
 def _detail_row(event: Event) -> tuple[str, tuple[Any, ...]] | None:
     """The typed row of an event (the insert that may conflict on the one-rating rule)."""
     if isinstance(event, RatingEvent):
         return (
             "INSERT INTO ratings (event_id, hall_id, device_id, window_id, region_code, channel, input,"
             " case_id, assess_number, item_code, item_name, staff, level, gbt_code, reasons, comment,"
-            " public, system_default, invited_at, rated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " public, system_default, invited_at, rated_at, rated_day, staff_id, staff_name)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 event.event_id, event.hall_id, event.device_id, event.window_id, event.region_code,
                 event.channel, event.input, event.case_id, event.assess_number, event.item_code,
                 event.item_name, _json_list([{"id": s.id, "name": s.name} for s in event.staff]),
                 int(event.level), event.gbt_code, _json_list(event.reasons),
-                event.comment, event.public, False, _ts(event.invited_at), _ts(event.rated_at),
+                event.comment, event.public, event.system_default, _ts(event.invited_at),
+                _ts(event.rated_at), rated_day(event),
+                event.staff[0].id if event.staff else None, event.staff[0].name if event.staff else None,
             ),
         )
     if isinstance(event, ExpiredEvent):
@@ -70,7 +81,7 @@ def _detail_row(event: Event) -> tuple[str, tuple[Any, ...]] | None:
     return None
 
 
-class _Cursor(Protocol):
+class Cursor(Protocol):
     @property
     def rowcount(self) -> int: ...
     def execute(self, sql: Any, params: Any = ..., /) -> Any: ...
@@ -86,13 +97,21 @@ class EventStore:
 
     def __init__(self) -> None:
         self.url = ""
+        # working days for work-order due dates; the service sets the county's (override file)
+        self.calendar = WorkCalendar()
 
     @contextmanager
-    def _transaction(self) -> Iterator[_Cursor]:
+    def _transaction(self) -> Iterator[Cursor]:
         raise NotImplementedError
+
+    def transaction(self) -> contextlib.AbstractContextManager[Cursor]:
+        """One transaction (committed on leaving, rolled back on an exception); `?` via `sql()`."""
+        return self._transaction()
 
     def _sql(self, sql: str) -> str:
         return sql if self.placeholder == "?" else sql.replace("?", self.placeholder)
+
+    sql = _sql
 
     dialect: Dialect = "sqlite"
 
@@ -121,7 +140,7 @@ class EventStore:
             row = cur.fetchone()
             return int(row[0]) if row and row[0] is not None else 0
 
-    def _lock_schema(self, cur: _Cursor) -> None:
+    def _lock_schema(self, cur: Cursor) -> None:
         """SQLite: BEGIN IMMEDIATE already serialises; PostgreSQL takes an advisory lock."""
 
     def store_batch(
@@ -140,10 +159,10 @@ class EventStore:
         with self._transaction() as cur:
             return self._store_all(cur, events, raws, now)
 
-    def _lock(self, cur: _Cursor) -> None:
+    def _lock(self, cur: Cursor) -> None:
         """Serialise writers for the check-then-insert below (SQLite: BEGIN IMMEDIATE does it)."""
 
-    def _existing(self, cur: _Cursor, sql: str, keys: list[Any]) -> set[Any]:
+    def _existing(self, cur: Cursor, sql: str, keys: list[Any]) -> set[Any]:
         found: set[Any] = set()
         for i in range(0, len(keys), 500):
             chunk = keys[i:i + 500]
@@ -151,7 +170,7 @@ class EventStore:
             found.update(r[0] for r in cur.fetchall())
         return found
 
-    def _store_all(self, cur: _Cursor, events: Sequence[Event], raws: list[str], now: int) -> list[AckResult]:
+    def _store_all(self, cur: Cursor, events: Sequence[Event], raws: list[str], now: int) -> list[AckResult]:
         # Set-based: two look-ups and one multi-row insert per table per batch, not two statements
         # per event. Writers are serialised (`_lock`), so nothing changes between look-up and insert.
         self._lock(cur)
@@ -164,6 +183,7 @@ class EventStore:
         results: list[AckResult] = []
         rows: list[tuple[Any, ...]] = []
         details: dict[str, list[tuple[Any, ...]]] = {}
+        bad: list[RatingEvent] = []  # stored 差评: each opens its work order in this transaction
         for event, raw in zip(events, raws, strict=True):
             if event.event_id in seen:
                 results.append("duplicate")  # this event_id is stored already
@@ -179,6 +199,8 @@ class EventStore:
             detail = _detail_row(event)
             if detail is not None:
                 details.setdefault(detail[0], []).append(detail[1])
+            if isinstance(event, RatingEvent) and event.level.is_bad and not event.system_default:
+                bad.append(event)
             results.append("stored")
         if rows:
             cur.executemany(self._sql(
@@ -186,9 +208,11 @@ class EventStore:
                 " VALUES (?, ?, ?, ?, ?, ?, ?)"), rows)
         for sql, params in details.items():
             cur.executemany(self._sql(sql), params)
+        if bad:
+            workorders.open_for(self, cur, bad, now)
         return results
 
-    def _existing_pairs(self, cur: _Cursor, case_ids: list[str]) -> list[tuple[str, int]]:
+    def _existing_pairs(self, cur: Cursor, case_ids: list[str]) -> list[tuple[str, int]]:
         out: list[tuple[str, int]] = []
         for i in range(0, len(case_ids), 500):
             chunk = case_ids[i:i + 500]
@@ -196,6 +220,11 @@ class EventStore:
                 ",".join("?" * len(chunk)))), chunk)
             out.extend((r[0], int(r[1])) for r in cur.fetchall())
         return out
+
+    def rated_pairs(self, case_ids: list[str]) -> set[tuple[str, int]]:
+        """The (case_id, assess_number) rounds of these cases that have a rating stored (any kind)."""
+        with self._transaction() as cur:
+            return set(self._existing_pairs(cur, case_ids))
 
     def count(self, table: str = "events") -> int:
         if not re.fullmatch(r"[a-z_]+", table):
@@ -229,7 +258,7 @@ class SqliteStore(EventStore):
         self.create_schema()
 
     @contextmanager
-    def _transaction(self) -> Iterator[_Cursor]:
+    def _transaction(self) -> Iterator[Cursor]:
         cur = self._conn.cursor()
         cur.execute("BEGIN IMMEDIATE")
         try:
@@ -261,14 +290,14 @@ class PostgresStore(EventStore):
         self.create_schema()
 
     @contextmanager
-    def _transaction(self) -> Iterator[_Cursor]:
+    def _transaction(self) -> Iterator[Cursor]:
         with self._conn.transaction(), self._conn.cursor() as cur:
             yield cur
 
-    def _lock_schema(self, cur: _Cursor) -> None:
+    def _lock_schema(self, cur: Cursor) -> None:
         cur.execute("SELECT pg_advisory_xact_lock(4242001)")  # fixed key: "the county schema"
 
-    def _lock(self, cur: _Cursor) -> None:
+    def _lock(self, cur: Cursor) -> None:
         # several receivers (a share group) may write at once: one batch at a time, reads go on
         cur.execute("LOCK TABLE events, ratings IN SHARE ROW EXCLUSIVE MODE")
 
