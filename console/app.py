@@ -4,38 +4,65 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from console import api, pages
+from console import api, pages, stats_routes, workorder_routes
 from console.commands import DeviceCommands
+from console.county_data import CountyData, open_cases
 from console.live import Live
 from console.settings import ConsoleSettings
 from console.users import LoginThrottle, Users
 from console.web import HERE, Context, install_error_handlers
+from core import topics
 from core.clock import Clock, SystemClock
+from core.messages import Alert
+from core.payload import PayloadError
+from county.store import EventStore
+from county.workdays import WorkCalendar
+
+log = logging.getLogger(__name__)
 
 
 def create_app(
     settings: ConsoleSettings,
     users: Users,
+    store: EventStore,
     *,
     clock: Clock | None = None,
     connect: bool = True,
 ) -> FastAPI:
-    """The app; with `connect` it watches the county broker (and sends commands) while it runs."""
+    """The app; with `connect` it watches the county broker (and sends commands) while it runs.
+    Raises WorkCalendarError for a bad working-day file."""
     clock = clock or SystemClock()
     live = Live(clock)
+    county = CountyData(store, WorkCalendar(settings.workdays_file), clock,
+                        open_cases(settings.cases_database, settings.id_key_file))
+
+    def on_alert(topic: str, payload: bytes) -> None:
+        """A work order opened or overdue (the county's alert): ring the hall's managers."""
+        try:
+            alert = Alert.from_json(payload)
+        except PayloadError as e:
+            log.warning("console: ignored an alert on %s: %s", topic, e)
+            return
+        with county.lock:
+            w = county.book.get(alert.workorder_id)
+        data = w.model_dump(mode="json") if w else alert.model_dump(mode="json")
+        live.post(alert.hall_id, "workorder", {**data, "kind": alert.kind})
+
+    live.extra_handlers.append((topics.ALERT_PREFIX + "/", on_alert))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         loop = asyncio.get_running_loop()
         sweeper = loop.create_task(live.sweep_forever(settings.web.sweep_s))
         if connect:
-            live.start(loop, settings.mqtt)
+            live.start(loop, settings.mqtt, extra=[(topics.all_alerts(), 1)])
             app.state.commands = DeviceCommands(settings.commands)
         else:
             live.attach(loop)
@@ -51,6 +78,7 @@ def create_app(
     app.state.ctx = Context(settings, users, LoginThrottle(settings.web.login_max_failures,
                                                            settings.web.login_window_s, clock))
     app.state.live = live
+    app.state.county = county
     app.state.commands = None
     app.state.clock = clock
     install_error_handlers(app)
@@ -71,4 +99,6 @@ def create_app(
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(pages.router)
     app.include_router(api.router)
+    app.include_router(workorder_routes.router)
+    app.include_router(stats_routes.router)
     return app

@@ -73,11 +73,19 @@ def serve(settings: ConsoleSettings, users: Users) -> int:
     import uvicorn
 
     from console.app import create_app
+    from county.store import StoreError, open_store
+    from county.workdays import WorkCalendarError
 
     try:
-        app = create_app(settings, users)
-    except ConfigError as e:
+        store = open_store(settings.database)
+    except StoreError as e:
         print(f"hall-console: {e}", file=sys.stderr)
+        return 2
+    try:
+        app = create_app(settings, users, store)
+    except (ConfigError, WorkCalendarError, ValueError, OSError) as e:
+        print(f"hall-console: {e}", file=sys.stderr)
+        store.close()
         return 2
     config = uvicorn.Config(app, host=settings.web.host, port=settings.web.port, log_level="warning",
                             proxy_headers=True, server_header=False)
@@ -87,6 +95,7 @@ def serve(settings: ConsoleSettings, users: Users) -> int:
         server.run()
     finally:
         users.close()
+        store.close()
     return 0 if server.started else 1
 
 

@@ -67,8 +67,13 @@ class ConsoleSettings(AppSettings):
     database: str = "sqlite:////var/lib/hall/county.db"
     # the console's own logins, API tokens and sessions (SQLite)
     accounts_database: Path = Path("/var/lib/hall/console-accounts.db")
-    # the county's working-day override file (next year's 调休 before the package knows it)
+    # the county's working-day override file (next year's 调休 before the package knows it),
+    # the same file as hall-county's
     workdays_file: Path | None = None
+    # the case store and its ID-hash key, as hall-county's: only for 评价率 (rating rate); without
+    # them the console shows that rate as "—". The console never creates the key.
+    cases_database: str | None = None
+    id_key_file: Path | None = None
     web: WebSettings = Field(default_factory=WebSettings)
 
     @field_validator("database")

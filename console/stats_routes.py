@@ -231,5 +231,7 @@ def display_page(request: Request, hall: Annotated[str, PathParam(pattern=f"^{ID
 
 
 @router.get("/display/{hall}/data")
-def display_data(request: Request, hall: Annotated[str, PathParam(pattern=f"^{ID_PATTERN}$")]) -> JSONResponse:
+def display_data(
+    request: Request, hall: Annotated[str, PathParam(pattern=f"^{ID_PATTERN}$")]
+) -> JSONResponse:
     return JSONResponse(display_figures(data_of(request), hall), headers={"Cache-Control": "no-store"})

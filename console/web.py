@@ -18,10 +18,10 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from core.clock import CHINA_TZ
 from console.i18n import LANGS, level_text, reason_text, word
 from console.settings import ConsoleSettings
 from console.users import LoginThrottle, Principal, Session, Users
+from core.clock import CHINA_TZ
 
 log = logging.getLogger(__name__)
 

@@ -12,8 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from console.county_data import CountyData
 from console.pages import live_of
-from console.web import ApiError, check_csrf, check_hall, not_found, page, principal
 from console.users import Principal
+from console.web import ApiError, check_csrf, check_hall, not_found, page, principal
 from core.topics import ID_PATTERN
 from county.workorders import ACTIONS, FINAL, RULES, STATES, WorkOrder, WorkOrderRefused
 
@@ -54,7 +54,9 @@ def allowed_actions(who: Principal, w: WorkOrder) -> list[str]:
     return [a for a in ACTIONS if w.state in RULES[a].from_states and who.role in RULES[a].roles]
 
 
-def do_action(request: Request, who: Principal, id: int, action: str, note: str, due: date | None) -> WorkOrder:
+def do_action(
+    request: Request, who: Principal, id: int, action: str, note: str, due: date | None
+) -> WorkOrder:
     w = _get(request, who, id)
     d = data_of(request)
     try:
@@ -115,8 +117,8 @@ def queue_page(
     d = data_of(request)
     orders = _queue(d, scope, state, overdue)
     left = {w.id: d.workdays_left(w.due) for w in orders}
-    values = {"orders": orders, "left": left, "hall": scope, "state": state, "overdue": overdue,
-              "states": STATES}
+    values: dict[str, Any] = {"orders": orders, "left": left, "hall": scope, "state": state,
+                              "overdue": overdue, "states": STATES}
     if fragment:
         return page(request, "workorder_rows.html", **values)
     return page(request, "workorders.html", **values)
