@@ -66,6 +66,8 @@ _WORDS: dict[str, tuple[str, str]] = {
     "case": ("办件编号", "Case"),
     "rated_at": ("评价时间", "Rated at"),
     "history": ("处理记录", "History"),
+    "time": ("时间", "Time"),
+    "day": ("日期", "Day"),
     "actor": ("处理人", "By"),
     "note": ("说明", "Note"),
     "action": ("操作", "Action"),

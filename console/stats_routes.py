@@ -43,13 +43,15 @@ def _period(d: CountyData, date_from: date | None, date_to: date | None) -> tupl
 
 
 def previous_period(first: date, last: date) -> tuple[date, date]:
-    """The period before, for 环比: the month before when `first..last` is a whole calendar
-    month (or this month so far), else the same number of days just before."""
-    if first.day == 1:
+    """The period before, for 环比: the whole month before when `first..last` is a whole calendar
+    month; the same days of the month before for this month so far; else the same number of
+    days just before."""
+    if first.day == 1 and last.month == first.month and last.year == first.year:
         prev_last = first - timedelta(days=1)
         prev_first = prev_last.replace(day=1)
-        span = (last - first).days
-        return prev_first, min(prev_last, prev_first + timedelta(days=span))
+        if (last + timedelta(days=1)).day == 1:
+            return prev_first, prev_last
+        return prev_first, min(prev_last, prev_first + timedelta(days=(last - first).days))
     days = (last - first).days + 1
     return first - timedelta(days=days), first - timedelta(days=1)
 
@@ -123,7 +125,8 @@ def stats_page(
     pf, pl = previous_period(first, last)
     prev = _rates(d, pf, pl, scope)
     trend = _stats(d, first, last, "day", scope) if by != "day" else s
-    chart = {"days": [row.key for row in trend.rows], "good": [row.good_rate for row in trend.rows],
+    chart = {"first": first.isoformat(), "last": last.isoformat(),
+             "days": [row.key for row in trend.rows], "good": [row.good_rate for row in trend.rows],
              "bad": [row.bad_rate for row in trend.rows], "active": [row.active for row in trend.rows]}
     provisional = d.calendar.is_provisional(first) or d.calendar.is_provisional(last)
     month = first.strftime("%Y-%m")

@@ -6,6 +6,7 @@ artifacts/screenshots/console/ (looked at by a person; here they must exist)."""
 from __future__ import annotations
 
 import json
+import re
 import urllib.error
 import urllib.request
 import uuid
@@ -33,7 +34,7 @@ SIZES = {"desk": (1366, 768), "phone": (390, 844)}
 
 @pytest.fixture(scope="module")
 def side(tmp_path_factory: pytest.TempPathFactory) -> Iterator[County]:
-    with county_side(tmp_path_factory.mktemp("console")) as s:
+    with county_side(tmp_path_factory.mktemp("console"), display_refresh_s="1") as s:
         s.start_device("eval-01")
         s.start_device("eval-02")
         yield s
@@ -163,4 +164,90 @@ def test_another_halls_manager_gets_403_in_page_and_api(browser: Any, side: Coun
     assert r.status == 403 and "error" in r.json()
     r = page.request.get(side.console.url + f"/api/v1/stream?hall={HALL_ID}")
     assert r.status == 403
+    page.close()
+
+
+def test_a_bad_rating_rings_in_the_queue_and_is_followed_up_to_closed(browser: Any, side: County) -> None:
+    page = login(browser, side, "mgr")
+    page.goto(side.console.url + "/workorders")
+    expect(page.locator("body")).to_have_attribute("data-live", "1", timeout=10_000)
+    ev = bad_rating(case="C-ring-1")
+    side.publish_rating(ev)
+    row = page.locator("#queue tr", has_text="C-ring-1")
+    expect(row).to_be_visible(timeout=10_000)
+    expect(page).to_have_title(re.compile(r"^\(1\) "))  # the title badge
+    expect(page.locator("#wo-badge")).to_have_text("1")
+    expect(row).to_contain_text("待回访")
+    expect(row).to_contain_text("服务态度不好")
+    expect(row.locator(".due")).to_contain_text("个工作日")  # the countdown to the due day
+    shot(page, "workorders-zh_CN")
+    wid = int(row.get_attribute("data-id") or 0)
+    page.goto(side.console.url + f"/workorders/{wid}")
+    expect(page.locator("h1")).to_contain_text("待回访")
+    page.fill("#act-visit textarea", "值班长 张工 致电回访，已致歉，群众表示理解")
+    page.click("#act-visit button")
+    expect(page.locator("h1")).to_contain_text("已回访")
+    expect(page.locator("#history")).to_contain_text("mgr")  # the real user, not a shared account
+    shot(page, "workorder-zh_CN")
+    page.fill("#act-rectify textarea", "窗口增设引导员，材料清单张贴上墙")
+    page.click("#act-rectify button")
+    expect(page.locator("h1")).to_contain_text("已整改")
+    page.click("#act-close button")
+    expect(page.locator("h1")).to_contain_text("已办结")
+    expect(page.locator(".actions form")).to_have_count(0)  # nothing left to do
+    page.goto(side.console.url + "/lang/en?next=" + f"/workorders/{wid}")
+    expect(page.locator("h1")).to_contain_text("Closed")
+    shot(page, "workorder-en")
+    page.goto(side.console.url + "/workorders")
+    shot(page, "workorders-en")
+    page.close()
+
+    other = login(browser, side, "other")
+    resp = other.goto(side.console.url + f"/workorders/{wid}")
+    assert resp is not None and resp.status == 403
+    r = other.request.get(side.console.url + f"/api/v1/workorders/{wid}")
+    assert r.status == 403 and HALL_ID in r.json()["error"]
+    r = other.request.post(side.console.url + f"/api/v1/workorders/{wid}/actions",
+                           data={"action": "appeal", "note": "x"})
+    assert r.status == 403
+    r = other.request.get(side.console.url + f"/stats/download.csv?hall={HALL_ID}")
+    assert r.status == 403
+    r = other.request.get(side.console.url + f"/stats/report.xlsx?month={now_cst():%Y-%m}&hall={HALL_ID}")
+    assert r.status == 403
+    other.close()
+
+
+def test_statistics_pages_and_downloads(browser: Any, side: County) -> None:
+    for lang in ("zh_CN", "en"):
+        page = login(browser, side, "mgr", lang=lang)
+        page.goto(side.console.url + "/stats?by=window")
+        expect(page.locator("#stats-table tbody tr")).not_to_have_count(0)
+        expect(page.locator("#chart canvas")).to_have_count(1)  # uPlot drew the trend
+        shot(page, f"stats-{lang}")
+        with page.expect_download() as dl:
+            page.click("a[href^='/stats/download.csv']")
+        assert dl.value.suggested_filename.endswith(".csv")
+        page.close()
+        phone = login(browser, side, "mgr", lang=lang, size="phone")
+        phone.goto(side.console.url + "/stats?by=staff")
+        shot(phone, f"stats-{lang}-phone")
+        phone.goto(side.console.url + "/workorders")
+        shot(phone, f"workorders-{lang}-phone")
+        phone.close()
+
+
+def test_the_public_screen_shows_new_figures_without_login(browser: Any, side: County) -> None:
+    page = browser.new_page(viewport={"width": 1920, "height": 1080})
+    page.goto(side.console.url + f"/display/{HALL_ID}")
+    assert "/login" not in page.url
+    before = int(page.locator("#today-active").inner_text())
+    t = now_cst()
+    side.publish_rating(rating(HALL_ID, "eval-01", level=Level.VERY_SATISFIED, window_id="w-01",
+                               case_id=f"C-{uuid.uuid4().hex[:10]}", invited_at=t - timedelta(seconds=9),
+                               rated_at=t))
+    expect(page.locator("#today-active")).to_have_text(str(before + 1), timeout=15_000)  # no reload
+    expect(page.locator("#windows")).to_contain_text("w-01")
+    shot(page, "display-zh_CN")
+    page.goto(side.console.url + f"/lang/en?next=/display/{HALL_ID}")
+    shot(page, "display-en")
     page.close()
