@@ -6,10 +6,10 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from typing import Any
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from console import api, pages, stats_routes, workorder_routes
 from console.commands import DeviceCommands
@@ -26,6 +26,39 @@ from county.store import EventStore
 from county.workdays import WorkCalendar
 
 log = logging.getLogger(__name__)
+
+
+_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"content-security-policy",
+     b"default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'self'"),
+]
+
+
+class SecurityHeaders:
+    """Pure ASGI (not BaseHTTPMiddleware, which relays every streamed chunk through a memory
+    stream and made live events lag with many clients): headers added at response start."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        framed = not str(scope.get("path", "")).startswith("/display/")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers += _HEADERS
+                if framed:
+                    headers.append((b"x-frame-options", b"DENY"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 def create_app(
@@ -83,19 +116,7 @@ def create_app(
     app.state.clock = clock
     install_error_handlers(app)
 
-    @app.middleware("http")
-    async def security_headers(request: Any, call_next: Any) -> Any:
-        resp = await call_next(request)
-        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
-        resp.headers.setdefault("Referrer-Policy", "same-origin")
-        if not request.url.path.startswith("/display/"):
-            resp.headers.setdefault("X-Frame-Options", "DENY")
-        resp.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline';"
-            " frame-ancestors 'self'")
-        return resp
-
+    app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(pages.router)
     app.include_router(api.router)
