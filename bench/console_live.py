@@ -37,7 +37,8 @@ OBSERVER = """() => {
   window.seenAt = {};
   new MutationObserver((records) => {
     const t = performance.timeOrigin + performance.now();
-    for (const r of records) for (const n of r.addedNodes) if (n.dataset && n.dataset.event) window.seenAt[n.dataset.event] = t;
+    for (const r of records) for (const n of r.addedNodes)
+      if (n.dataset && n.dataset.event) window.seenAt[n.dataset.event] = t;
   }).observe(document.getElementById('feed'), {childList: true});
 }"""
 
@@ -91,7 +92,8 @@ def main() -> None:
         "target": {"dom_p99_ms_max": 1000.0},
         "met": dom["p99_ms"] <= 1000.0,
         "note": "device → hall broker → bridge → county broker → hall-console (svc.monitor) → SSE → "
-                "headless Chromium DOM; bare = the same message at a svc.monitor subscriber on the county broker",
+                "headless Chromium DOM; bare = the same message at a svc.monitor subscriber on the "
+                "county broker",
     }, a.out)
 
 
