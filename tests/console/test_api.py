@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from console.settings import ConsoleSettings
 from console.users import Users
 from core.clock import CHINA_TZ, FakeClock
 from core.levels import Level
-from county.store import SqliteStore
+from county.store import EventStore, SqliteStore, open_store
 from tests.support.events import rating
 from tests.support.loop import clock_at
 
@@ -28,7 +29,7 @@ HALL, OTHER = "test-hall", "other-hall"
 
 
 class Api:
-    def __init__(self, client: TestClient, users: Users, store: SqliteStore, clock: FakeClock) -> None:
+    def __init__(self, client: TestClient, users: Users, store: EventStore, clock: FakeClock) -> None:
         self.client = client
         self.clock = clock
         self.users = users
@@ -49,9 +50,8 @@ class Api:
         return self.client.post(path, json=body, headers=headers)
 
 
-@pytest.fixture
-def api(tmp_path: Path) -> Iterator[Api]:
-    store = SqliteStore(tmp_path / "county.db")
+@contextmanager
+def serving(store: EventStore, tmp_path: Path) -> Iterator[Api]:
     t = datetime(2026, 11, 23, 9, 30, tzinfo=CHINA_TZ)
     events = [rating(HALL, "eval-01", level=Level(lv), rated_at=t, invited_at=t, case_id=f"C{i}",
                      window_id="w-01")
@@ -61,8 +61,7 @@ def api(tmp_path: Path) -> Iterator[Api]:
                rating(OTHER, "eval-09", level=Level.DISSATISFIED, reasons=["R05"], rated_at=t, invited_at=t,
                       case_id="C-other", window_id="w-09")]
     assert store.store_batch(events) == ["stored"] * len(events)
-    settings = ConsoleSettings.load(None, accounts_database=tmp_path / "accounts.db",
-                                    database=f"sqlite:///{tmp_path / 'county.db'}")
+    settings = ConsoleSettings.load(None, accounts_database=tmp_path / "accounts.db", database=store.url)
     clock = clock_at(2026, 11, 24, 10, 0)  # a Tuesday
     users = Users(settings.accounts_database, clock=clock)
     app = create_app(settings, users, store, clock=clock, connect=False)
@@ -70,6 +69,12 @@ def api(tmp_path: Path) -> Iterator[Api]:
         yield Api(client, users, store, clock)
     users.close()
     store.close()
+
+
+@pytest.fixture
+def api(tmp_path: Path) -> Iterator[Api]:
+    with serving(SqliteStore(tmp_path / "county.db"), tmp_path) as a:
+        yield a
 
 
 def error_of(r: Any, status: int) -> str:
@@ -314,3 +319,18 @@ def test_pages_never_show_a_traceback(api: Api) -> None:
                  "/stats?from=2026-99-01", "/nowhere", "/workorders?state=../../etc"):
         r = api.client.get(path)
         assert r.status_code < 500 and "Traceback" not in r.text, (path, r.status_code)
+
+
+def test_the_follow_up_and_the_figures_on_postgresql(postgres_url: str, tmp_path: Path) -> None:
+    with serving(open_store(postgres_url), tmp_path) as pg:
+        wid = workorder_ids(pg, pg.manager)[HALL]
+        url = f"/api/v1/workorders/{wid}/actions"
+        for action in ("visit", "rectify", "close"):
+            r = pg.post(url, {"action": action, "note": f"{action} note"}, pg.manager)
+            assert r.status_code == 200, r.text
+        assert r.json()["state"] == "closed"
+        error_of(pg.post(url, {"action": "close", "note": ""}, pg.manager), 409)
+        q = f"from=2026-11-01&to=2026-11-30&by=window&hall={HALL}"
+        stats = pg.get(f"/api/v1/stats?{q}", pg.manager).json()
+        assert stats["total"]["active"] == 5 and stats["total"]["good_rate"] == 0.6
+        assert pg.client.get(f"/display/{HALL}/data").json()["month"]["active"] == 5
