@@ -21,6 +21,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "username": ("用户名", "User name"),
     "password": ("密码", "Password"),
     "login_failed": ("用户名或密码错误", "Wrong user name or password"),
+    "login_expired": ("登录页已过期，请重新输入", "The login form expired: please try again"),
     "login_throttled": ("失败次数过多，请 {s} 秒后再试", "Too many failures: try again in {s} s"),
     "devices": ("设备", "Devices"),
     "feed": ("实时评价", "Live ratings"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Annotated
 from urllib.parse import urlsplit
 
@@ -36,9 +37,22 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
+LOGIN_CSRF_COOKIE = "hall_login_csrf"
+
+
+def _login_page(request: Request, status: int, next: str | None, error: str | None) -> Response:
+    """The login form with a fresh double-submit CSRF token (cookie + hidden field): nobody can
+    make a browser log in to an account of theirs from another site."""
+    token = secrets.token_urlsafe(24)
+    resp = page(request, "login.html", status=status, next=_safe_next(next), error=error, login_csrf=token)
+    resp.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", path="/login",
+                    secure=ctx(request).settings.web.secure_cookies)
+    return resp
+
+
 @router.get("/login")
 def login_form(request: Request, next: str | None = None) -> Response:
-    return page(request, "login.html", next=_safe_next(next), error=None)
+    return _login_page(request, 200, next, None)
 
 
 @router.post("/login")
@@ -47,23 +61,26 @@ def login(
     username: Annotated[str, Form(max_length=200)],
     password: Annotated[str, Form(max_length=1000)],
     next: Annotated[str | None, Form(max_length=2000)] = None,
+    csrf: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     c = ctx(request)
     lang = lang_of(request)
+    cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not cookie or not secrets.compare_digest(cookie, csrf):
+        return _login_page(request, 403, next, word("login_expired", lang))
     addr = request.client.host if request.client else "?"
     keys = ("name:" + username, "addr:" + addr)
     wait = c.throttle.blocked_for(*keys)
     if wait > 0:
-        return page(request, "login.html", status=429, next=_safe_next(next),
-                    error=word("login_throttled", lang, s=int(wait) + 1))
+        return _login_page(request, 429, next, word("login_throttled", lang, s=int(wait) + 1))
     who = c.users.check_password(username, password)
     if who is None:
         c.throttle.failed(*keys)
-        return page(request, "login.html", status=401, next=_safe_next(next),
-                    error=word("login_failed", lang))
+        return _login_page(request, 401, next, word("login_failed", lang))
     c.throttle.succeeded(username)
     sid, _csrf = c.users.open_session(who, c.settings.web.session_hours)
     resp = RedirectResponse(_safe_next(next), status_code=303)
+    resp.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
     resp.set_cookie(SESSION_COOKIE, sid, httponly=True, samesite="strict",
                     secure=c.settings.web.secure_cookies, max_age=int(c.settings.web.session_hours * 3600),
                     path="/")

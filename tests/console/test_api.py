@@ -234,9 +234,25 @@ def test_another_halls_work_order_is_403_and_an_unknown_one_404(api: Api) -> Non
     error_of(api.post("/api/v1/workorders/abc/actions", {"action": "visit", "note": "x"}, api.admin), 422)
 
 
+def creds(client: TestClient, name: str, password: str) -> dict[str, str]:
+    return {"username": name, "password": password, "csrf": form_token(client)}
+
+
+def form_token(client: TestClient) -> str:
+    """The login form's CSRF token (its cookie is now in the client)."""
+    return str(client.get("/login").text.split('name="csrf" value="')[1].split('"')[0])
+
+
+def test_a_login_without_the_forms_token_is_refused(api: Api) -> None:
+    api.users.add_user("mgr", "manager", HALL, "correct-horse")
+    r = api.client.post("/login", data={"username": "mgr", "password": "correct-horse"},
+                        follow_redirects=False)
+    assert r.status_code == 403 and "hall_session" not in r.headers.get("set-cookie", "")
+
+
 def login(api: Api, name: str = "mgr", hall: str | None = HALL) -> str:
     api.users.add_user(name, "manager", hall, "correct-horse")
-    r = api.client.post("/login", data={"username": name, "password": "correct-horse"},
+    r = api.client.post("/login", data=creds(api.client, name, "correct-horse"),
                         follow_redirects=False)
     assert r.status_code == 303
     cookie = r.headers["set-cookie"]
@@ -260,12 +276,12 @@ def test_a_browser_session_needs_its_csrf_token_to_act(api: Api) -> None:
 def test_logins_are_throttled_after_repeated_failures(api: Api) -> None:
     api.users.add_user("mgr", "manager", HALL, "correct-horse")
     for _ in range(5):
-        r = api.client.post("/login", data={"username": "mgr", "password": "wrong"})
+        r = api.client.post("/login", data=creds(api.client, "mgr", "wrong"))
         assert r.status_code == 401
-    r = api.client.post("/login", data={"username": "mgr", "password": "correct-horse"})
+    r = api.client.post("/login", data=creds(api.client, "mgr", "correct-horse"))
     assert r.status_code == 429  # even the right password waits now
     api.clock.advance(301)
-    r = api.client.post("/login", data={"username": "mgr", "password": "correct-horse"},
+    r = api.client.post("/login", data=creds(api.client, "mgr", "correct-horse"),
                         follow_redirects=False)
     assert r.status_code == 303
 
@@ -277,7 +293,7 @@ def test_secure_cookies_behind_tls(tmp_path: Path) -> None:
     users = Users(settings.accounts_database)
     users.add_user("mgr", "manager", HALL, "correct-horse")
     with TestClient(create_app(settings, users, store, connect=False)) as c:
-        r = c.post("/login", data={"username": "mgr", "password": "correct-horse"}, follow_redirects=False)
+        r = c.post("/login", data=creds(c, "mgr", "correct-horse"), follow_redirects=False)
         assert "Secure" in r.headers["set-cookie"]
     users.close()
     store.close()

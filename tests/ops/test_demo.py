@@ -22,7 +22,9 @@ def console_sees_the_hall(url: str, user: str, password: str) -> list[str]:
     """Log in to the demo's console as its printed login; the devices its API shows."""
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    form = urllib.parse.urlencode({"username": user, "password": password}).encode()
+    with opener.open(url + "login", timeout=10) as r:  # the form carries its CSRF token
+        token = r.read().decode().split('name="csrf" value="')[1].split('"')[0]
+    form = urllib.parse.urlencode({"username": user, "password": password, "csrf": token}).encode()
     with opener.open(url + "login", data=form, timeout=10) as r:
         assert r.status == 200 and r.url == url, r.url  # logged in: redirected to the overview
     deadline = time.monotonic() + 30
