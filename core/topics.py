@@ -13,8 +13,8 @@ _NAME_RE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 COUNTY_STATE = "county/v1/state"
 CATALOGUE = "county/v1/catalogue"
 QUERY_PREFIX = "county/v1/query"
-RESPONSE_PREFIX = "county/v1/response"
 ALERT_PREFIX = "county/v1/alert"
+RESPONSE_PREFIX = "county/v1/response"
 
 EVENT_TYPES = frozenset({"rating", "expired", "signin", "signout"})
 DEVICE_KINDS = frozenset({"event", "ack", "status", "telemetry", "config", "cmd", "reply"})
@@ -72,12 +72,6 @@ def query(kind: str) -> str:
     return f"{QUERY_PREFIX}/{_check_name(kind, 'query kind')}"
 
 
-def responses(account: str, device: str = "#") -> str:
-    """Where a device answers a command sent by `account` (MQTT 5 response topic); the ACL lets
-    each account read only the responses addressed to it. `device="#"`: all of them."""
-    return f"{RESPONSE_PREFIX}/{account}/{device if device == '#' else check_id(device, 'device')}"
-
-
 def alert(hall: str) -> str:
     """A hall's 差评 work-order alerts (new, overdue): QoS 1, not retained."""
     return f"{ALERT_PREFIX}/{check_id(hall, 'hall')}"
@@ -85,6 +79,12 @@ def alert(hall: str) -> str:
 
 def all_alerts(hall: str = "+") -> str:
     return f"{ALERT_PREFIX}/{hall}"
+
+
+def responses(account: str, device: str = "#") -> str:
+    """Where a device answers a command sent by `account` (MQTT 5 response topic); the ACL lets
+    each account read only the responses addressed to it. `device="#"`: all of them."""
+    return f"{RESPONSE_PREFIX}/{account}/{device if device == '#' else check_id(device, 'device')}"
 
 
 def device_inbox(hall: str, device: str) -> list[str]:

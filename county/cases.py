@@ -231,8 +231,13 @@ class FinishedCase(NamedTuple):
     item_code: str
     item_name: str
     window_id: str | None
-    staff: list[dict[str, str]]
+    staff_json: str  # parsed only for the cases that get a default (most are rated already)
     hall_id: str | None
+
+    @property
+    def staff(self) -> list[dict[str, str]]:
+        staff: list[dict[str, str]] = json.loads(self.staff_json)
+        return staff
 
 
 def _sqlite_path(where: Path | str) -> str:
@@ -382,8 +387,8 @@ class CaseStore:
                 "SELECT case_id, rating_round, finished_at, item_code, item_name, window_id, staff, hall_id"
                 f" FROM cases WHERE state = 3 AND finished_at IS NOT NULL AND finished_at < ?{since_sql}"
                 " ORDER BY finished_at", args)
-        return [FinishedCase(str(r[0]), int(r[1]), datetime.fromisoformat(r[2]), r[3], r[4], r[5],
-                             json.loads(r[6]), r[7]) for r in rows]
+        return [FinishedCase(str(r[0]), int(r[1]), datetime.fromisoformat(r[2]), r[3], r[4], r[5], r[6], r[7])
+                for r in rows]
 
     def _select(self, where: str, args: Sequence[Any]) -> list[StoredCase]:
         with self._lock:

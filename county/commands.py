@@ -77,10 +77,10 @@ def run(settings: CountySettings, command: str, file: Path | None, device: str |
                                           _day(getattr(args, "since", None), "--since"))
             return run_report(settings, getattr(args, "month", None), getattr(args, "hall", None),
                               getattr(args, "out", None))
-        except CommandError as e:
+        except (CommandError, WorkCalendarError) as e:  # the command line or the configuration
             print(f"hall-county {command}: {e}", file=sys.stderr)
             return 2
-        except (StoreError, WorkCalendarError, CaseImportError) as e:
+        except (StoreError, CaseImportError) as e:
             print(f"hall-county {command}: {e}", file=sys.stderr)
             return 1
         except OSError as e:

@@ -17,13 +17,15 @@ import logging
 import re
 import uuid
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+
+from pydantic import ValidationError
 
 from core.clock import CHINA_TZ
 from core.events import CHANNEL_SYSTEM_DEFAULT, RatingEvent, StaffRef
 from core.levels import Level
+from core.payload import one_line
 from core.topics import ID_PATTERN
 from county.cases import CaseStore, FinishedCase
 from county.store import EventStore
@@ -55,7 +57,9 @@ class DefaultsResult:
     def line(self) -> str:
         return (f"system defaults as of {self.as_of.isoformat()}: {self.considered} finished cases past their"
                 f" window, {self.already_rated} rated already, {self.stored} defaults stored,"
-                f" {self.results['duplicate']} made meanwhile by another run")
+                f" {self.results['duplicate']} made meanwhile by another run"
+                + (f", {self.results['skipped']} cases skipped (see the log)"
+                   if self.results["skipped"] else ""))
 
 
 class DefaultMaker:
@@ -76,23 +80,27 @@ class DefaultMaker:
         return end
 
     def event(self, case: FinishedCase) -> RatingEvent:
+        """The default of `case` (validated like any event: a case store row that does not fit is an
+        error here, never a bad row in the ratings)."""
         finished = case.finished_at.astimezone(CHINA_TZ)
         rated_at = datetime.combine(self.window_end(finished.date()) + timedelta(days=1), time(0), CHINA_TZ)
         hall = case.hall_id if case.hall_id and _ID_RE.match(case.hall_id) else self.hall_id
         window = case.window_id if case.window_id and _ID_RE.match(case.window_id) else None
+        staff = [StaffRef(id=s["id"][:50], name=s["name"][:50])
+                 for s in case.staff[:10] if s.get("id") and s.get("name")]
         return RatingEvent(
             event_id=default_event_id(case.case_id, case.rating_round), hall_id=hall,
-            device_id=DEFAULT_DEVICE,
-            window_id=window, region_code=self.region_code, channel=CHANNEL_SYSTEM_DEFAULT, input="default",
-            case_id=case.case_id, assess_number=case.rating_round, item_code=case.item_code[:50],
-            item_name=case.item_name[:200],
-            staff=[StaffRef(id=s["id"][:50], name=s["name"][:50]) for s in case.staff[:10]],
-            level=Level.BASICALLY_SATISFIED, invited_at=finished, rated_at=rated_at, system_default=True)
+            device_id=DEFAULT_DEVICE, window_id=window, region_code=self.region_code,
+            channel=CHANNEL_SYSTEM_DEFAULT, input="default", case_id=case.case_id[:50],
+            assess_number=1 if case.rating_round == 1 else 2, item_code=case.item_code[:50] or None,
+            item_name=case.item_name[:200] or None, staff=staff, level=Level.BASICALLY_SATISFIED,
+            reasons=[], comment="", public=True, invited_at=min(finished, rated_at), rated_at=rated_at,
+            system_default=True)
 
 
 def apply_defaults(store: EventStore, cases: CaseStore, calendar: WorkCalendar, as_of: date, *,
                    window_days: int = 5, hall_id: str = "county", region_code: str = "000000",
-                   since: date | None = None, batch: int = 1000) -> DefaultsResult:
+                   since: date | None = None, batch: int = 2000) -> DefaultsResult:
     """Store the default of every finished case whose window closed before `as_of` and has no rating."""
     maker = DefaultMaker(calendar, window_days, hall_id, region_code)
     last_day = calendar.last_day_finished_before(as_of, window_days)
@@ -104,8 +112,15 @@ def apply_defaults(store: EventStore, cases: CaseStore, calendar: WorkCalendar, 
     todo = [c for c in due if (c.case_id, c.rating_round) not in rated]
     out.already_rated = len(due) - len(todo)
     for i in range(0, len(todo), batch):
-        events: Sequence[RatingEvent] = [maker.event(c) for c in todo[i:i + batch]]
-        out.results.update(store.store_batch(events))
+        events: list[RatingEvent] = []
+        for c in todo[i:i + batch]:
+            try:
+                events.append(maker.event(c))
+            except ValidationError as e:  # one odd case row must not hold up every other default
+                out.results["skipped"] += 1
+                log.warning("no system default for case %s: %s", c.case_id, one_line(e))
+        if events:
+            out.results.update(store.store_batch(events))
     if out.stored:
         log.info("%s", out.line())
     return out

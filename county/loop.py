@@ -12,10 +12,10 @@ from datetime import date, timedelta
 
 from core.clock import Clock, SystemClock, now
 from county.alerts import AlertPublisher, Publish
-from county.cases import CaseStore, load_or_create_key
+from county.cases import CaseImportError, CaseStore, load_or_create_key
 from county.defaults import DefaultsResult, apply_defaults
 from county.settings import CountySettings
-from county.store import EventStore, open_store
+from county.store import EventStore, StoreError, open_store
 from county.workdays import WorkCalendar
 from county.workorders import WorkOrder, WorkOrderBook
 
@@ -23,7 +23,15 @@ log = logging.getLogger("county.loop")
 
 
 def open_cases(settings: CountySettings) -> CaseStore:
-    return CaseStore(settings.cases_url, load_or_create_key(settings.id_key_path))
+    """The case store, or `StoreError` in one line (a path that cannot be made, a database refused)."""
+    try:
+        return CaseStore(settings.cases_url, load_or_create_key(settings.id_key_path))
+    except CaseImportError:
+        raise
+    except Exception as e:  # sqlite3 / psycopg errors and OSError alike
+        where = settings.cases_url.split("@")[-1]  # never a password from a URL
+        why = str(e).strip().splitlines()[0] if str(e).strip() else repr(e)
+        raise StoreError(f"case store {where}: {why}") from None
 
 
 class LoopService:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel, Field
 
@@ -53,15 +53,6 @@ class StatsTotal(BaseModel):
     invalid: int = 0
     good_rate: float | None = None
     bad_rate: float | None = None
-
-    def add(self, level: int, system_default: bool, invalid: bool, n: int) -> None:
-        if invalid:
-            self.invalid += n
-        elif system_default:
-            self.defaults += n
-        else:
-            self.levels[str(level)] += n
-            self.active += n
 
     def finish(self) -> None:
         self.good_rate = rate(self.levels["4"] + self.levels["5"], self.active)
@@ -104,30 +95,46 @@ def compute(store: EventStore, date_from: date, date_to: date, by: str, hall: st
         raise ValueError(f"by must be one of {', '.join(BY)}, not {by!r}")
     _check(date_from, date_to)
     cols, label_col = _GROUPS[by]
-    select = ", ".join((*cols, *((label_col,) if label_col else ())))
+    group = ", ".join(cols)
+    label = f", max({label_col})" if label_col else ""
     where, extra = _period_sql(hall)
-    rows = store.rows(
-        f"SELECT {select}, level, system_default, invalid, count(*) FROM ratings WHERE {where}"
-        f" GROUP BY {select}, level, system_default, invalid",  # columns from _GROUPS only
-        [date_from.isoformat(), date_to.isoformat(), *extra])
-    out: dict[str, StatsRow] = {}
-    total = StatsTotal()
-    n_cols = len(cols) + (1 if label_col else 0)
+    # one row per group, counted by kind in the same pass: the sort is on the group key alone,
+    # as in a plain count(*) GROUP BY (columns from _GROUPS only, never from the caller)
+    rows = store.rows(f"SELECT {group}{label}, {_COUNTS} FROM ratings WHERE {where} GROUP BY {group}",
+                      [date_from.isoformat(), date_to.isoformat(), *extra])
+    acc: dict[str, list[int]] = {}  # key -> [level 1..5 active, defaults, invalid]
+    labels: dict[str, str] = {}
+    total = [0] * 7
+    first = len(cols) + (1 if label_col else 0)
     for r in rows:
         parts = ["" if v is None else str(v) for v in r[:len(cols)]]
         key = "/".join(parts)
-        row = out.get(key)
-        if row is None:
-            row = out[key] = StatsRow(key=key, label=_label(by, parts, r[len(cols)] if label_col else None))
-        elif label_col and r[len(cols)] and row.label == NONE_LABEL:
-            row.label = str(r[len(cols)])
-        level, system_default, invalid, n = r[n_cols:]
-        row.add(int(level), bool(system_default), bool(invalid), int(n))
-        total.add(int(level), bool(system_default), bool(invalid), int(n))
-    for row in out.values():
-        row.finish()
-    total.finish()
-    return Stats(rows=[out[k] for k in sorted(out)], total=total)
+        counts = [int(n or 0) for n in r[first:]]
+        if key in acc:  # two spellings of one key (e.g. NULL and ""): one row
+            counts = [a + b for a, b in zip(acc[key], counts, strict=True)]
+        acc[key] = counts
+        labels[key] = _label(by, parts, r[len(cols)] if label_col else None)
+        total = [a + b for a, b in zip(total, counts, strict=True)]
+    return Stats(rows=[_model(StatsRow, acc[k], key=k, label=labels[k]) for k in sorted(acc)],
+                 total=_model(StatsTotal, total))
+
+
+_ACTIVE = "NOT invalid AND NOT system_default"
+_COUNTS = ", ".join([
+    *(f"sum(CASE WHEN level = {n} AND {_ACTIVE} THEN 1 ELSE 0 END)" for n in range(1, 6)),
+    "sum(CASE WHEN system_default AND NOT invalid THEN 1 ELSE 0 END)",
+    "sum(CASE WHEN invalid THEN 1 ELSE 0 END)",
+])
+
+
+_T = TypeVar("_T", bound="StatsTotal")
+
+
+def _model(cls: type[_T], counts: list[int], **extra: str) -> _T:
+    m = cls(levels={str(i + 1): counts[i] for i in range(5)}, active=sum(counts[:5]), defaults=counts[5],
+            invalid=counts[6], **extra)
+    m.finish()
+    return m
 
 
 def _label(by: str, parts: list[str], label: Any) -> str:

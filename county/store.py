@@ -8,6 +8,7 @@ event, `stored` or `duplicate` (same `event_id` again, or a second rating of the
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import re
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from core.clock import CHINA_TZ
-from core.events import Event, ExpiredEvent, RatingEvent, SigninEvent, SignoutEvent
+from core.events import Event, ExpiredEvent, RatingEvent, SigninEvent, SignoutEvent, StaffRef
 from core.messages import AckResult
 from county import workorders
 from county.schema import VERSION_TABLE, Dialect, SchemaError, pending
@@ -30,6 +31,12 @@ log = logging.getLogger("county.store")
 
 def _json_list(items: list[Any]) -> str:
     return json.dumps(items, ensure_ascii=False) if items else "[]"  # mostly empty: skip the encoder
+
+
+@functools.lru_cache(maxsize=4096)
+def _staff_json(staff: tuple[StaffRef, ...]) -> str:
+    """A rating's clerks as stored; a window's clerks repeat all day, so encode each list once."""
+    return _json_list([{"id": s.id, "name": s.name} for s in staff])
 
 
 def _ts(value: datetime) -> str:
@@ -52,7 +59,7 @@ def _detail_row(event: Event) -> tuple[str, tuple[Any, ...]] | None:
             (
                 event.event_id, event.hall_id, event.device_id, event.window_id, event.region_code,
                 event.channel, event.input, event.case_id, event.assess_number, event.item_code,
-                event.item_name, _json_list([{"id": s.id, "name": s.name} for s in event.staff]),
+                event.item_name, _staff_json(tuple(event.staff)),
                 int(event.level), event.gbt_code, _json_list(event.reasons),
                 event.comment, event.public, event.system_default, _ts(event.invited_at),
                 _ts(event.rated_at), rated_day(event),
@@ -222,9 +229,15 @@ class EventStore:
         return out
 
     def rated_pairs(self, case_ids: list[str]) -> set[tuple[str, int]]:
-        """The (case_id, assess_number) rounds of these cases that have a rating stored (any kind)."""
-        with self._transaction() as cur:
-            return set(self._existing_pairs(cur, case_ids))
+        """The (case_id, assess_number) rounds of these cases that have a rating stored (any kind).
+
+        A short transaction per 500 cases: the receiver's batches never wait long behind it.
+        """
+        found: set[tuple[str, int]] = set()
+        for i in range(0, len(case_ids), 500):
+            with self._transaction() as cur:
+                found.update(self._existing_pairs(cur, case_ids[i:i + 500]))
+        return found
 
     def count(self, table: str = "events") -> int:
         if not re.fullmatch(r"[a-z_]+", table):

@@ -52,6 +52,11 @@ def store(request, tmp_path):
 
 @pytest.fixture
 def filled(store):
+    return fill_table(store)
+
+
+def fill_table(store: EventStore) -> EventStore:
+    """Store TABLE and act on its work orders as the comments in TABLE say."""
     ids = {}
     for n, (hall, window, staff, item, channel, level, when, case) in TABLE.items():
         default = channel == 7
