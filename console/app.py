@@ -112,6 +112,7 @@ def create_app(
                                                            settings.web.login_window_s, clock))
     app.state.live = live
     app.state.county = county
+    app.state.display_cache = {}
     app.state.commands = None
     app.state.clock = clock
     install_error_handlers(app)

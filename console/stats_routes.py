@@ -226,9 +226,24 @@ def display_figures(d: CountyData, hall: str) -> dict[str, Any]:
     }
 
 
+def cached_display(request: Request, hall: str) -> dict[str, Any]:
+    """The public screen's figures, computed at most once per half refresh period per hall:
+    the page needs no login, so many screens (or anyone) asking must not each cost two queries."""
+    d = data_of(request)
+    ttl = request.app.state.ctx.settings.web.display_refresh_s / 2
+    cache: dict[str, tuple[float, dict[str, Any]]] = request.app.state.display_cache
+    now = d.clock.monotonic()
+    hit = cache.get(hall)
+    if hit is None or now - hit[0] >= ttl:
+        if len(cache) > 1000:  # made-up hall names must not grow it without end
+            cache.clear()
+        hit = cache[hall] = (now, display_figures(d, hall))
+    return hit[1]
+
+
 @router.get("/display/{hall}")
 def display_page(request: Request, hall: Annotated[str, PathParam(pattern=f"^{ID_PATTERN}$")]) -> Response:
-    figures = display_figures(data_of(request), hall)
+    figures = cached_display(request, hall)
     return page(request, "display.html", f=figures, display_hall=hall,
                 refresh_s=request.app.state.ctx.settings.web.display_refresh_s)
 
@@ -237,4 +252,4 @@ def display_page(request: Request, hall: Annotated[str, PathParam(pattern=f"^{ID
 def display_data(
     request: Request, hall: Annotated[str, PathParam(pattern=f"^{ID_PATTERN}$")]
 ) -> JSONResponse:
-    return JSONResponse(display_figures(data_of(request), hall), headers={"Cache-Control": "no-store"})
+    return JSONResponse(cached_display(request, hall), headers={"Cache-Control": "no-store"})

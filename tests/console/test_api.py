@@ -327,6 +327,13 @@ def test_the_public_screen_needs_no_login_and_shows_aggregates_only(api: Api) ->
     text = json.dumps(f, ensure_ascii=False) + page.text
     assert "李明" not in text and "C-bad" not in text  # no clerk, no case, no citizen: figures only
     assert api.client.get("/display/NOT%20A%20HALL/data").status_code == 422
+    # public and unauthenticated: computed at most once per half refresh period, however many ask
+    t = datetime(2026, 11, 24, 9, 0, tzinfo=CHINA_TZ)
+    api.store.store_batch([rating(HALL, "eval-01", level=Level.SATISFIED, rated_at=t, invited_at=t,
+                                  case_id="C-late", window_id="w-01")])
+    assert api.client.get(f"/display/{HALL}/data").json()["month"]["active"] == 5
+    api.clock.advance(5)
+    assert api.client.get(f"/display/{HALL}/data").json()["month"]["active"] == 6
 
 
 def test_pages_never_show_a_traceback(api: Api) -> None:

@@ -160,6 +160,9 @@ def test_another_halls_manager_gets_403_in_page_and_api(browser: Any, side: Coun
     resp = page.goto(side.console.url + f"/?hall={HALL_ID}")
     assert resp is not None and resp.status == 403
     shot(page, "forbidden-zh_CN")
+    page.goto(side.console.url + f"/lang/en?next=/?hall={HALL_ID}")
+    expect(page.locator("h1")).to_contain_text("Not your hall")
+    shot(page, "forbidden-en")
     r = page.request.get(side.console.url + f"/api/v1/devices?hall={HALL_ID}")
     assert r.status == 403 and "error" in r.json()
     r = page.request.get(side.console.url + f"/api/v1/stream?hall={HALL_ID}")
