@@ -20,6 +20,7 @@ from console.users import LoginThrottle, Users
 from console.web import HERE, Context, install_error_handlers
 from core import topics
 from core.clock import Clock, SystemClock
+from core.events import RatingEvent, parse_event
 from core.messages import Alert
 from core.payload import PayloadError
 from county.store import EventStore
@@ -61,6 +62,25 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+def todays_ratings(county: CountyData, limit: int = 500) -> list[RatingEvent]:
+    """The last `limit` ratings of today (China time) as stored, oldest first; system defaults
+    are not ratings anyone made, so they are not in the live feed."""
+    day = county.today().isoformat()
+    with county.lock:
+        rows = county.store.rows(
+            "SELECT e.payload FROM ratings r JOIN events e ON e.event_id = r.event_id WHERE r.rated_day = ?"
+            " AND r.system_default = FALSE ORDER BY r.rated_at DESC LIMIT ?", [day, limit])
+    out = []
+    for (payload,) in reversed(rows):
+        try:
+            ev = parse_event("rating", payload)
+        except PayloadError:
+            continue  # stored before a schema change: not worth a feed line
+        if isinstance(ev, RatingEvent):
+            out.append(ev)
+    return out
+
+
 def create_app(
     settings: ConsoleSettings,
     users: Users,
@@ -93,6 +113,7 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         loop = asyncio.get_running_loop()
+        live.preload(todays_ratings(county))
         sweeper = loop.create_task(live.sweep_forever(settings.web.sweep_s))
         if connect:
             live.start(loop, settings.mqtt, extra=[(topics.all_alerts(), 1)])

@@ -23,7 +23,7 @@ import paho.mqtt.client as mqtt
 
 from console.i18n import LANGS, level_text, reason_text
 from console.users import Principal
-from core import hall_watch
+from core import hall_watch, topics
 from core.clock import CHINA_TZ, Clock, epoch_ms
 from core.config import MqttSettings
 from core.events import RatingEvent
@@ -133,6 +133,14 @@ class Live:
             self.post(dev["hall_id"], "device", dev)
         if rating is not None:
             self.post(rating["hall_id"], "rating", rating)
+
+    def preload(self, ratings: list[RatingEvent]) -> None:
+        """Today's ratings from the county store, oldest first: a console started mid-day shows
+        the feed so far, not an empty one. Devices' resends are told apart by event id."""
+        with self.lock:
+            for ev in ratings:
+                self.state.on_message(topics.event(ev.hall_id, ev.device_id, "rating"), ev.to_json())
+                self._remember(rating_json(ev))
 
     def _remember(self, rating: dict[str, Any]) -> None:
         today = datetime.fromtimestamp(self.clock.time(), CHINA_TZ).date().isoformat()

@@ -51,7 +51,7 @@ class Api:
 
 
 @contextmanager
-def serving(store: EventStore, tmp_path: Path) -> Iterator[Api]:
+def serving(store: EventStore, tmp_path: Path, day: int = 24) -> Iterator[Api]:
     t = datetime(2026, 11, 23, 9, 30, tzinfo=CHINA_TZ)
     events = [rating(HALL, "eval-01", level=Level(lv), rated_at=t, invited_at=t, case_id=f"C{i}",
                      window_id="w-01")
@@ -62,7 +62,7 @@ def serving(store: EventStore, tmp_path: Path) -> Iterator[Api]:
                       case_id="C-other", window_id="w-09")]
     assert store.store_batch(events) == ["stored"] * len(events)
     settings = ConsoleSettings.load(None, accounts_database=tmp_path / "accounts.db", database=store.url)
-    clock = clock_at(2026, 11, 24, 10, 0)  # a Tuesday
+    clock = clock_at(2026, 11, day, 10, 0)  # by default the Tuesday after the ratings
     users = Users(settings.accounts_database, clock=clock)
     app = create_app(settings, users, store, clock=clock, connect=False)
     with TestClient(app, raise_server_exceptions=False) as client:
@@ -357,3 +357,13 @@ def test_the_follow_up_and_the_figures_on_postgresql(postgres_url: str, tmp_path
         stats = pg.get(f"/api/v1/stats?{q}", pg.manager).json()
         assert stats["total"]["active"] == 5 and stats["total"]["good_rate"] == 0.6
         assert pg.client.get(f"/display/{HALL}/data").json()["month"]["active"] == 5
+
+
+def test_a_console_started_mid_day_shows_the_feed_so_far(tmp_path: Path) -> None:
+    with serving(SqliteStore(tmp_path / "county.db"), tmp_path, day=23) as a:  # the ratings' day
+        login(a)
+        page = a.client.get("/").text
+        feed = json.loads(page.split('id="initial-ratings">')[1].split("</script>")[0])
+        assert len(feed) == 5  # this hall's five, newest first; the other hall's is not shown
+        assert {r["hall_id"] for r in feed} == {HALL} and "comment" not in feed[0]
+        assert any(r["reasons_text"]["zh_CN"] == ["服务态度不好"] for r in feed)
