@@ -81,11 +81,19 @@ class DefaultMaker:
 
     def event(self, case: FinishedCase) -> RatingEvent:
         """The default of `case` (validated like any event: a case store row that does not fit is an
-        error here, never a bad row in the ratings)."""
+        error here, never a bad row in the ratings). A window id the rating contract does not take
+        is left out rather than losing the default."""
+        try:
+            return self._event(case, case.window_id)
+        except ValidationError as e:
+            if case.window_id is None or not any(err["loc"][:1] == ("window_id",) for err in e.errors()):
+                raise
+            return self._event(case, None)
+
+    def _event(self, case: FinishedCase, window: str | None) -> RatingEvent:
         finished = case.finished_at.astimezone(CHINA_TZ)
         rated_at = datetime.combine(self.window_end(finished.date()) + timedelta(days=1), time(0), CHINA_TZ)
         hall = case.hall_id if case.hall_id and _ID_RE.match(case.hall_id) else self.hall_id
-        window = case.window_id if case.window_id and _ID_RE.match(case.window_id) else None
         staff = [StaffRef(id=s["id"][:50], name=s["name"][:50])
                  for s in case.staff[:10] if s.get("id") and s.get("name")]
         return RatingEvent(
@@ -100,7 +108,7 @@ class DefaultMaker:
 
 def apply_defaults(store: EventStore, cases: CaseStore, calendar: WorkCalendar, as_of: date, *,
                    window_days: int = 5, hall_id: str = "county", region_code: str = "000000",
-                   since: date | None = None, batch: int = 2000) -> DefaultsResult:
+                   since: date | None = None, batch: int = 5000) -> DefaultsResult:
     """Store the default of every finished case whose window closed before `as_of` and has no rating."""
     maker = DefaultMaker(calendar, window_days, hall_id, region_code)
     last_day = calendar.last_day_finished_before(as_of, window_days)

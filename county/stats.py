@@ -120,10 +120,11 @@ def compute(store: EventStore, date_from: date, date_to: date, by: str, hall: st
 
 
 _ACTIVE = "NOT invalid AND NOT system_default"
+# FILTER (SQLite >= 3.30, PostgreSQL): measured cheaper per row than sum(CASE ...) on both
 _COUNTS = ", ".join([
-    *(f"sum(CASE WHEN level = {n} AND {_ACTIVE} THEN 1 ELSE 0 END)" for n in range(1, 6)),
-    "sum(CASE WHEN system_default AND NOT invalid THEN 1 ELSE 0 END)",
-    "sum(CASE WHEN invalid THEN 1 ELSE 0 END)",
+    *(f"count(*) FILTER (WHERE level = {n} AND {_ACTIVE})" for n in range(1, 6)),
+    "count(*) FILTER (WHERE system_default AND NOT invalid)",
+    "count(*) FILTER (WHERE invalid)",
 ])
 
 

@@ -90,6 +90,15 @@ def test_twice_stores_once_and_rated_rounds_are_left_alone(store, cases):
     assert got == {("A", 1), ("C", 2)}
 
 
+def test_a_window_id_the_rating_contract_refuses_is_left_out(store, cases):
+    cases.upsert([case("W-1", finished(2, 11)), case("W-2", finished(2, 11), window="w-07")],
+                 datetime.now(CHINA_TZ))
+    # as an older import or another tool may have left it: longer than any window id a rating carries
+    cases._db.execute("UPDATE cases SET window_id = ? WHERE case_id = 'W-1'", ("W" * 60,))
+    assert apply_defaults(store, cases, CAL, date(2026, 11, 13)).stored == 2
+    assert sorted(store.rows("SELECT case_id, window_id FROM ratings")) == [("W-1", None), ("W-2", "w-07")]
+
+
 def test_a_default_that_does_not_validate_is_skipped_and_said(store, cases, caplog):
     cases.upsert([case("S-1", finished(2, 11)), case("S-2", finished(2, 11))], datetime.now(CHINA_TZ))
     r = apply_defaults(store, cases, CAL, date(2026, 11, 13), region_code="12")  # not 6-12 digits

@@ -110,3 +110,15 @@ def test_bad_override_file_is_one_line_with_file_and_key(tmp_path, text, expect)
 def test_missing_override_file(tmp_path):
     with pytest.raises(WorkCalendarError, match="cannot read"):
         WorkCalendar(tmp_path / "nope.toml")
+
+
+def test_the_example_override_file_in_the_docs_works(tmp_path):
+    from pathlib import Path
+
+    text = (Path(__file__).parents[2] / "docs" / "county.md").read_text(encoding="utf-8")
+    block = text.split("# /etc/hall/workdays.toml", 1)[1].split("\n", 1)[1].split("```", 1)[0]
+    f = tmp_path / "workdays.toml"
+    f.write_text(block, encoding="utf-8")
+    cal = WorkCalendar(f)
+    assert cal.is_workday(date(2027, 2, 6)) and not cal.is_workday(date(2027, 2, 8))
+    assert not cal.is_provisional(date(2027, 3, 1)) and not cal.is_workday(date(2026, 11, 30))
