@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from console.i18n import LANGS, word
+from console.i18n import LANGS, peripheral_words, word
 from console.live import Live
 from console.web import (
     LANG_COOKIE,
@@ -116,7 +116,7 @@ def overview(request: Request, hall: str | None = None) -> Response:
     devices = live.devices(who, hall)
     return page(
         request, "overview.html", hall=hall, halls=_halls(live, who), devices=devices,
-        ratings=live.ratings(who, hall),
+        ratings=live.ratings(who, hall), periph=peripheral_words(lang_of(request)),
         county_online=live.state.county_online, broker=live.broker_connected,
     )
 

@@ -36,7 +36,10 @@
     function row(k, v) { dl.appendChild(el("dt", "", k)); dl.appendChild(el("dd", "", v)); }
     row(words.window, (d.window_id || "-") + (hall ? "" : " · " + d.hall_id));
     row(words.clerk, d.clerk || words.none);
-    var p = Object.keys(d.peripherals).map(function (k) { return k + " " + d.peripherals[k]; }).join(", ");
+    var pw = words.periph || { names: {}, states: {} };
+    var p = Object.keys(d.peripherals).map(function (k) {
+      return (pw.names[k] || k) + " " + (pw.states[d.peripherals[k]] || d.peripherals[k]);
+    }).join(lang === "en" ? ", " : "，");
     row(words.peripherals, p || "-");
     row(words.backlog, d.backlog);
     row(words.last_rating, d.last_rating ? words["level" + d.last_rating.level] + " " + hhmmss(d.last_rating.rated_at) : "-");
