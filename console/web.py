@@ -88,11 +88,13 @@ def principal(request: Request) -> Principal:
         who = ctx(request).users.check_token(token.strip()) if scheme.lower() == "bearer" else None
         if who is None:
             raise unauthorized()
+        request.state.principal = who
         return who
     s = session_of(request)
     if s is None:
         raise unauthorized()
     request.state.session = s
+    request.state.principal = s.principal
     return s.principal
 
 
@@ -120,7 +122,7 @@ def page(request: Request, name: str, status: int = 200, **values: Any) -> HTMLR
         return word(key, lang, **v)
 
     data = {
-        "lang": lang, "t": t, "who": s.principal if s else None, "csrf": s.csrf if s else "",
+        "lang": lang, "t": t, "who": getattr(request.state, "principal", None), "csrf": s.csrf if s else "",
         "level_text": lambda lv: level_text(lv, lang), "reason_text": lambda r: reason_text(r, lang),
         "path": request.url.path, "query": request.url.query, "cst": CHINA_TZ, **values,
     }

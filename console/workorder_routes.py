@@ -146,6 +146,7 @@ def workorder_act(
     check_csrf(request, csrf)
     w = _get(request, who, id)
     error = None
+    status = 422  # malformed input; a refused action is 409
     new_due: date | None = None
     if len(note) > NOTE_MAX:
         error = f"说明过长（最多 {NOTE_MAX} 字） note too long (at most {NOTE_MAX} characters)"
@@ -159,7 +160,8 @@ def workorder_act(
             do_action(request, who, id, action, note, new_due)
             return RedirectResponse(f"/workorders/{id}", status_code=303)
         except ApiError as e:
-            error = e.message
+            error, status = e.message, e.status
     d = data_of(request)
-    return page(request, "workorder.html", status=409, w=w, hall=w.hall_id, actions=allowed_actions(who, w),
-                left=d.workdays_left(w.due), error=error, today=d.today(), note_max=NOTE_MAX, note=note)
+    return page(request, "workorder.html", status=status, w=w, hall=w.hall_id,
+                actions=allowed_actions(who, w), left=d.workdays_left(w.due), error=error, today=d.today(),
+                note_max=NOTE_MAX, note=note)

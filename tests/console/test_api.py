@@ -250,6 +250,10 @@ def test_a_login_without_the_forms_token_is_refused(api: Api) -> None:
     assert r.status_code == 403 and "hall_session" not in r.headers.get("set-cookie", "")
 
 
+def form_csrf(page: str) -> str:
+    return page.split('name="csrf" value="')[1].split('"')[0]
+
+
 def login(api: Api, name: str = "mgr", hall: str | None = HALL) -> str:
     api.users.add_user(name, "manager", hall, "correct-horse")
     r = api.client.post("/login", data=creds(api.client, name, "correct-horse"),
@@ -367,3 +371,20 @@ def test_a_console_started_mid_day_shows_the_feed_so_far(tmp_path: Path) -> None
         assert len(feed) == 5  # this hall's five, newest first; the other hall's is not shown
         assert {r["hall_id"] for r in feed} == {HALL} and "comment" not in feed[0]
         assert any(r["reasons_text"]["zh_CN"] == ["服务态度不好"] for r in feed)
+
+
+def test_the_work_order_page_offers_what_the_role_may_do(api: Api) -> None:
+    wid = workorder_ids(api, api.admin)[HALL]
+    api.users.add_user("looker", "viewer", HALL, "correct-horse")
+    r = api.client.post("/login", data=creds(api.client, "looker", "correct-horse"))
+    page = api.client.get(f"/workorders/{wid}").text
+    assert "act-visit" not in page and "<form method=\"post\" action=\"/workorders" not in page
+    login(api, "boss", HALL)
+    page = api.client.get(f"/workorders/{wid}").text
+    assert 'id="act-visit"' in page and 'id="act-appeal"' in page and 'id="act-extend"' not in page
+    r = api.client.post(f"/workorders/{wid}/act", data={"action": "visit", "note": "x" * 3000,
+                                                      "csrf": form_csrf(page)})
+    assert r.status_code == 422 and "note too long" in r.text  # said on the page, not a 500
+    r = api.client.post(f"/workorders/{wid}/act",
+                        data={"action": "close", "note": "", "csrf": form_csrf(page)})
+    assert r.status_code == 409 and "close" in r.text
