@@ -21,8 +21,14 @@ RESULTS = ROOT / "bench" / "results"
 
 def figures(ms: list[float]) -> dict[str, float]:
     q = statistics.quantiles(ms, n=100, method="inclusive") if len(ms) > 1 else [ms[0]] * 99
-    return {"n": len(ms), "p50_ms": round(statistics.median(ms), 2), "p90_ms": round(q[89], 2),
-            "p99_ms": round(q[98], 2), "max_ms": round(max(ms), 2), "mean_ms": round(statistics.fmean(ms), 2)}
+    return {
+        "n": len(ms),
+        "p50_ms": round(statistics.median(ms), 2),
+        "p90_ms": round(q[89], 2),
+        "p99_ms": round(q[98], 2),
+        "max_ms": round(max(ms), 2),
+        "mean_ms": round(statistics.fmean(ms), 2),
+    }
 
 
 def machine() -> dict[str, Any]:
@@ -43,8 +49,17 @@ def live_rating(hall: str, device: str, i: int, level: int = 4) -> RatingEvent:
 
     rated = datetime.now(CHINA_TZ)
     return RatingEvent(
-        hall_id=hall, device_id=device, window_id="w-01", region_code="110101", channel=CHANNEL_HALL_TERMINAL,
-        input="keypad", case_id=f"B-{os.getpid()}-{i:06d}", staff=[StaffRef(id="S01", name="李明")],
-        level=Level(level), reasons=["R01"] if level <= 2 else [], invited_at=rated - timedelta(seconds=3),
-        rated_at=rated, seq=i + 1,
+        hall_id=hall,
+        device_id=device,
+        window_id="w-01",
+        region_code="110101",
+        channel=CHANNEL_HALL_TERMINAL,
+        input="keypad",
+        case_id=f"B-{os.getpid()}-{i:06d}",
+        staff=[StaffRef(id="S01", name="李明")],
+        level=Level(level),
+        reasons=["R01"] if level <= 2 else [],
+        invited_at=rated - timedelta(seconds=3),
+        rated_at=rated,
+        seq=i + 1,
     )

@@ -40,8 +40,10 @@ def cpu_s(pid: int) -> float:
 
 
 async def client(url: str, token: str, want: set[str], seen: dict[str, float], ready: asyncio.Event) -> None:
-    async with httpx.AsyncClient(timeout=None) as c, \
-            c.stream("GET", url + "/api/v1/stream", headers={"Authorization": f"Bearer {token}"}) as r:
+    async with (
+        httpx.AsyncClient(timeout=None) as c,
+        c.stream("GET", url + "/api/v1/stream", headers={"Authorization": f"Bearer {token}"}) as r,
+    ):
         event = ""
         async for line in r.aiter_lines():
             if line.startswith("event:"):
@@ -67,8 +69,10 @@ def phase(side: County, tokens: list[str], events: int, rate: float, tag: int) -
 
     async def run() -> None:
         readies = [asyncio.Event() for _ in tokens]
-        tasks = [asyncio.create_task(client(side.console.url, t, set(ids), s, r))
-                 for t, s, r in zip(tokens, seen, readies, strict=True)]
+        tasks = [
+            asyncio.create_task(client(side.console.url, t, set(ids), s, r))
+            for t, s, r in zip(tokens, seen, readies, strict=True)
+        ]
         await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readies)), 30)
         done = threading.Event()
 
@@ -88,10 +92,15 @@ def phase(side: County, tokens: list[str], events: int, rate: float, tag: int) -
     asyncio.run(run())
     cpu1, t1, own1 = cpu_s(pid), time.monotonic(), time.process_time()
     lags = [(s[e] - published[e]) * 1000 for s in seen for e in ids]
-    return {"clients": len(tokens), "events_each": events, "delivered": sum(len(s) for s in seen),
-            "expected": events * len(tokens), "lag": figures(lags),
-            "console_cpu_percent": round(100 * (cpu1 - cpu0) / (t1 - t0), 1),
-            "clients_cpu_percent": round(100 * (own1 - own0) / (t1 - t0), 1)}
+    return {
+        "clients": len(tokens),
+        "events_each": events,
+        "delivered": sum(len(s) for s in seen),
+        "expected": events * len(tokens),
+        "lag": figures(lags),
+        "console_cpu_percent": round(100 * (cpu1 - cpu0) / (t1 - t0), 1),
+        "clients_cpu_percent": round(100 * (own1 - own0) / (t1 - t0), 1),
+    }
 
 
 def main() -> None:
@@ -105,16 +114,20 @@ def main() -> None:
         tokens = [side.console.add_token(f"screen-{i:02d}", "viewer", HALL_ID) for i in range(a.clients)]
         one = phase(side, tokens[:1], a.events, a.rate, 1)
         many = phase(side, tokens, a.events, a.rate, 2)
-    write("console_sse", {
-        "rate_per_s": a.rate,
-        "one_client": one,
-        "many_clients": many,
-        "p99_many_minus_one_ms": round(many["lag"]["p99_ms"] - one["lag"]["p99_ms"], 2),
-        "target": {"many_p99_ms_max": 1000.0, "every_event_to_every_client": True},
-        "met": many["lag"]["p99_ms"] <= 1000.0 and many["delivered"] == many["expected"],
-        "note": "clients are asyncio httpx streams in the bench process, on the same 2 cores as the brokers, "
-                "hall-county and hall-console; lag = device publish → event read by the client",
-    }, a.out)
+    write(
+        "console_sse",
+        {
+            "rate_per_s": a.rate,
+            "one_client": one,
+            "many_clients": many,
+            "p99_many_minus_one_ms": round(many["lag"]["p99_ms"] - one["lag"]["p99_ms"], 2),
+            "target": {"many_p99_ms_max": 1000.0, "every_event_to_every_client": True},
+            "met": many["lag"]["p99_ms"] <= 1000.0 and many["delivered"] == many["expected"],
+            "note": "clients are asyncio httpx streams in the bench process, on the same 2 cores as the "
+            "brokers, hall-county and hall-console; lag = device publish → event read by the client",
+        },
+        a.out,
+    )
 
 
 if __name__ == "__main__":

@@ -32,8 +32,10 @@ log = logging.getLogger(__name__)
 _HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"same-origin"),
-    (b"content-security-policy",
-     b"default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'self'"),
+    (
+        b"content-security-policy",
+        b"default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'self'",
+    ),
 ]
 
 
@@ -69,7 +71,9 @@ def todays_ratings(county: CountyData, limit: int = 500) -> list[RatingEvent]:
     with county.lock:
         rows = county.store.rows(
             "SELECT e.payload FROM ratings r JOIN events e ON e.event_id = r.event_id WHERE r.rated_day = ?"
-            " AND r.system_default = FALSE ORDER BY r.rated_at DESC LIMIT ?", [day, limit])
+            " AND r.system_default = FALSE ORDER BY r.rated_at DESC LIMIT ?",
+            [day, limit],
+        )
     out = []
     for (payload,) in reversed(rows):
         try:
@@ -93,8 +97,12 @@ def create_app(
     Raises WorkCalendarError for a bad working-day file."""
     clock = clock or SystemClock()
     live = Live(clock)
-    county = CountyData(store, WorkCalendar(settings.workdays_file), clock,
-                        open_cases(settings.cases_database, settings.id_key_file))
+    county = CountyData(
+        store,
+        WorkCalendar(settings.workdays_file),
+        clock,
+        open_cases(settings.cases_database, settings.id_key_file),
+    )
 
     def on_alert(topic: str, payload: bytes) -> None:
         """A work order opened or overdue (the county's alert): ring the hall's managers."""
@@ -129,8 +137,9 @@ def create_app(
                 app.state.commands.close()
 
     app = FastAPI(title="hall-console", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
-    app.state.ctx = Context(settings, users, LoginThrottle(settings.web.login_max_failures,
-                                                           settings.web.login_window_s, clock))
+    app.state.ctx = Context(
+        settings, users, LoginThrottle(settings.web.login_max_failures, settings.web.login_window_s, clock)
+    )
     app.state.live = live
     app.state.county = county
     app.state.display_cache = {}

@@ -60,8 +60,9 @@ class DeviceCommands:
 
     def send(self, hall: str, device: str, name: str, actor: str) -> dict[str, Any]:
         """The device's answer as `{"result", "reason"}`; `result` "timeout" when none came."""
-        payload: Payload = IdentifyCommand() if name == "identify" else RestartCommand(
-            reason=f"console: {actor}")
+        payload: Payload = (
+            IdentifyCommand() if name == "identify" else RestartCommand(reason=f"console: {actor}")
+        )
         if not self._ready.wait(self.timeout_s):
             return {"result": "timeout", "reason": "命令通道未连接 command channel not connected"}
         corr = uuid.uuid4().bytes
@@ -73,8 +74,9 @@ class DeviceCommands:
         props.CorrelationData = corr
         log.info("console: %s sends %s to %s/%s", actor, name, hall, device)
         try:
-            info = self.client.publish(topics.cmd(hall, device, name), payload.to_json(), qos=1,
-                                       properties=props)
+            info = self.client.publish(
+                topics.cmd(hall, device, name), payload.to_json(), qos=1, properties=props
+            )
             if info.rc != mqtt.MQTT_ERR_SUCCESS:
                 return {"result": "timeout", "reason": f"publish failed ({info.rc})"}
             if not done.wait(self.timeout_s):

@@ -40,10 +40,14 @@ class CountyData:
         """Working days from tomorrow up to and including `due` (0: due today; negative: overdue)."""
         today = self.today()
         if due < today:
-            return -sum(1 for i in range(1, (today - due).days + 1)
-                        if self.calendar.is_workday(due + timedelta(days=i)))
-        return sum(1 for i in range(1, (due - today).days + 1)
-                   if self.calendar.is_workday(today + timedelta(days=i)))
+            return -sum(
+                1
+                for i in range(1, (today - due).days + 1)
+                if self.calendar.is_workday(due + timedelta(days=i))
+            )
+        return sum(
+            1 for i in range(1, (due - today).days + 1) if self.calendar.is_workday(today + timedelta(days=i))
+        )
 
 
 def open_cases(path: str | None, key_file: Path | None) -> FinishedCases | None:

@@ -134,19 +134,28 @@ _WORDS: dict[str, tuple[str, str]] = {
 
 # peripherals and their states as DeviceStatus names them
 PERIPHERALS: dict[str, tuple[str, str]] = {
-    "keypad": ("评价键盘", "keypad"), "staff_card": ("工牌读卡器", "staff card reader"),
-    "scanner": ("扫码器", "scanner"), "idcard": ("身份证读卡器", "ID card reader"),
-    "printer": ("打印机", "printer"), "touch": ("触摸屏", "touch screen"),
+    "keypad": ("评价键盘", "keypad"),
+    "staff_card": ("工牌读卡器", "staff card reader"),
+    "scanner": ("扫码器", "scanner"),
+    "idcard": ("身份证读卡器", "ID card reader"),
+    "printer": ("打印机", "printer"),
+    "touch": ("触摸屏", "touch screen"),
 }
 PERIPHERAL_STATES: dict[str, tuple[str, str]] = {
-    "ok": ("正常", "ok"), "missing": ("未连接", "missing"), "fault": ("故障", "fault"),
-    "paper_out": ("缺纸", "paper out"), "offline": ("离线", "offline"), "absent": ("未配置", "not fitted"),
+    "ok": ("正常", "ok"),
+    "missing": ("未连接", "missing"),
+    "fault": ("故障", "fault"),
+    "paper_out": ("缺纸", "paper out"),
+    "offline": ("离线", "offline"),
+    "absent": ("未配置", "not fitted"),
 }
 
 
 def peripheral_words(lang: str) -> dict[str, dict[str, str]]:
-    return {"names": {k: pick(v, lang) for k, v in PERIPHERALS.items()},
-            "states": {k: pick(v, lang) for k, v in PERIPHERAL_STATES.items()}}
+    return {
+        "names": {k: pick(v, lang) for k, v in PERIPHERALS.items()},
+        "states": {k: pick(v, lang) for k, v in PERIPHERAL_STATES.items()},
+    }
 
 
 LEVEL_TEXT = {lv: (lv.zh, lv.en) for lv in Level}

@@ -98,11 +98,18 @@ class Live:
         self.extra_handlers: list[tuple[str, Callable[[str, bytes], None]]] = []
 
     # --- MQTT side ---
-    def start(self, loop: asyncio.AbstractEventLoop, settings: MqttSettings,
-              extra: Sequence[tuple[str, int]] = ()) -> None:
+    def start(
+        self, loop: asyncio.AbstractEventLoop, settings: MqttSettings, extra: Sequence[tuple[str, int]] = ()
+    ) -> None:
         self._loop = loop
-        self._client = hall_watch.watch(settings, "+", self.on_message, extra=extra,
-                                        on_connection=self._on_connection, client_prefix="console")
+        self._client = hall_watch.watch(
+            settings,
+            "+",
+            self.on_message,
+            extra=extra,
+            on_connection=self._on_connection,
+            client_prefix="console",
+        )
 
     def attach(self, loop: asyncio.AbstractEventLoop) -> None:
         """Serve subscribers from `loop` without a broker (messages come through `on_message`)."""
@@ -165,8 +172,11 @@ class Live:
     def devices(self, who: Principal, hall: str | None = None) -> list[dict[str, Any]]:
         with self.lock:
             now_ms = epoch_ms(self.clock)
-            return [device_json(d, now_ms) for (h, _), d in sorted(self.state.devices.items())
-                    if who.sees(h) and (hall is None or h == hall)]
+            return [
+                device_json(d, now_ms)
+                for (h, _), d in sorted(self.state.devices.items())
+                if who.sees(h) and (hall is None or h == hall)
+            ]
 
     def ratings(self, who: Principal, hall: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
         with self.lock:
@@ -207,5 +217,6 @@ class Live:
             except asyncio.QueueFull:
                 sub.dropped = True
                 self._subs.discard(sub)
-                log.warning("console: dropped a live-update client that stopped reading (%s)",
-                            sub.principal.name)
+                log.warning(
+                    "console: dropped a live-update client that stopped reading (%s)", sub.principal.name
+                )

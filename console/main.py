@@ -26,8 +26,12 @@ def _parser() -> argparse.ArgumentParser:
     u.add_argument("name")
     u.add_argument("--role", required=True, choices=ROLES)
     u.add_argument("--hall", help="the one hall this login sees (none: county-wide)")
-    u.add_argument("--password-file", type=Path, required=True,
-                   help="file holding the password (first line); never on the command line")
+    u.add_argument(
+        "--password-file",
+        type=Path,
+        required=True,
+        help="file holding the password (first line); never on the command line",
+    )
     t = sub.add_parser("add-token", help="print a new API token for a program (shown once)")
     t.add_argument("name")
     t.add_argument("--role", required=True, choices=ROLES)
@@ -42,8 +46,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as e:
         print(f"hall-console: {e}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     try:
         users = Users(settings.accounts_database)
     except Exception as e:  # sqlite3.Error, OSError: one line, not a traceback
@@ -54,8 +61,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             try:
                 password = args.password_file.read_text(encoding="utf-8").splitlines()[0]
             except (OSError, UnicodeDecodeError, IndexError) as e:
-                print(f"hall-console: --password-file {args.password_file}: "
-                      f"{getattr(e, 'strerror', None) or 'empty or unreadable'}", file=sys.stderr)
+                print(
+                    f"hall-console: --password-file {args.password_file}: "
+                    f"{getattr(e, 'strerror', None) or 'empty or unreadable'}",
+                    file=sys.stderr,
+                )
                 return 2
             users.add_user(args.name, args.role, args.hall, password)
             print(f"hall-console: {args.name} ({args.role}, {args.hall or 'county-wide'}) can log in")
@@ -87,8 +97,14 @@ def serve(settings: ConsoleSettings, users: Users) -> int:
         print(f"hall-console: {e}", file=sys.stderr)
         store.close()
         return 2
-    config = uvicorn.Config(app, host=settings.web.host, port=settings.web.port, log_level="warning",
-                            proxy_headers=True, server_header=False)
+    config = uvicorn.Config(
+        app,
+        host=settings.web.host,
+        port=settings.web.port,
+        log_level="warning",
+        proxy_headers=True,
+        server_header=False,
+    )
     server = uvicorn.Server(config)
     logging.getLogger("hall-console").info("serving on http://%s", settings.web.listen)
     try:

@@ -45,8 +45,14 @@ def _login_page(request: Request, status: int, next: str | None, error: str | No
     make a browser log in to an account of theirs from another site."""
     token = secrets.token_urlsafe(24)
     resp = page(request, "login.html", status=status, next=_safe_next(next), error=error, login_csrf=token)
-    resp.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", path="/login",
-                    secure=ctx(request).settings.web.secure_cookies)
+    resp.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        path="/login",
+        secure=ctx(request).settings.web.secure_cookies,
+    )
     return resp
 
 
@@ -81,9 +87,15 @@ def login(
     sid, _csrf = c.users.open_session(who, c.settings.web.session_hours)
     resp = RedirectResponse(_safe_next(next), status_code=303)
     resp.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
-    resp.set_cookie(SESSION_COOKIE, sid, httponly=True, samesite="strict",
-                    secure=c.settings.web.secure_cookies, max_age=int(c.settings.web.session_hours * 3600),
-                    path="/")
+    resp.set_cookie(
+        SESSION_COOKIE,
+        sid,
+        httponly=True,
+        samesite="strict",
+        secure=c.settings.web.secure_cookies,
+        max_age=int(c.settings.web.session_hours * 3600),
+        path="/",
+    )
     return resp
 
 
@@ -115,9 +127,15 @@ def overview(request: Request, hall: str | None = None) -> Response:
     live = live_of(request)
     devices = live.devices(who, hall)
     return page(
-        request, "overview.html", hall=hall, halls=_halls(live, who), devices=devices,
-        ratings=live.ratings(who, hall), periph=peripheral_words(lang_of(request)),
-        county_online=live.state.county_online, broker=live.broker_connected,
+        request,
+        "overview.html",
+        hall=hall,
+        halls=_halls(live, who),
+        devices=devices,
+        ratings=live.ratings(who, hall),
+        periph=peripheral_words(lang_of(request)),
+        county_online=live.state.county_online,
+        broker=live.broker_connected,
     )
 
 

@@ -125,25 +125,72 @@ def stats_page(
     pf, pl = previous_period(first, last)
     prev = _rates(d, pf, pl, scope)
     trend = _stats(d, first, last, "day", scope) if by != "day" else s
-    chart = {"first": first.isoformat(), "last": last.isoformat(),
-             "days": [row.key for row in trend.rows], "good": [row.good_rate for row in trend.rows],
-             "bad": [row.bad_rate for row in trend.rows], "active": [row.active for row in trend.rows]}
+    chart = {
+        "first": first.isoformat(),
+        "last": last.isoformat(),
+        "days": [row.key for row in trend.rows],
+        "good": [row.good_rate for row in trend.rows],
+        "bad": [row.bad_rate for row in trend.rows],
+        "active": [row.active for row in trend.rows],
+    }
     provisional = d.calendar.is_provisional(first) or d.calendar.is_provisional(last)
     month = first.strftime("%Y-%m")
-    return page(request, "stats.html", s=s, r=r, prev=prev, prev_period=(pf, pl), first=first, last=last,
-                by=by, hall=scope, rank=ranked(s), chart=chart, provisional=provisional, month=month,
-                query=request.url.query)
+    return page(
+        request,
+        "stats.html",
+        s=s,
+        r=r,
+        prev=prev,
+        prev_period=(pf, pl),
+        first=first,
+        last=last,
+        by=by,
+        hall=scope,
+        rank=ranked(s),
+        chart=chart,
+        provisional=provisional,
+        month=month,
+        query=request.url.query,
+    )
 
 
 def _table(s: Stats, by: str, lang: str) -> tuple[list[str], list[list[Any]]]:
-    head = [word("by_" + by, lang), "key", *(level_text(n, lang) for n in range(1, 6)),
-            word("active", lang), word("defaults", lang), word("invalid", lang), word("good_rate", lang),
-            word("bad_rate", lang)]
-    rows: list[list[Any]] = [[r.label, r.key, *(r.levels[str(n)] for n in range(1, 6)), r.active, r.defaults,
-                              r.invalid, r.good_rate, r.bad_rate] for r in s.rows]
+    head = [
+        word("by_" + by, lang),
+        "key",
+        *(level_text(n, lang) for n in range(1, 6)),
+        word("active", lang),
+        word("defaults", lang),
+        word("invalid", lang),
+        word("good_rate", lang),
+        word("bad_rate", lang),
+    ]
+    rows: list[list[Any]] = [
+        [
+            r.label,
+            r.key,
+            *(r.levels[str(n)] for n in range(1, 6)),
+            r.active,
+            r.defaults,
+            r.invalid,
+            r.good_rate,
+            r.bad_rate,
+        ]
+        for r in s.rows
+    ]
     t = s.total
-    rows.append([word("total", lang), "", *(t.levels[str(n)] for n in range(1, 6)), t.active, t.defaults,
-                 t.invalid, t.good_rate, t.bad_rate])
+    rows.append(
+        [
+            word("total", lang),
+            "",
+            *(t.levels[str(n)] for n in range(1, 6)),
+            t.active,
+            t.defaults,
+            t.invalid,
+            t.good_rate,
+            t.bad_rate,
+        ]
+    )
     return head, rows
 
 
@@ -178,8 +225,11 @@ def stats_download(
         ws.append(row)
     out = io.BytesIO()
     wb.save(out)
-    return Response(out.getvalue(), headers=disposition,
-                    media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return Response(
+        out.getvalue(),
+        headers=disposition,
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
 
 
 @router.get("/stats/report.xlsx")
@@ -200,22 +250,34 @@ def monthly_report(
             write_report(d.store, d.cases, d.calendar, first, last, out, scope)
         body = out.read_bytes()
     name = f"report-{scope or 'county'}-{month}.xlsx"
-    return Response(body, headers={"Content-Disposition": f'attachment; filename="{name}"'},
-                    media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return Response(
+        body,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
 
 
 # --- the public screen: no login, aggregates only ---
+
 
 def display_figures(d: CountyData, hall: str) -> dict[str, Any]:
     today = d.today()
     day = _stats(d, today, today, "window", hall)
     month = _stats(d, today.replace(day=1), today, "window", hall)
-    windows = {r.key: {"window": r.key.partition("/")[2] or "-", "month_active": r.active,
-                       "month_good_rate": r.good_rate, "today_active": 0, "today_good_rate": None}
-               for r in month.rows}
+    windows = {
+        r.key: {
+            "window": r.key.partition("/")[2] or "-",
+            "month_active": r.active,
+            "month_good_rate": r.good_rate,
+            "today_active": 0,
+            "today_good_rate": None,
+        }
+        for r in month.rows
+    }
     for r in day.rows:
-        w = windows.setdefault(r.key, {"window": r.key.partition("/")[2] or "-", "month_active": 0,
-                                       "month_good_rate": None})
+        w = windows.setdefault(
+            r.key, {"window": r.key.partition("/")[2] or "-", "month_active": 0, "month_good_rate": None}
+        )
         w["today_active"], w["today_good_rate"] = r.active, r.good_rate
     return {
         "hall_id": hall,
@@ -244,8 +306,13 @@ def cached_display(request: Request, hall: str) -> dict[str, Any]:
 @router.get("/display/{hall}")
 def display_page(request: Request, hall: Annotated[str, PathParam(pattern=f"^{ID_PATTERN}$")]) -> Response:
     figures = cached_display(request, hall)
-    return page(request, "display.html", f=figures, display_hall=hall,
-                refresh_s=request.app.state.ctx.settings.web.display_refresh_s)
+    return page(
+        request,
+        "display.html",
+        f=figures,
+        display_hall=hall,
+        refresh_s=request.app.state.ctx.settings.web.display_refresh_s,
+    )
 
 
 @router.get("/display/{hall}/data")

@@ -117,7 +117,8 @@ class Users:
     def check_password(self, name: str, password: str) -> Principal | None:
         with self._lock:
             row = self._db.execute(
-                "SELECT role, hall, password_hash FROM users WHERE name = ?", (name,)).fetchone()
+                "SELECT role, hall, password_hash FROM users WHERE name = ?", (name,)
+            ).fetchone()
         try:
             self._hasher.verify(row[2] if row else self._dummy, password)
         except (VerificationError, InvalidHashError):
@@ -139,7 +140,8 @@ class Users:
     def check_token(self, token: str) -> Principal | None:
         with self._lock:
             row = self._db.execute(
-                "SELECT name, role, hall FROM tokens WHERE digest = ?", (_digest(token),)).fetchone()
+                "SELECT name, role, hall FROM tokens WHERE digest = ?", (_digest(token),)
+            ).fetchone()
         return Principal(row[0], row[1], row[2]) if row else None
 
     # --- browser sessions ---
@@ -159,7 +161,9 @@ class Users:
         with self._lock:
             row = self._db.execute(
                 "SELECT u.name, u.role, u.hall, s.csrf, s.expires_ms FROM sessions s"
-                " JOIN users u ON u.name = s.name WHERE s.digest = ?", (_digest(sid),)).fetchone()
+                " JOIN users u ON u.name = s.name WHERE s.digest = ?",
+                (_digest(sid),),
+            ).fetchone()
         if row is None or row[4] < self._now_ms():
             return None
         return Session(Principal(row[0], row[1], row[2]), row[3])
@@ -194,7 +198,8 @@ class LoginThrottle:
         with self._lock:
             waits = [
                 self.window_s - (now - r[0])
-                for k in keys if len(r := self._recent(k, now)) >= self.max_failures
+                for k in keys
+                if len(r := self._recent(k, now)) >= self.max_failures
             ]
         return max(waits, default=0.0)
 

@@ -122,9 +122,16 @@ def page(request: Request, name: str, status: int = 200, **values: Any) -> HTMLR
         return word(key, lang, **v)
 
     data = {
-        "lang": lang, "t": t, "who": getattr(request.state, "principal", None), "csrf": s.csrf if s else "",
-        "level_text": lambda lv: level_text(lv, lang), "reason_text": lambda r: reason_text(r, lang),
-        "path": request.url.path, "query": request.url.query, "cst": CHINA_TZ, **values,
+        "lang": lang,
+        "t": t,
+        "who": getattr(request.state, "principal", None),
+        "csrf": s.csrf if s else "",
+        "level_text": lambda lv: level_text(lv, lang),
+        "reason_text": lambda r: reason_text(r, lang),
+        "path": request.url.path,
+        "query": request.url.query,
+        "cst": CHINA_TZ,
+        **values,
     }
     return templates.TemplateResponse(request, name, data, status_code=status)
 

@@ -70,6 +70,7 @@ def do_action(
 
 # --- JSON API ---
 
+
 class ActionBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     action: Literal["visit", "rectify", "close", "appeal", "approve_invalid", "reject_appeal", "extend"]
@@ -103,6 +104,7 @@ def api_act(request: Request, id: int, body: ActionBody) -> dict[str, Any]:
 
 # --- pages ---
 
+
 @router.get("/workorders")
 def queue_page(
     request: Request,
@@ -117,8 +119,14 @@ def queue_page(
     d = data_of(request)
     orders = _queue(d, scope, state, overdue)
     left = {w.id: d.workdays_left(w.due) for w in orders}
-    values: dict[str, Any] = {"orders": orders, "left": left, "hall": scope, "state": state,
-                              "overdue": overdue, "states": STATES}
+    values: dict[str, Any] = {
+        "orders": orders,
+        "left": left,
+        "hall": scope,
+        "state": state,
+        "overdue": overdue,
+        "states": STATES,
+    }
     if fragment:
         return page(request, "workorder_rows.html", **values)
     return page(request, "workorders.html", **values)
@@ -129,8 +137,17 @@ def workorder_page(request: Request, id: int, error: str | None = None) -> Respo
     who = principal(request)
     w = _get(request, who, id)
     d = data_of(request)
-    return page(request, "workorder.html", w=w, hall=w.hall_id, actions=allowed_actions(who, w),
-                left=d.workdays_left(w.due), error=error, today=d.today(), note_max=NOTE_MAX)
+    return page(
+        request,
+        "workorder.html",
+        w=w,
+        hall=w.hall_id,
+        actions=allowed_actions(who, w),
+        left=d.workdays_left(w.due),
+        error=error,
+        today=d.today(),
+        note_max=NOTE_MAX,
+    )
 
 
 @router.post("/workorders/{id}/act")
@@ -162,6 +179,16 @@ def workorder_act(
         except ApiError as e:
             error, status = e.message, e.status
     d = data_of(request)
-    return page(request, "workorder.html", status=status, w=w, hall=w.hall_id,
-                actions=allowed_actions(who, w), left=d.workdays_left(w.due), error=error, today=d.today(),
-                note_max=NOTE_MAX, note=note)
+    return page(
+        request,
+        "workorder.html",
+        status=status,
+        w=w,
+        hall=w.hall_id,
+        actions=allowed_actions(who, w),
+        left=d.workdays_left(w.due),
+        error=error,
+        today=d.today(),
+        note_max=NOTE_MAX,
+        note=note,
+    )

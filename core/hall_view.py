@@ -21,6 +21,7 @@ from core.events import RatingEvent, SigninEvent, SignoutEvent, StaffRef, parse_
 from core.levels import Level
 from core.messages import CountyState, DeviceStatus, Telemetry
 from core.payload import PayloadError
+from core.upstream import UpstreamStatus
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +77,7 @@ class BadRatingAlert:
     reasons: tuple[str, ...]
     case_id: str | None
     rated_at: datetime
+    staff: tuple[str, ...] = ()  # the clerks' names, as the event names them
 
 
 @dataclass
@@ -86,6 +88,7 @@ class HallState:
     tally_day: date | None = None
     alerts: list[BadRatingAlert] = field(default_factory=list)
     county_online: bool | None = None
+    upstream: UpstreamStatus | None = None  # the county's reports to the province
     rejected_messages: int = 0
     _seen_events: set[str] = field(default_factory=set)
 
@@ -95,6 +98,9 @@ class HallState:
         try:
             if topic == topics.COUNTY_STATE:
                 self.county_online = CountyState.from_json(payload).online
+                return Change()
+            if topic == topics.UPSTREAM_STATUS:
+                self.upstream = UpstreamStatus.from_json(payload)
                 return Change()
             t = topics.parse(topic)
             if t.kind == "status":
@@ -171,8 +177,15 @@ class HallState:
         if ev.level.is_bad:
             self.alerts.append(
                 BadRatingAlert(
-                    ev.event_id, t.hall, t.device, ev.window_id, ev.level, tuple(ev.reasons),
-                    ev.case_id, ev.rated_at,
+                    ev.event_id,
+                    t.hall,
+                    t.device,
+                    ev.window_id,
+                    ev.level,
+                    tuple(ev.reasons),
+                    ev.case_id,
+                    ev.rated_at,
+                    tuple(s.name for s in ev.staff),
                 )
             )
         return Change(device=self._shown(dev).device, rating=ev)

@@ -22,8 +22,13 @@ log = logging.getLogger(__name__)
 
 def hall_subscriptions(hall_id: str = "+") -> list[tuple[str, int]]:
     """What a manager's view needs; `hall_id` "+" is every hall the broker carries."""
-    return [(topics.all_status(hall_id), 1), (topics.all_telemetry(hall_id), 0),
-            (topics.all_events(hall=hall_id), 1), (topics.COUNTY_STATE, 1)]
+    return [
+        (topics.all_status(hall_id), 1),
+        (topics.all_telemetry(hall_id), 0),
+        (topics.all_events(hall=hall_id), 1),
+        (topics.COUNTY_STATE, 1),
+        (topics.UPSTREAM_STATUS, 1),
+    ]
 
 
 def watch(

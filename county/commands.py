@@ -3,6 +3,8 @@
 hall-county import-cases FILE      cases exported by the business system (JSON or CSV)
 hall-county demo-cases FILE        write realistic demo cases (JSON) to import
 hall-county export-catalogue FILE  write the catalogue in use (demo or catalogue_file) as JSON
+hall-county upstream list|retry   reports the province refused (county/upstream/cli.py)
+hall-county export-gbt39046 --from D --to D --out FILE.csv|.xlsx
 hall-county publish-config --device HALL/DEVICE FILE
                                    a device's configuration (window, staff roster, reasons, ...),
                                    checked, then published retained to its `config` topic
@@ -37,9 +39,11 @@ from county.catalogue import CatalogueError, load_catalogue
 from county.demo_cases import demo_export
 from county.settings import CountySettings
 from county.store import StoreError, open_store
+from county.upstream import cli as upstream_cli
 from county.workdays import WorkCalendar, WorkCalendarError
 
-COMMANDS = ("import-cases", "demo-cases", "export-catalogue", "publish-config", "apply-defaults", "report")
+COMMANDS = ("import-cases", "demo-cases", "export-catalogue", "publish-config", "apply-defaults", "report",
+            *upstream_cli.COMMANDS)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -53,6 +57,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--month", metavar="YYYY-MM", help="report: the month")
     p.add_argument("--hall", metavar="HALL", help="report: one hall (default: the whole county)")
     p.add_argument("--out", metavar="FILE.xlsx", type=Path, help="report: the workbook to write")
+    upstream_cli.add_arguments(p)
 
 
 def _day(value: str | None, option: str) -> date | None:

@@ -37,6 +37,7 @@ from core.ids import UUID_RE
 from core.messages import Ack, AckItem, CountyState
 from core.mqtt_client import Will, make_client
 from core.payload import PayloadError
+from core.sdnotify import Watchdog
 from county.alerts import AlertPublisher
 from county.settings import CountySettings
 from county.store import EventStore
@@ -152,7 +153,9 @@ class Receiver:
         )
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
+        self.client.on_connect_fail = self._on_connect_fail
         self.client.on_message = self._on_message
+        self._unreachable = False  # said once per outage, not at every retry
         # 差评 work orders opened by a batch: their `new` alerts go out right after its commit
         self.alerts = AlertPublisher(store, self.publish_alert)
 
@@ -170,6 +173,7 @@ class Receiver:
             return
         log.info("connected to %s (session %s)", self.settings.mqtt.url,
                  "resumed" if flags.session_present else "new")
+        self._unreachable = False
         client.subscribe(topics.all_events(self.settings.share_group), qos=1)
         state = CountyState(online=True, timestamp=self.now_ms())
         client.publish(topics.COUNTY_STATE, state.to_json(), qos=1, retain=True)
@@ -179,6 +183,13 @@ class Receiver:
         self._connected.clear()
         if not self._stop.is_set():
             log.warning("lost the county broker (%s); reconnecting", rc)
+
+    def _on_connect_fail(self, _c: mqtt.Client, _u: object) -> None:
+        # paho retries on its own (reconnect_on_failure): without this the service waits silently
+        if not self._unreachable and not self._stop.is_set():
+            self._unreachable = True
+            log.warning("cannot reach the county broker at %s; retrying until it answers",
+                        self.settings.mqtt.url)
 
     def _on_message(self, _c: mqtt.Client, _u: object, m: mqtt.MQTTMessage) -> None:
         self._inbox.put(Incoming(m.topic, bytes(m.payload), m.mid, m.qos))
@@ -250,11 +261,27 @@ class Receiver:
         self.client.loop_stop()
         log.info("stopped: %s", dict(self.counts))
 
+    def problem(self) -> str | None:
+        """None while the store worker and the MQTT loop run; else what died (for the watchdog)."""
+        dead = [] if self._worker.is_alive() else ["store worker"]
+        network = getattr(self.client, "_thread", None)  # paho's loop: a callback's exception ends it
+        if network is not None and not network.is_alive():
+            dead.append("paho network loop")
+        return f"thread(s) died: {', '.join(dead)}" if dead else None
+
     def run(self, stop: threading.Event, report_every_s: float = 60.0) -> None:
+        """Until `stop`: the watchdog fed from this loop (systemd restarts a hung or broken service)."""
+        watchdog = Watchdog(self.problem)
         self.start()
-        last = Counter(self.counts)
-        while not stop.wait(report_every_s):
-            if self.counts != last:
-                log.info("events so far: %s", dict(self.counts))
-                last = Counter(self.counts)
+        watchdog.ready(f"receiving events into {self.store.url}")
+        step = min(report_every_s, watchdog.interval_s or report_every_s)
+        last, next_report = Counter(self.counts), time.monotonic() + report_every_s
+        while not stop.wait(step):
+            watchdog.tick()
+            if time.monotonic() >= next_report:
+                next_report = time.monotonic() + report_every_s
+                if self.counts != last:
+                    log.info("events so far: %s", dict(self.counts))
+                    last = Counter(self.counts)
+        watchdog.stopping()
         self.stop()

@@ -1,4 +1,4 @@
-"""Storage of events, exactly once (DESIGN §3): SQLite (WAL) by default, PostgreSQL by URL.
+"""Storage of events, exactly once (docs/contracts.md, Delivery): SQLite (WAL) by default, PostgreSQL by URL.
 
 One interface, `EventStore.store_batch`: it stores a batch in one transaction and returns, per
 event, `stored` or `duplicate` (same `event_id` again, or a second rating of the same
@@ -95,6 +95,8 @@ class Cursor(Protocol):
     def executemany(self, sql: Any, params: Any, /) -> Any: ...
     def fetchone(self) -> Any: ...
     def fetchall(self) -> list[Any]: ...
+
+
 
 
 class EventStore:
@@ -215,6 +217,12 @@ class EventStore:
                 " VALUES (?, ?, ?, ?, ?, ?, ?)"), rows)
         for sql, params in details.items():
             cur.executemany(self._sql(sql), params)
+        # every stored rating (device ratings and system defaults) is reported to the province,
+        # and its report row commits or rolls back with it (county/upstream/queue.py sends them)
+        reports = [(r[0], now) for r in rows if r[1] == RatingEvent.TYPE]
+        if reports:
+            cur.executemany(
+                self._sql("INSERT INTO upstream_queue (event_id, queued_ms) VALUES (?, ?)"), reports)
         if bad:
             workorders.open_for(self, cur, bad, now)
         return results

@@ -19,8 +19,9 @@ from pydantic import Field
 from core import hall_watch
 from core.accounts import MONITOR
 from core.clock import SystemClock
-from core.config import AppSettings, ConfigError, MqttSettings
+from core.config import AppSettings, ConfigError, MqttSettings, print_config_error
 from core.hall_view import HallState
+from core.logs import setup_logging
 from monitor.render import render
 
 log = logging.getLogger("hall-monitor")
@@ -53,9 +54,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = MonitorSettings.load(args.config)
     except ConfigError as e:
-        print(f"hall-monitor: config error: {e}", file=sys.stderr)
+        print_config_error("hall-monitor", e)
         return 2
-    logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
+    setup_logging(settings.log_level)
 
     state = HallState(SystemClock())
     lock = threading.Lock()

@@ -46,11 +46,28 @@ class County:
         state = self.root / "devices" / device
         state.mkdir(parents=True, exist_ok=True)
         self.devices[device] = subprocess.Popen(
-            [sys.executable, "-m", "tests.e2e.device_proc", "--url", s.url, "--password-file",
-             str(s.password_file), "--state", str(state), "--hall", HALL_ID, "--device", device,
-             "--count", "0"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=open(state / "log", "ab"), preexec_fn=die_with_parent)  # noqa: SIM115
+            [
+                sys.executable,
+                "-m",
+                "tests.e2e.device_proc",
+                "--url",
+                s.url,
+                "--password-file",
+                str(s.password_file),
+                "--state",
+                str(state),
+                "--hall",
+                HALL_ID,
+                "--device",
+                device,
+                "--count",
+                "0",
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=open(state / "log", "ab"),  # noqa: SIM115 - the child keeps it open
+            preexec_fn=die_with_parent,
+        )
 
     def kill_device(self, device: str) -> None:
         p = self.devices.pop(device)
@@ -83,9 +100,13 @@ def county_side(root: Path, **web: str) -> Iterator[County]:
     pair = HallPair(hall_broker, county_broker, accounts)
     pair.start()
     county = county_process(pair, root / "county")
-    console = console_process(root / "console", f"sqlite:///{county.database}",
-                              pair.monitor(at_county=True), settings_for(county_broker, accounts, MANAGER),
-                              **web)
+    console = console_process(
+        root / "console",
+        f"sqlite:///{county.database}",
+        pair.monitor(at_county=True),
+        settings_for(county_broker, accounts, MANAGER),
+        **web,
+    )
     side = County(root, pair, county, console)
     try:
         county.start()

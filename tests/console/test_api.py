@@ -53,13 +53,32 @@ class Api:
 @contextmanager
 def serving(store: EventStore, tmp_path: Path, day: int = 24) -> Iterator[Api]:
     t = datetime(2026, 11, 23, 9, 30, tzinfo=CHINA_TZ)
-    events = [rating(HALL, "eval-01", level=Level(lv), rated_at=t, invited_at=t, case_id=f"C{i}",
-                     window_id="w-01")
-              for i, lv in enumerate([5, 5, 4, 3])]
-    events += [rating(HALL, "eval-02", level=Level.VERY_DISSATISFIED, reasons=["R01"], rated_at=t,
-                      invited_at=t, case_id="C-bad", window_id="w-02"),
-               rating(OTHER, "eval-09", level=Level.DISSATISFIED, reasons=["R05"], rated_at=t, invited_at=t,
-                      case_id="C-other", window_id="w-09")]
+    events = [
+        rating(HALL, "eval-01", level=Level(lv), rated_at=t, invited_at=t, case_id=f"C{i}", window_id="w-01")
+        for i, lv in enumerate([5, 5, 4, 3])
+    ]
+    events += [
+        rating(
+            HALL,
+            "eval-02",
+            level=Level.VERY_DISSATISFIED,
+            reasons=["R01"],
+            rated_at=t,
+            invited_at=t,
+            case_id="C-bad",
+            window_id="w-02",
+        ),
+        rating(
+            OTHER,
+            "eval-09",
+            level=Level.DISSATISFIED,
+            reasons=["R05"],
+            rated_at=t,
+            invited_at=t,
+            case_id="C-other",
+            window_id="w-09",
+        ),
+    ]
     assert store.store_batch(events) == ["stored"] * len(events)
     settings = ConsoleSettings.load(None, accounts_database=tmp_path / "accounts.db", database=store.url)
     clock = clock_at(2026, 11, day, 10, 0)  # by default the Tuesday after the ratings
@@ -143,16 +162,19 @@ def test_a_hall_manager_sees_their_hall_only_even_without_asking(api: Api) -> No
     error_of(api.get(f"/api/v1/stream?hall={OTHER}", api.manager), 403)
 
 
-@pytest.mark.parametrize("query, word", [
-    ("from=2026-13-01&to=2026-11-30&by=window", "from"),
-    ("from=2026-11-01&to=yesterday&by=window", "to"),
-    ("from=2026-11-30&to=2026-11-01&by=window", "before"),
-    ("from=1900-01-01&to=2026-11-01&by=window", "days"),
-    ("from=2026-11-01&to=2026-11-30&by=citizen", "by"),
-    ("to=2026-11-30&by=window", "from"),
-    ("from=2026-11-01&to=2026-11-30", "by"),
-    ("from=2026-11-01&to=2026-11-30&by=window&hall=../etc", "hall"),
-])
+@pytest.mark.parametrize(
+    "query, word",
+    [
+        ("from=2026-13-01&to=2026-11-30&by=window", "from"),
+        ("from=2026-11-01&to=yesterday&by=window", "to"),
+        ("from=2026-11-30&to=2026-11-01&by=window", "before"),
+        ("from=1900-01-01&to=2026-11-01&by=window", "days"),
+        ("from=2026-11-01&to=2026-11-30&by=citizen", "by"),
+        ("to=2026-11-30&by=window", "from"),
+        ("from=2026-11-01&to=2026-11-30", "by"),
+        ("from=2026-11-01&to=2026-11-30&by=window&hall=../etc", "hall"),
+    ],
+)
 def test_malformed_stats_queries_get_one_clear_json_line(api: Api, query: str, word: str) -> None:
     assert word in error_of(api.get(f"/api/v1/stats?{query}", api.admin), 422)
 
@@ -161,8 +183,21 @@ def test_work_order_list_has_the_contract_fields_and_filters(api: Api) -> None:
     r = api.get(f"/api/v1/workorders?hall={HALL}", api.viewer)
     assert r.status_code == 200
     [w] = r.json()["workorders"]
-    assert {"id", "event_id", "hall_id", "device_id", "window_id", "case_id", "level", "reasons", "rated_at",
-            "due", "state", "overdue", "history"} <= set(w)
+    assert {
+        "id",
+        "event_id",
+        "hall_id",
+        "device_id",
+        "window_id",
+        "case_id",
+        "level",
+        "reasons",
+        "rated_at",
+        "due",
+        "state",
+        "overdue",
+        "history",
+    } <= set(w)
     assert w["state"] == "open" and w["level"] == 1 and w["reasons"] == ["R01"] and w["case_id"] == "C-bad"
     assert w["due"] == "2026-12-07"  # 10 working days after Monday 2026-11-23
     assert datetime.fromisoformat(w["rated_at"]).utcoffset() is not None  # RFC 3339 with offset
@@ -212,14 +247,17 @@ def test_extend_needs_a_later_date(api: Api) -> None:
     assert r.status_code == 200 and r.json()["due"] == "2026-12-20"
 
 
-@pytest.mark.parametrize("body, word", [
-    ({"action": "visit", "note": "x" * 100_000}, "note"),
-    ({"action": "shred", "note": "x"}, "action"),
-    ({"action": "visit", "note": "x", "citizen": "张三"}, "citizen"),
-    ({"note": "x"}, "action"),
-    ("{not json", "JSON"),
-    ([1, 2], "dict"),
-])
+@pytest.mark.parametrize(
+    "body, word",
+    [
+        ({"action": "visit", "note": "x" * 100_000}, "note"),
+        ({"action": "shred", "note": "x"}, "action"),
+        ({"action": "visit", "note": "x", "citizen": "张三"}, "citizen"),
+        ({"note": "x"}, "action"),
+        ("{not json", "JSON"),
+        ([1, 2], "dict"),
+    ],
+)
 def test_malformed_actions_get_one_clear_json_line(api: Api, body: Any, word: str) -> None:
     wid = workorder_ids(api, api.admin)[HALL]
     msg = error_of(api.post(f"/api/v1/workorders/{wid}/actions", body, api.manager), 422)
@@ -245,8 +283,9 @@ def form_token(client: TestClient) -> str:
 
 def test_a_login_without_the_forms_token_is_refused(api: Api) -> None:
     api.users.add_user("mgr", "manager", HALL, "correct-horse")
-    r = api.client.post("/login", data={"username": "mgr", "password": "correct-horse"},
-                        follow_redirects=False)
+    r = api.client.post(
+        "/login", data={"username": "mgr", "password": "correct-horse"}, follow_redirects=False
+    )
     assert r.status_code == 403 and "hall_session" not in r.headers.get("set-cookie", "")
 
 
@@ -256,8 +295,7 @@ def form_csrf(page: str) -> str:
 
 def login(api: Api, name: str = "mgr", hall: str | None = HALL) -> str:
     api.users.add_user(name, "manager", hall, "correct-horse")
-    r = api.client.post("/login", data=creds(api.client, name, "correct-horse"),
-                        follow_redirects=False)
+    r = api.client.post("/login", data=creds(api.client, name, "correct-horse"), follow_redirects=False)
     assert r.status_code == 303
     cookie = r.headers["set-cookie"]
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie
@@ -272,8 +310,9 @@ def test_a_browser_session_needs_its_csrf_token_to_act(api: Api) -> None:
     assert "CSRF" in error_of(api.client.post(url, json={"action": "visit", "note": "x"}), 403)
     r = api.client.post(url, json={"action": "visit", "note": "回访"}, headers={"X-CSRF-Token": csrf})
     assert r.status_code == 200 and r.json()["history"][-1]["actor"] == "mgr"
-    r = api.client.post(f"/workorders/{wid}/act",
-                        data={"action": "rectify", "note": "done", "csrf": "forged"})
+    r = api.client.post(
+        f"/workorders/{wid}/act", data={"action": "rectify", "note": "done", "csrf": "forged"}
+    )
     assert r.status_code == 403 and "Traceback" not in r.text
 
 
@@ -285,15 +324,18 @@ def test_logins_are_throttled_after_repeated_failures(api: Api) -> None:
     r = api.client.post("/login", data=creds(api.client, "mgr", "correct-horse"))
     assert r.status_code == 429  # even the right password waits now
     api.clock.advance(301)
-    r = api.client.post("/login", data=creds(api.client, "mgr", "correct-horse"),
-                        follow_redirects=False)
+    r = api.client.post("/login", data=creds(api.client, "mgr", "correct-horse"), follow_redirects=False)
     assert r.status_code == 303
 
 
 def test_secure_cookies_behind_tls(tmp_path: Path) -> None:
     store = SqliteStore(tmp_path / "c.db")
-    settings = ConsoleSettings.load(None, accounts_database=tmp_path / "a.db",
-                                    database=f"sqlite:///{tmp_path / 'c.db'}", web={"secure_cookies": True})
+    settings = ConsoleSettings.load(
+        None,
+        accounts_database=tmp_path / "a.db",
+        database=f"sqlite:///{tmp_path / 'c.db'}",
+        web={"secure_cookies": True},
+    )
     users = Users(settings.accounts_database)
     users.add_user("mgr", "manager", HALL, "correct-horse")
     with TestClient(create_app(settings, users, store, connect=False)) as c:
@@ -313,8 +355,11 @@ def test_downloads_are_what_the_page_shows_and_scoped(api: Api) -> None:
     assert ws is not None and ws.max_row == 4
     rep = api.get(f"/stats/report.xlsx?month=2026-11&hall={HALL}", api.manager)
     assert rep.status_code == 200 and len(openpyxl.load_workbook(io.BytesIO(rep.content)).sheetnames) > 3
-    for path in (f"/stats/download.csv?hall={HALL}", f"/stats/download.xlsx?hall={HALL}",
-                 f"/stats/report.xlsx?month=2026-11&hall={HALL}"):
+    for path in (
+        f"/stats/download.csv?hall={HALL}",
+        f"/stats/download.xlsx?hall={HALL}",
+        f"/stats/report.xlsx?month=2026-11&hall={HALL}",
+    ):
         r = api.get(path, api.other)
         assert r.status_code == 403 and HALL in r.text
     assert api.get("/stats/report.xlsx?month=2026-13", api.admin).status_code == 422
@@ -333,8 +378,19 @@ def test_the_public_screen_needs_no_login_and_shows_aggregates_only(api: Api) ->
     assert api.client.get("/display/NOT%20A%20HALL/data").status_code == 422
     # public and unauthenticated: computed at most once per half refresh period, however many ask
     t = datetime(2026, 11, 24, 9, 0, tzinfo=CHINA_TZ)
-    api.store.store_batch([rating(HALL, "eval-01", level=Level.SATISFIED, rated_at=t, invited_at=t,
-                                  case_id="C-late", window_id="w-01")])
+    api.store.store_batch(
+        [
+            rating(
+                HALL,
+                "eval-01",
+                level=Level.SATISFIED,
+                rated_at=t,
+                invited_at=t,
+                case_id="C-late",
+                window_id="w-01",
+            )
+        ]
+    )
     assert api.client.get(f"/display/{HALL}/data").json()["month"]["active"] == 5
     api.clock.advance(5)
     assert api.client.get(f"/display/{HALL}/data").json()["month"]["active"] == 6
@@ -342,8 +398,17 @@ def test_the_public_screen_needs_no_login_and_shows_aggregates_only(api: Api) ->
 
 def test_pages_never_show_a_traceback(api: Api) -> None:
     login(api, "admin-person", None)
-    for path in ("/", "/workorders", "/workorders/1", "/workorders/99999", "/stats", "/stats?by=nope",
-                 "/stats?from=2026-99-01", "/nowhere", "/workorders?state=../../etc"):
+    for path in (
+        "/",
+        "/workorders",
+        "/workorders/1",
+        "/workorders/99999",
+        "/stats",
+        "/stats?by=nope",
+        "/stats?from=2026-99-01",
+        "/nowhere",
+        "/workorders?state=../../etc",
+    ):
         r = api.client.get(path)
         assert r.status_code < 500 and "Traceback" not in r.text, (path, r.status_code)
 
@@ -378,13 +443,15 @@ def test_the_work_order_page_offers_what_the_role_may_do(api: Api) -> None:
     api.users.add_user("looker", "viewer", HALL, "correct-horse")
     r = api.client.post("/login", data=creds(api.client, "looker", "correct-horse"))
     page = api.client.get(f"/workorders/{wid}").text
-    assert "act-visit" not in page and "<form method=\"post\" action=\"/workorders" not in page
+    assert "act-visit" not in page and '<form method="post" action="/workorders' not in page
     login(api, "boss", HALL)
     page = api.client.get(f"/workorders/{wid}").text
     assert 'id="act-visit"' in page and 'id="act-appeal"' in page and 'id="act-extend"' not in page
-    r = api.client.post(f"/workorders/{wid}/act", data={"action": "visit", "note": "x" * 3000,
-                                                      "csrf": form_csrf(page)})
+    r = api.client.post(
+        f"/workorders/{wid}/act", data={"action": "visit", "note": "x" * 3000, "csrf": form_csrf(page)}
+    )
     assert r.status_code == 422 and "note too long" in r.text  # said on the page, not a 500
-    r = api.client.post(f"/workorders/{wid}/act",
-                        data={"action": "close", "note": "", "csrf": form_csrf(page)})
+    r = api.client.post(
+        f"/workorders/{wid}/act", data={"action": "close", "note": "", "csrf": form_csrf(page)}
+    )
     assert r.status_code == 409 and "close" in r.text

@@ -74,15 +74,29 @@ def now_cst() -> datetime:
 
 def bad_rating(device: str = "eval-02", case: str | None = None) -> Any:
     t = now_cst()
-    return rating(HALL_ID, device, level=Level.VERY_DISSATISFIED, reasons=["R01", "R05"],
-                  case_id=case or f"C-{uuid.uuid4().hex[:10]}", invited_at=t - timedelta(seconds=20),
-                  rated_at=t, window_id="w-02")
+    return rating(
+        HALL_ID,
+        device,
+        level=Level.VERY_DISSATISFIED,
+        reasons=["R01", "R05"],
+        case_id=case or f"C-{uuid.uuid4().hex[:10]}",
+        invited_at=t - timedelta(seconds=20),
+        rated_at=t,
+        window_id="w-02",
+    )
 
 
-def api(side: County, path: str, token: str | None = None, method: str = "GET",
-        body: dict[str, Any] | None = None, cookie: str | None = None) -> tuple[int, Any]:
-    req = urllib.request.Request(side.console.url + path, method=method,
-                                 data=json.dumps(body).encode() if body is not None else None)
+def api(
+    side: County,
+    path: str,
+    token: str | None = None,
+    method: str = "GET",
+    body: dict[str, Any] | None = None,
+    cookie: str | None = None,
+) -> tuple[int, Any]:
+    req = urllib.request.Request(
+        side.console.url + path, method=method, data=json.dumps(body).encode() if body is not None else None
+    )
     if token:
         req.add_header("Authorization", f"Bearer {token}")
     if cookie:
@@ -210,8 +224,9 @@ def test_a_bad_rating_rings_in_the_queue_and_is_followed_up_to_closed(browser: A
     assert resp is not None and resp.status == 403
     r = other.request.get(side.console.url + f"/api/v1/workorders/{wid}")
     assert r.status == 403 and HALL_ID in r.json()["error"]
-    r = other.request.post(side.console.url + f"/api/v1/workorders/{wid}/actions",
-                           data={"action": "appeal", "note": "x"})
+    r = other.request.post(
+        side.console.url + f"/api/v1/workorders/{wid}/actions", data={"action": "appeal", "note": "x"}
+    )
     assert r.status == 403
     r = other.request.get(side.console.url + f"/stats/download.csv?hall={HALL_ID}")
     assert r.status == 403
@@ -245,9 +260,17 @@ def test_the_public_screen_shows_new_figures_without_login(browser: Any, side: C
     assert "/login" not in page.url
     before = int(page.locator("#today-active").inner_text())
     t = now_cst()
-    side.publish_rating(rating(HALL_ID, "eval-01", level=Level.VERY_SATISFIED, window_id="w-01",
-                               case_id=f"C-{uuid.uuid4().hex[:10]}", invited_at=t - timedelta(seconds=9),
-                               rated_at=t))
+    side.publish_rating(
+        rating(
+            HALL_ID,
+            "eval-01",
+            level=Level.VERY_SATISFIED,
+            window_id="w-01",
+            case_id=f"C-{uuid.uuid4().hex[:10]}",
+            invited_at=t - timedelta(seconds=9),
+            rated_at=t,
+        )
+    )
     expect(page.locator("#today-active")).to_have_text(str(before + 1), timeout=15_000)  # no reload
     expect(page.locator("#windows")).to_contain_text("w-01")
     shot(page, "display-zh_CN")

@@ -44,14 +44,18 @@ def test_sessions_expire_and_end_with_a_new_password(tmp_path: Path) -> None:
     assert users.session(sid) is None
 
 
-@pytest.mark.parametrize("name, role, hall, password, word", [
-    ("", "manager", None, "long-enough", "name"),
-    ("mgr", "boss", None, "long-enough", "role"),
-    ("mgr", "manager", "Hall A", "long-enough", "hall"),
-    ("mgr", "manager", None, "short", "password"),
-])
-def test_bad_accounts_are_refused_in_one_line(tmp_path: Path, name: str, role: str, hall: str | None,
-                                              password: str, word: str) -> None:
+@pytest.mark.parametrize(
+    "name, role, hall, password, word",
+    [
+        ("", "manager", None, "long-enough", "name"),
+        ("mgr", "boss", None, "long-enough", "role"),
+        ("mgr", "manager", "Hall A", "long-enough", "hall"),
+        ("mgr", "manager", None, "short", "password"),
+    ],
+)
+def test_bad_accounts_are_refused_in_one_line(
+    tmp_path: Path, name: str, role: str, hall: str | None, password: str, word: str
+) -> None:
     with pytest.raises(AccountError, match=word):
         Users(tmp_path / "a.db").add_user(name, role, hall, password)
 

@@ -74,6 +74,7 @@ def test_a_case_finished_sep_29_gets_its_default_from_oct_13(store, cases):
     assert parsed.system_default and parsed.level == Level.BASICALLY_SATISFIED
     assert parsed.staff[0].name == "李明"
     assert store.count("workorders") == 0  # a default is level 3: no work order
+    assert store.rows("SELECT event_id FROM upstream_queue") == [(eid,)]  # reported like any rating
 
 
 def test_twice_stores_once_and_rated_rounds_are_left_alone(store, cases):

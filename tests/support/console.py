@@ -32,14 +32,20 @@ class ConsoleProcess:
         return f"http://{HOST}:{self.port}"
 
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "console.main", "--config", str(self.config), *args],
-                              capture_output=True, text=True, timeout=60, env={**os.environ})
+        return subprocess.run(
+            [sys.executable, "-m", "console.main", "--config", str(self.config), *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ},
+        )
 
     def add_user(self, name: str, role: str, hall: str | None = None, password: str = PASSWORD) -> None:
         pw = self.config.parent / f"{name}.pw"
         pw.write_text(password + "\n", encoding="utf-8")
-        r = self.cli("add-user", name, "--role", role, *(["--hall", hall] if hall else []),
-                     "--password-file", str(pw))
+        r = self.cli(
+            "add-user", name, "--role", role, *(["--hall", hall] if hall else []), "--password-file", str(pw)
+        )
         assert r.returncode == 0, r.stderr
         self.users[name] = password
 
@@ -52,8 +58,11 @@ class ConsoleProcess:
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "console.main", "--config", str(self.config)],
-                stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
-                preexec_fn=die_with_parent)
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                preexec_fn=die_with_parent,
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -84,12 +93,17 @@ class ConsoleProcess:
 
 
 def _mqtt_toml(section: str, s: MqttSettings) -> list[str]:
-    return [f"[{section}]", f'url = "{s.url}"', f'username = "{s.username}"',
-            f'password_file = "{s.password_file}"']
+    return [
+        f"[{section}]",
+        f'url = "{s.url}"',
+        f'username = "{s.username}"',
+        f'password_file = "{s.password_file}"',
+    ]
 
 
-def console_process(root: Path, database: str, monitor: MqttSettings, manager: MqttSettings,
-                    **web: str) -> ConsoleProcess:
+def console_process(
+    root: Path, database: str, monitor: MqttSettings, manager: MqttSettings, **web: str
+) -> ConsoleProcess:
     """A console on a free port reading `database`, watching with `monitor`, commanding with `manager`;
     `web` are more `[web]` keys (TOML values)."""
     root.mkdir(parents=True, exist_ok=True)
