@@ -15,7 +15,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
-from core.clock import CHINA_TZ
+from core.clock import CHINA_TZ, SystemClock
 from county.stats import BY, FinishedCases, Stats, compute, rates
 from county.store import EventStore
 from county.workdays import WorkCalendar
@@ -109,7 +109,7 @@ def write_report(store: EventStore, cases: FinishedCases | None, calendar: WorkC
     _header(bad, ["工单 Order", "大厅 Hall", "窗口 Window", "设备 Device", "办件编号 Case", "等级 Level",
                   "原因 Reasons", "评价时间 Rated at", "期限 Due", "状态 State", "逾期 Overdue",
                   "最近处理 Last action"])
-    book = WorkOrderBook(store, calendar, _FixedClock())
+    book = WorkOrderBook(store, calendar, SystemClock())  # overdue as of now: today's state of each
     orders = [w for w in book.list(hall=hall) if first <= w.rated_at.astimezone(CHINA_TZ).date() <= last]
     for o in orders:
         done = [a for a in o.history if a.action not in ("open", "overdue")]
@@ -123,13 +123,3 @@ def write_report(store: EventStore, cases: FinishedCases | None, calendar: WorkC
     wb.save(out)
     return (f"wrote {out}: {first:%Y-%m} {where}, {r.active} active ratings,"
             f" {len(per['window'].rows)} windows, {len(orders)} 差评 work orders")
-
-
-class _FixedClock:
-    """Overdue as of now (the report shows today's state of each work order)."""
-
-    def time(self) -> float:
-        return datetime.now(CHINA_TZ).timestamp()
-
-    def monotonic(self) -> float:
-        return 0.0

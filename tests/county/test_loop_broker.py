@@ -17,7 +17,7 @@ from county.defaults import default_event_id
 from county.loop import LoopService
 from county.receiver import Receiver
 from county.settings import CountySettings
-from county.store import SqliteStore, open_store
+from county.store import open_store
 from county.workdays import WorkCalendar
 from tests.county.test_receiver import _acks, _device
 from tests.support.county import county_process
@@ -82,12 +82,19 @@ def _finished_cases(root, n, finished):
     cs.close()
 
 
-def test_defaults_by_two_receivers_at_once_are_stored_once(hall_pair, tmp_path):
+@pytest.fixture(params=["sqlite", "postgres"])
+def shared_db(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'shared' / 'county.db'}"
+    return request.getfixturevalue("postgres_url")
+
+
+def test_defaults_by_two_receivers_at_once_are_stored_once(hall_pair, tmp_path, shared_db):
     root = tmp_path / "shared"
     root.mkdir()
     finished = datetime.now(CHINA_TZ) - timedelta(days=30)  # well past any 5-working-day window
     _finished_cases(root, 300, finished)
-    db = f'"sqlite:///{root / "county.db"}"'
+    db = f'"{shared_db}"'
     a = county_process(hall_pair, tmp_path / "a", database=db, client_id='"county-a"', loop_interval_s="1",
                        cases_database=f'"{root / "cases.db"}"', id_key_file=f'"{root / "id-hmac.key"}"')
     b = county_process(hall_pair, tmp_path / "b", database=db, client_id='"county-b"', loop_interval_s="1",
@@ -95,7 +102,7 @@ def test_defaults_by_two_receivers_at_once_are_stored_once(hall_pair, tmp_path):
     a.start()
     b.start()
     try:
-        store = SqliteStore(root / "county.db")
+        store = open_store(shared_db)
         assert _wait(lambda: store.count("ratings") >= 300, 30), (a.tail(), b.tail())
         time.sleep(2.5)  # both have run more rounds since
         assert store.count("ratings") == 300 and store.count("events") == 300
@@ -110,7 +117,7 @@ def test_defaults_by_two_receivers_at_once_are_stored_once(hall_pair, tmp_path):
         late = rating(case_id="D-0007", level=Level.SATISFIED)
         dev.publish(topics.event(HALL, "eval-01", "rating"), late.to_json())
         assert [(i.event_id, i.result) for i in _acks(dev, 1)] == [(late.event_id, "duplicate")]
-        store = SqliteStore(root / "county.db")
+        store = open_store(shared_db)
         assert store.rows("SELECT event_id, level FROM ratings WHERE case_id = 'D-0007'") == [
             (default_event_id("D-0007", 1), 3)]
         store.close()
