@@ -10,7 +10,8 @@ from pathlib import Path
 
 from console.settings import ConsoleSettings
 from console.users import ROLES, AccountError, Users
-from core.config import ConfigError
+from core.config import ConfigError, print_config_error
+from core.logs import setup_logging
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -44,13 +45,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = ConsoleSettings.load(args.config)
     except ConfigError as e:
-        print(f"hall-console: {e}", file=sys.stderr)
+        print_config_error("hall-console", e)
         return 2
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    setup_logging(settings.log_level.upper())
     try:
         users = Users(settings.accounts_database)
     except Exception as e:  # sqlite3.Error, OSError: one line, not a traceback
