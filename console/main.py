@@ -10,8 +10,8 @@ from pathlib import Path
 
 from console.settings import ConsoleSettings
 from console.users import ROLES, AccountError, Users
-from core.config import ConfigError, print_config_error
-from core.logs import setup_logging
+from core.config import ConfigError
+from core.startup import load_settings
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -42,12 +42,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    try:
-        settings = ConsoleSettings.load(args.config)
-    except ConfigError as e:
-        print_config_error("hall-console", e)
+    settings = load_settings(ConsoleSettings, args.config, "hall-console")
+    if settings is None:
         return 2
-    setup_logging(settings.log_level.upper())
     try:
         users = Users(settings.accounts_database)
     except Exception as e:  # sqlite3.Error, OSError: one line, not a traceback

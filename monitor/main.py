@@ -19,9 +19,9 @@ from pydantic import Field
 from core import hall_watch
 from core.accounts import MONITOR
 from core.clock import SystemClock
-from core.config import AppSettings, ConfigError, MqttSettings, print_config_error
+from core.config import AppSettings, ConfigError, MqttSettings
 from core.hall_view import HallState
-from core.logs import setup_logging
+from core.startup import load_settings
 from monitor.render import render
 
 log = logging.getLogger("hall-monitor")
@@ -51,12 +51,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--config", type=Path, help="TOML file (default: embedded defaults + HALL_ variables)")
     ap.add_argument("--once", type=float, metavar="SECONDS", help="collect for SECONDS, print once, exit")
     args = ap.parse_args(argv)
-    try:
-        settings = MonitorSettings.load(args.config)
-    except ConfigError as e:
-        print_config_error("hall-monitor", e)
+    settings = load_settings(MonitorSettings, args.config, "hall-monitor")
+    if settings is None:
         return 2
-    setup_logging(settings.log_level)
 
     state = HallState(SystemClock())
     lock = threading.Lock()
