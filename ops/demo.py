@@ -44,6 +44,7 @@ from core.commands import InviteCommand
 from core.config import MqttSettings
 from core.device_config import DeviceConfig, StaffMember
 from core.events import StaffRef
+from core.hall_view import HallState
 from core.logs import setup_logging
 from county.upstream.province_sim import Province
 from drivers.sim.keypad import KeypadSim
@@ -51,7 +52,6 @@ from drivers.sim.line import StaffCardSim
 from evaluator.controller import REASONS_MIN_S
 from monitor.main import watch
 from monitor.render import render
-from monitor.state import HallState
 from ops import brokers
 from ops.commander import Commander, CommandTimeout
 from ops.procs import HOST, die_with_parent, free_port, listening, stop_process
@@ -63,6 +63,7 @@ log = logging.getLogger("hall-demo")
 HALL_ID = "demo-hall"
 DEMO_AREA_CODE = "110101000000"  # the province's code for the demo county (行政区划, 12 digits)
 KIOSK_ID = "kiosk-01"
+DEMO_USER = "manager"  # the web console login hall-demo makes (password printed at start)
 ITEMS = (
     ("11110000000000000A", "居民身份证换领"),
     ("11110000000000000B", "户口迁移"),
@@ -259,6 +260,8 @@ class Hall:
     monitor_state: HallState = field(default_factory=lambda: HallState(SystemClock()))
     monitor_lock: threading.Lock = field(default_factory=threading.Lock)
     monitor_client: Any = None  # paho client of start_monitor
+    console_url: str = ""
+    console_login: tuple[str, str] = ("", "")
     province: Province | None = None  # the simulated provincial system (start_county)
     console: Console = field(default_factory=lambda: Console(threading.Event()))
     _last_view: str = ""
@@ -348,6 +351,51 @@ class Hall:
         self._wait_county_online(child)
         self.show(f"  county service: storing into {self.county_db}")
         self.show(f"  province (simulated 省级好差评系统): {self.province.url}")
+
+    def start_console(self, port: int) -> None:
+        """`hall-console` on the county side (monitor account for the grid, manager account for
+        commands) with one demo login for this hall, printed with the URL."""
+        if port == 0 or listening(port):
+            port = free_port()
+        monitor, manager = self.account(MONITOR), self.account(MANAGER)
+        conf = self.root / "console.toml"
+        conf.write_text(
+            "\n".join([
+                f'database = "sqlite:///{self.county_db}"',
+                f'accounts_database = "{self.root / "console-accounts.db"}"',
+                f'cases_database = "{self.root / "cases.db"}"',
+                f'id_key_file = "{self.root / "id-hmac.key"}"',
+                *[line for section, s in (("mqtt", monitor), ("commands", manager)) for line in (
+                    f"[{section}]", f'url = "mqtt://{HOST}:{self.county_port}"', f'username = "{s.username}"',
+                    f'password_file = "{s.password_file}"')],
+                "[web]",
+                f'listen = "{HOST}:{port}"',
+            ]) + "\n",
+            encoding="utf-8",
+        )
+        password = secrets.token_urlsafe(9)
+        pw_file = self.root / "console-demo.password"
+        pw_file.write_text(password + "\n", encoding="utf-8")
+        pw_file.chmod(0o600)
+        made = subprocess.run(
+            [sys.executable, "-m", "console.main", "--config", str(conf), "add-user", DEMO_USER,
+             "--role", "manager", "--hall", HALL_ID, "--password-file", str(pw_file)],
+            capture_output=True, text=True, timeout=60)
+        if made.returncode != 0:
+            raise DemoError(f"hall-console add-user failed: {made.stderr.strip()}")
+        child = Child("hall-console", [sys.executable, "-m", "console.main", "--config", str(conf)],
+                      self.root / "console.log", env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        child.start()
+        self.children.append(child)
+        deadline = time.monotonic() + 20
+        while not listening(port):
+            if not child.alive or time.monotonic() > deadline:
+                raise DemoError(f"hall-console did not start:\n{child.tail()}")
+            time.sleep(0.1)
+        self.console_url = f"http://{HOST}:{port}/"
+        self.console_login = (DEMO_USER, password)
+        self.show(f"  web console: {self.console_url}  login {DEMO_USER} / {password}"
+                  f"  (public screen: {self.console_url}display/{HALL_ID})")
 
     def _wait_county_online(self, child: Child, timeout: float = 60.0) -> None:
         """Online as the monitor sees it through the hall broker: proves the county and the bridge
@@ -597,7 +645,7 @@ class Hall:
             w.cards.stop()
         if self.kiosk is not None:
             self.kiosk.stop()
-        for name in ("hall-county", "hall-broker", "county-broker"):
+        for name in ("hall-console", "hall-county", "hall-broker", "county-broker"):
             for child in self.children:
                 if child.name == name:
                     child.stop()
@@ -644,6 +692,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                    help="a self-service kiosk (hall-kiosk) in the hall (default: yes)")
     p.add_argument("--monitor-every", type=float, default=15.0, metavar="SECONDS",
                    help="print the hall managers' monitor view this often (0: never; default 15)")
+    p.add_argument("--console", action=argparse.BooleanOptionalAction, default=True,
+                   help="the web console (hall-console) for the hall manager (default: yes)")
+    p.add_argument("--console-port", type=int, default=8080, metavar="PORT",
+                   help="its HTTP port on 127.0.0.1 (default 8080; a free one when taken)")
     p.add_argument("--dir", type=Path,
                    help="keep logs, databases and configs here; every file the demo makes goes here "
                    "(default: a temp dir, removed after a clean run)")
@@ -685,6 +737,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         hall.start_brokers()
         hall.start_monitor()  # before the county: it also tells when the county is online
         hall.start_county()
+        if args.console:
+            hall.start_console(args.console_port)
         hall.start_windows()
         hall.wait_windows_ready(stop)
         if args.kiosk and not stop.is_set():
@@ -702,6 +756,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                                 interval_s=START_LIMIT[1]) if args.supervise else None
         supervised = " (supervised: a child that dies is restarted)" if supervisor else ""
         console.show(f"hall-demo: running{supervised}; Ctrl-C stops it")
+        if hall.console_url:
+            console.show(f"hall-demo: open {hall.console_url} in a browser, log in as "
+                         f"{hall.console_login[0]} / {hall.console_login[1]}")
         while not stop.wait(1.0 if supervisor else 3.0):
             if args.duration and time.monotonic() - started >= args.duration:
                 break  # the final view follows: not one now as well

@@ -137,9 +137,9 @@ def test_county_reads_offline_within_two_heartbeats_when_service_and_broker_die_
     `online: true`. Read at the hall broker, as devices and the hall monitor do."""
     from core.clock import SystemClock
     from core.config import DeviceSettings
+    from core.hall_view import HallState
     from core.link import Link
     from core.messages import CountyState
-    from monitor.state import HallState
 
     heartbeat_s = 1.0
     monitor = hall_pair.monitor()
