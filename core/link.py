@@ -145,6 +145,16 @@ class Link:
         """The session number of the current (or last) connection."""
         return self.report.session.value
 
+    def problem(self) -> str | None:
+        """None while the link's threads run; else which one died (the watchdog's question)."""
+        if self._stopping.is_set():
+            return None
+        dead = [t.name for t in self._threads if not t.is_alive()]
+        network = getattr(self._client, "_thread", None)  # paho's loop: a callback's exception ends it
+        if network is not None and not network.is_alive():
+            dead.append("paho network loop")
+        return f"link thread(s) died: {', '.join(dead)}" if dead else None
+
     def start(self) -> None:
         """Start connecting (a broker that is down is retried with backoff) and draining."""
         for name, target in (("link-sender", self._sender), ("link-dispatch", self._dispatcher)):

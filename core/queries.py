@@ -12,6 +12,7 @@ from pydantic import AwareDatetime, Field, model_validator
 
 from core.events import DeviceId, StaffRef
 from core.gb11643 import ID_NUMBER_PATTERN
+from core.ids import WindowId
 from core.payload import Part, Payload, Text50
 
 
@@ -53,7 +54,7 @@ class CaseProgress(Part):
     state: Literal[1, 2, 3]  # 1 待办, 2 办理中, 3 已完结
     rateable: bool
     assess_number: Literal[1, 2] = 1  # the rating round a rating now would be
-    window_id: str | None = None
+    window_id: WindowId | None = None
     staff: list[StaffRef] = Field(default_factory=list)  # who handled it: [{"id", "name"}]
     steps: list[Step] = Field(default_factory=list)
 

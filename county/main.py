@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import signal
 import sys
 import threading
@@ -13,16 +12,19 @@ from types import FrameType
 
 from core import topics
 from core.config import ConfigError
+from core.startup import load_settings
 from core.upstream import UpstreamStatus
 from county import commands
 from county.cases import CaseImportError
 from county.catalogue import CatalogueError
+from county.loop import LoopService
 from county.query_service import QueryResponder
 from county.receiver import Receiver
 from county.settings import CountySettings
 from county.store import StoreError, open_store
 from county.upstream import cli as upstream_cli
 from county.upstream.sender import UpstreamSender
+from county.workdays import WorkCalendar, WorkCalendarError
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -34,30 +36,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--config", type=Path, help="TOML file (default: built-in defaults)")
     commands.add_arguments(p)
     args = p.parse_intermixed_args(argv)  # "publish-config --device H/D FILE" as well as "FILE --device"
-    try:
-        settings = CountySettings.load(args.config)
-    except ConfigError as e:
-        print(f"hall-county: {e}", file=sys.stderr)
+    settings = load_settings(CountySettings, args.config, "hall-county")
+    if settings is None:
         return 2
-    logging.basicConfig(
-        level=settings.log_level.upper(), stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
     if args.command in upstream_cli.COMMANDS:
         return upstream_cli.run(settings, args)
     if args.command:
-        return commands.run(settings, args.command, args.file, args.device)
+        return commands.run(settings, args.command, args.file, args.device, args)
     try:
+        calendar = WorkCalendar(settings.workday_overrides)  # a bad override file: stop, one line
         store = open_store(settings.database)
+        store.calendar = calendar
         receiver = Receiver(settings, store)
-        queries = QueryResponder(settings) if settings.answer_queries else None
+        queries = QueryResponder(settings, calendar=calendar) if settings.answer_queries else None
+        loop = LoopService(settings, receiver.publish_alert, calendar) if settings.run_loop else None
         upstream = None
         if settings.upstream.url is not None:
             # its own connection: the receiver's transactions and the sender's must not interleave
             upstream = UpstreamSender(settings.upstream, open_store(settings.database),
                                       owner=settings.client_id,
                                       on_status=lambda st: publish_upstream(receiver, st))
-    except (StoreError, ConfigError, CatalogueError, CaseImportError, OSError) as e:
+    except (StoreError, ConfigError, CatalogueError, CaseImportError, WorkCalendarError, OSError) as e:
         print(f"hall-county: {e}", file=sys.stderr)
         return 2
     stop = threading.Event()
@@ -67,8 +66,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGHUP, on_signal)  # a closed terminal: the same clean stop
     if queries is not None:
         queries.start()
+    if loop is not None:
+        loop.start()
     if upstream is not None:
         upstream.start()
     try:
@@ -76,7 +78,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if upstream is not None:
             upstream.stop()
-            upstream.store.close()
+        if loop is not None:
+            loop.stop()
         if queries is not None:
             queries.stop()
         store.close()

@@ -32,11 +32,13 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
 from core import topics
-from core.events import Event, parse_event
+from core.events import Event, RatingEvent, parse_event
 from core.ids import UUID_RE
 from core.messages import Ack, AckItem, CountyState
 from core.mqtt_client import Will, make_client
 from core.payload import PayloadError
+from core.sdnotify import Watchdog
+from county.alerts import AlertPublisher
 from county.settings import CountySettings
 from county.store import EventStore
 
@@ -94,6 +96,9 @@ def check(msg: Incoming) -> Checked:
             device, None, event.event_id,
             f"payload names {event.hall_id}/{event.device_id}, topic {where.hall}/{where.device}",
         )
+    if isinstance(event, RatingEvent) and event.claims_system_default:
+        return Checked(device, None, event.event_id, "a system default rating (channel 7, input"
+                       " 'default', system_default) is made by the county only, never sent by a device")
     return Checked(device, event, event.event_id)
 
 
@@ -148,7 +153,17 @@ class Receiver:
         )
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
+        self.client.on_connect_fail = self._on_connect_fail
         self.client.on_message = self._on_message
+        self._unreachable = False  # said once per outage, not at every retry
+        # 差评 work orders opened by a batch: their `new` alerts go out right after its commit
+        self.alerts = AlertPublisher(store, self.publish_alert)
+
+    def publish_alert(self, topic: str, payload: bytes) -> bool:
+        """Hand an alert to the client (QoS 1, not retained); False while the broker is away."""
+        if not self._connected.is_set():
+            return False
+        return self.client.publish(topic, payload, qos=1).rc == mqtt.MQTT_ERR_SUCCESS
 
     # --- MQTT callbacks (paho's thread) ---
     def _on_connect(self, client: mqtt.Client, _u: object, flags: mqtt.ConnectFlags, rc: ReasonCode,
@@ -158,6 +173,7 @@ class Receiver:
             return
         log.info("connected to %s (session %s)", self.settings.mqtt.url,
                  "resumed" if flags.session_present else "new")
+        self._unreachable = False
         client.subscribe(topics.all_events(self.settings.share_group), qos=1)
         state = CountyState(online=True, timestamp=self.now_ms())
         client.publish(topics.COUNTY_STATE, state.to_json(), qos=1, retain=True)
@@ -167,6 +183,13 @@ class Receiver:
         self._connected.clear()
         if not self._stop.is_set():
             log.warning("lost the county broker (%s); reconnecting", rc)
+
+    def _on_connect_fail(self, _c: mqtt.Client, _u: object) -> None:
+        # paho retries on its own (reconnect_on_failure): without this the service waits silently
+        if not self._unreachable and not self._stop.is_set():
+            self._unreachable = True
+            log.warning("cannot reach the county broker at %s; retrying until it answers",
+                        self.settings.mqtt.url)
 
     def _on_message(self, _c: mqtt.Client, _u: object, m: mqtt.MQTTMessage) -> None:
         self._inbox.put(Incoming(m.topic, bytes(m.payload), m.mid, m.qos))
@@ -202,6 +225,10 @@ class Receiver:
         for m in batch:
             if m.qos:
                 self.client.ack(m.mid, m.qos)
+        try:
+            self.alerts.flush()
+        except Exception as e:  # stored alerts wait in the database: the loop job sends them later
+            log.error("cannot send work-order alerts now: %s", e)
 
     # --- life cycle ---
     def start(self) -> None:
@@ -234,11 +261,27 @@ class Receiver:
         self.client.loop_stop()
         log.info("stopped: %s", dict(self.counts))
 
+    def problem(self) -> str | None:
+        """None while the store worker and the MQTT loop run; else what died (for the watchdog)."""
+        dead = [] if self._worker.is_alive() else ["store worker"]
+        network = getattr(self.client, "_thread", None)  # paho's loop: a callback's exception ends it
+        if network is not None and not network.is_alive():
+            dead.append("paho network loop")
+        return f"thread(s) died: {', '.join(dead)}" if dead else None
+
     def run(self, stop: threading.Event, report_every_s: float = 60.0) -> None:
+        """Until `stop`: the watchdog fed from this loop (systemd restarts a hung or broken service)."""
+        watchdog = Watchdog(self.problem)
         self.start()
-        last = Counter(self.counts)
-        while not stop.wait(report_every_s):
-            if self.counts != last:
-                log.info("events so far: %s", dict(self.counts))
-                last = Counter(self.counts)
+        watchdog.ready(f"receiving events into {self.store.url}")
+        step = min(report_every_s, watchdog.interval_s or report_every_s)
+        last, next_report = Counter(self.counts), time.monotonic() + report_every_s
+        while not stop.wait(step):
+            watchdog.tick()
+            if time.monotonic() >= next_report:
+                next_report = time.monotonic() + report_every_s
+                if self.counts != last:
+                    log.info("events so far: %s", dict(self.counts))
+                    last = Counter(self.counts)
+        watchdog.stopping()
         self.stop()

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from core.accounts import COUNTY_SERVICE
 from core.config import AppSettings, MqttSettings
@@ -23,7 +23,10 @@ class CountySettings(AppSettings):
     APP: ClassVar[str] = "county"
 
     mqtt: CountyMqttSettings = Field(default_factory=CountyMqttSettings)
-    # sqlite:///relative.db, sqlite:////absolute/path.db or postgresql://user@host/db
+    # the folder of the default files: county.db, cases.db, id-hmac.key (each key below overrides)
+    state_dir: Path = Path("/var/lib/hall")
+    # sqlite:///relative.db, sqlite:////absolute/path.db or postgresql://user@host/db;
+    # default: sqlite:///<state_dir>/county.db
     database: str = "sqlite:////var/lib/hall/county.db"
     # receivers with the same share group split the events between them ($share/<group>/...)
     share_group: str | None = "county"
@@ -36,8 +39,8 @@ class CountySettings(AppSettings):
 
     # --- kiosk queries and the service catalogue (county/queries.py, county/cases.py) ---
     # the case store (办件库) imported from the business system with `hall-county import-cases`;
-    # default: cases.db beside an SQLite `database` (/var/lib/hall/cases.db with PostgreSQL)
-    cases_database: Path | None = None
+    # default: cases.db beside an SQLite `database` (in `state_dir` with PostgreSQL)
+    cases_database: str | None = None  # a path, sqlite:///PATH or postgresql://...
     # secret key for the HMAC that stands in for applicants' ID numbers; created on first use;
     # default: id-hmac.key beside the case store. Back it up: without it no case is found by ID.
     id_key_file: Path | None = None
@@ -47,8 +50,29 @@ class CountySettings(AppSettings):
     rating_window_days: int = Field(default=5, ge=1, le=60)
     answer_queries: bool = True
 
+    # --- the 好差评 loop (county/loop.py; docs/county.md "The 好差评 loop") ---
+    # extra holidays / 调休 workdays of a year the chinesecalendar package does not know yet (TOML)
+    workday_overrides: Path | None = None
+    # how often the service makes system defaults, marks overdue work orders and sends alerts
+    loop_interval_s: float = Field(default=300.0, ge=1.0)
+    # the service's default job looks at cases finished within this many days (apply-defaults: all)
+    defaults_lookback_days: int = Field(default=120, ge=10)
+    # hall and region of a system default whose case names no hall (cases' optional hall_id)
+    default_hall_id: str = Field(default="county", pattern=r"^[a-z0-9][a-z0-9-]{0,31}$")
+    region_code: str = Field(default="000000", pattern=r"^[0-9]{6,12}$")
+    run_loop: bool = True
+
     # --- reporting to the provincial 好差评 system (county/upstream/) ---
     upstream: UpstreamSettings = Field(default_factory=UpstreamSettings)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _database_in_state_dir(cls, data: Any) -> Any:
+        """No `database` given: the SQLite file in `state_dir` (file or HALL_STATE_DIR alike)."""
+        if isinstance(data, dict) and not data.get("database"):
+            state_dir = data.get("state_dir") or "/var/lib/hall"
+            data = {**data, "database": f"sqlite:///{Path(state_dir) / 'county.db'}"}
+        return data
 
     @field_validator("database")
     @classmethod
@@ -58,12 +82,23 @@ class CountySettings(AppSettings):
         return v
 
     @property
+    def cases_on_postgres(self) -> bool:
+        return (self.cases_database or "").startswith(("postgresql://", "postgres://"))
+
+    @property
     def cases_path(self) -> Path:
-        if self.cases_database is not None:
-            return self.cases_database
+        """The SQLite case store's file (with a PostgreSQL case store: where its key file goes)."""
+        if self.cases_database is not None and not self.cases_on_postgres:
+            db = self.cases_database
+            return Path(db[len("sqlite:///"):] if db.startswith("sqlite:///") else db)
         if self.database.startswith("sqlite:///"):
             return Path(self.database[len("sqlite:///") :]).parent / "cases.db"
-        return Path("/var/lib/hall/cases.db")
+        return self.state_dir / "cases.db"
+
+    @property
+    def cases_url(self) -> str:
+        """Where the case store is: a file path or a postgresql:// URL."""
+        return self.cases_database if self.cases_on_postgres and self.cases_database else str(self.cases_path)
 
     @property
     def id_key_path(self) -> Path:

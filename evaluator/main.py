@@ -20,6 +20,7 @@ from types import FrameType
 
 from core.config import ConfigError
 from core.outbox import OutboxError
+from core.startup import load_settings
 from evaluator.settings import EvaluatorSettings
 
 log = logging.getLogger("hall-evaluator")
@@ -39,14 +40,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    try:
-        settings = EvaluatorSettings.load(args.config)
-    except ConfigError as e:
-        print(f"hall-evaluator: {e}", file=sys.stderr)
+    settings = load_settings(EvaluatorSettings, args.config, "hall-evaluator")
+    if settings is None:
         return 2
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
     try:
         return run_headless(settings) if args.headless else run_with_screen(settings)
     except (ConfigError, OutboxError) as e:
@@ -64,6 +60,7 @@ def run_headless(settings: EvaluatorSettings) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGHUP, on_signal)  # a closed terminal: the same clean stop
     service = EvaluatorService(settings, has_screen=False)
     log.info("evaluator %s running headless (window %s)", settings.device_id, settings.window_id)
     return service.run_headless(stop)
@@ -90,6 +87,7 @@ def run_with_screen(settings: EvaluatorSettings) -> int:
     app = EvaluatorApp(settings)
     signal.signal(signal.SIGTERM, lambda _s, _f: app.request_stop())
     signal.signal(signal.SIGINT, lambda _s, _f: app.request_stop())
+    signal.signal(signal.SIGHUP, lambda _s, _f: app.request_stop())  # a closed terminal: the same clean stop
     app.run()
     return app.exit_code
 

@@ -15,6 +15,7 @@ from core.device_config import DeviceConfig
 from core.link import Link
 from core.outbox import Outbox
 from core.payload import PayloadError
+from core.sdnotify import Watchdog
 from drivers.device import SerialDevice, StateChange
 from drivers.keypad.events import KeypadHello, KeyPressed
 from drivers.keypad.registry import open_keypad
@@ -67,6 +68,8 @@ class EvaluatorService:
         state = settings.state_dir
         self.outbox = Outbox.for_device(settings, self.clock)
         self.link = Link(settings, kind="evaluator", outbox=self.outbox, clock=self.clock, version=VERSION)
+        # fed by `tick()`, i.e. from the main loop (Kivy's clock, or the headless loop)
+        self.watchdog = Watchdog(self.link.problem)
         store = ConfigStore(state / "config.json")
         self.devices: list[SerialDevice] = []
         self.keypad_port: AsyncKeypad | None = None
@@ -87,6 +90,7 @@ class EvaluatorService:
             has_screen=has_screen,
             keypad=self.keypad_port,
             audio=audio,
+            voice=not settings.audio_mute,
             config_store=store,
             on_restart=self._restart,
             wake=self.link.wake,
@@ -125,6 +129,7 @@ class EvaluatorService:
             d.start()  # a missing port is reported as `missing` and retried, never fatal
 
     def stop(self) -> None:
+        self.watchdog.stopping()
         self.controller.shutdown()
         if self.keypad_port is not None:
             self.keypad_port.stop()
@@ -135,10 +140,12 @@ class EvaluatorService:
 
     def tick(self) -> None:
         self.controller.tick()
+        self.watchdog.tick()
 
     def run_headless(self, stop: threading.Event) -> int:
         """Tick until `stop` is set (a signal) or a `restart` command; the exit code."""
         self.start()
+        self.watchdog.ready(f"evaluator {self.settings.device_id} running headless")
         try:
             while not stop.wait(self.settings.tick_s):
                 self.tick()

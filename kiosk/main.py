@@ -5,7 +5,6 @@ receipts, rating. Settings: TOML file plus `HALL_...` environment variables (doc
 from __future__ import annotations
 
 import argparse
-import logging
 import signal
 import sys
 from collections.abc import Sequence
@@ -13,6 +12,7 @@ from pathlib import Path
 
 from core.config import ConfigError
 from core.outbox import OutboxError
+from core.startup import load_settings
 from kiosk.settings import KioskSettings
 
 
@@ -30,14 +30,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    try:
-        settings = KioskSettings.load(args.config)
-    except ConfigError as e:
-        print(f"hall-kiosk: {e}", file=sys.stderr)
+    settings = load_settings(KioskSettings, args.config, "hall-kiosk")
+    if settings is None:
         return 2
-    logging.basicConfig(  # force: a library imported on the way may have configured logging already
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True
-    )
     import ui.env
 
     ui.env.prepare(settings.state_dir / "kivy", size=(settings.screen_width, settings.screen_height))
@@ -54,6 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     signal.signal(signal.SIGTERM, lambda _s, _f: app.request_stop())
     signal.signal(signal.SIGINT, lambda _s, _f: app.request_stop())
+    signal.signal(signal.SIGHUP, lambda _s, _f: app.request_stop())  # a closed terminal: the same clean stop
     app.run()
     return 0
 

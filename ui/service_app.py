@@ -12,8 +12,12 @@ from kivy.app import App
 from kivy.clock import Clock
 from kivy.core.window import Window
 
+from core.sdnotify import Watchdog
+
 
 class TickedService(Protocol):
+    watchdog: Watchdog
+
     def start(self) -> None: ...
     def tick(self) -> None: ...
     def stop(self) -> None: ...
@@ -42,6 +46,7 @@ class ServiceApp(App):
         # the benches time start-up to this line
         Window.unbind(on_flip=self._first_frame)
         self._log.info("first frame drawn (%dx%d)", *Window.size)
+        self.service.watchdog.ready("screen drawn")  # systemd (Type=notify): started
 
     def request_stop(self) -> None:
         """From a signal handler: stop on Kivy's thread."""

@@ -311,8 +311,8 @@ def main(argv: list[str] | None = None) -> int:
         prog="hall-province-sim",
         description="省级好差评系统模拟器 · Province simulator (profile zj): checks each report, keeps each "
         "(projectNo, assessNumber) once, can be told to fail via POST /_sim/fault.")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8090)
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8090, help="port to listen on (default 8090)")
     p.add_argument("--token-file", type=Path, required=True, help="the token the county must send")
     p.add_argument("--tls-cert", type=Path, help="serve HTTPS with this certificate (PEM)")
     p.add_argument("--tls-key", type=Path, help="the certificate's private key (PEM)")

@@ -3,10 +3,10 @@ from datetime import timedelta
 from core import topics
 from core.clock import FakeClock, epoch_ms, now
 from core.events import RatingEvent
+from core.hall_view import SILENT_AFTER_MS, HallState
 from core.levels import Level
 from core.messages import Backlog, DeviceStatus
 from monitor.render import render
-from monitor.state import SILENT_AFTER_MS, HallState
 
 
 def _status(clock: FakeClock, state: str, session: int, **kw: object) -> bytes:
@@ -70,6 +70,23 @@ def test_malformed_messages_are_counted_not_raised() -> None:
     st.on_message(topics.event("h1", "ev-01", "rating"), b'{"schema": "hall.rating/1"}')
     st.on_message("hall/v1/BAD/x/status", b"{}")
     assert st.rejected_messages == 3 and not st.devices
+
+
+def test_follow_up_list_says_the_reason_and_the_clerk() -> None:
+    from core.events import StaffRef
+
+    clock = FakeClock()
+    st = HallState(clock)
+    t = topics.event("h1", "ev-01", "rating")
+    at_keypad = _rating(clock, 2, reasons=["R00"], case_id="C-7", staff=[StaffRef(id="S1", name="王芳")])
+    on_screen = _rating(clock, 1, reasons=["R01", "R05"], case_id="C-8",
+                        staff=[StaffRef(id="S2", name="李强")])
+    for ev in (at_keypad, on_screen):
+        st.on_message(t, ev.to_json())
+    screen = render(st)
+    assert "原因 R0" not in screen, screen
+    assert "键盘评价，未说明原因 — 请回访" in screen and "王芳" in screen
+    assert "服务态度不好；等候时间过长" in screen and "李强" in screen
 
 
 def test_upstream_status_line() -> None:
