@@ -951,6 +951,8 @@ def main(argv: list[str] | None = None) -> int:
     if a.worker:
         return worker_main(a.worker)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
+    # SIGTERM (e.g. `timeout`) runs the clean-up too: brokers, workers, the outboxes on tmpfs
+    signal.signal(signal.SIGTERM, lambda *_a: sys.exit(143))
     result = run(a)
     a.out.parent.mkdir(parents=True, exist_ok=True)
     a.out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
