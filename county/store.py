@@ -7,6 +7,8 @@ event, `stored` or `duplicate` (same `event_id` again, or a second rating of the
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import logging
 import re
@@ -257,11 +259,19 @@ class PostgresStore(EventStore):
         import psycopg  # optional dependency: only when a postgresql:// URL is configured
 
         self.url = url
-        self._conn = psycopg.connect(url, autocommit=False)
+        self._connect = functools.partial(psycopg.connect, url, autocommit=False, connect_timeout=10)
+        self._conn = self._connect()
         self.create_schema()
 
     @contextmanager
     def _transaction(self) -> Iterator[_Cursor]:
+        # A server that restarted (or a network cut) leaves this connection closed for good: open a
+        # new one for the next transaction. The failed one raised, so its batch is retried, unacked.
+        if self._conn.closed or self._conn.broken:
+            with contextlib.suppress(Exception):
+                self._conn.close()
+            self._conn = self._connect()
+            log.info("database: connected again to PostgreSQL")
         with self._conn.transaction(), self._conn.cursor() as cur:
             yield cur
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from core import topics
 from core.messages import CountyState
-from county.store import SqliteStore
+from county.store import EventStore, open_store
 from tests.support.mosquitto import HallPair, die_with_parent
 from tests.support.mqtt_helpers import connect
 
@@ -21,10 +21,11 @@ from tests.support.mqtt_helpers import connect
 @dataclass
 class CountyProcess:
     config: Path
-    database: Path
+    database: Path  # the SQLite file (meaningless with PostgreSQL: use `url`)
     log: Path
     pair: HallPair
     proc: subprocess.Popen[bytes] | None = None
+    url: str = ""  # the `database` URL it stores into
 
     def start(self, timeout: float = 15.0) -> None:
         """Start and wait until this process says online: a live (not retained) `county/v1/state`,
@@ -70,8 +71,8 @@ class CountyProcess:
         self.proc = None
         return rc
 
-    def store(self) -> SqliteStore:
-        return SqliteStore(self.database)
+    def store(self) -> EventStore:
+        return open_store(self.url)
 
     def tail(self, lines: int = 40) -> str:
         try:
@@ -80,11 +81,17 @@ class CountyProcess:
             return ""
 
 
-def county_process(pair: HallPair, root: Path, **extra: str) -> CountyProcess:
-    """A `hall-county` with its TOML in `root`; `extra` are more top-level keys (TOML values)."""
+def county_process(
+    pair: HallPair, root: Path, database_url: str | None = None, **extra: str
+) -> CountyProcess:
+    """A `hall-county` with its TOML in `root`; `extra` are more top-level keys (TOML values).
+
+    `database_url`: the store (default SQLite in `root`), e.g. the `database_url` fixture's."""
     root.mkdir(parents=True, exist_ok=True)
     svc = pair.county_service()
-    extra = {"client_id": '"county-receiver-test"', "database": f'"sqlite:///{root / "county.db"}"', **extra}
+    url = database_url or f"sqlite:///{root / 'county.db'}"
+    extra = {"client_id": '"county-receiver-test"', "database": f'"{url}"',
+             "cases_database": f'"{root / "cases.db"}"', **extra}
     lines = [
         *[f"{k} = {v}" for k, v in extra.items()],
         "[mqtt]",
@@ -94,5 +101,6 @@ def county_process(pair: HallPair, root: Path, **extra: str) -> CountyProcess:
     ]
     config = root / "county.toml"
     config.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    database = Path(extra["database"].strip('"').removeprefix("sqlite:///"))
-    return CountyProcess(config, database, root / "county.log", pair)
+    url = extra["database"].strip('"')
+    database = Path(url.removeprefix("sqlite:///"))
+    return CountyProcess(config, database, root / "county.log", pair, url=url)

@@ -1,8 +1,13 @@
-"""A throw-away PostgreSQL server for store tests, or a skip that says why.
+"""A throw-away PostgreSQL server for store tests, or a skip that says why (a failure in CI).
 
 `HALL_TEST_POSTGRES_URL` (a database the tests may fill) is used when set. Otherwise, where the
-PostgreSQL server binaries are installed, a temporary cluster is made with `initdb` and started
-on a free loopback port (as the `postgres` user when the tests run as root).
+PostgreSQL server binaries are installed (`scripts/setup` installs Debian's `postgresql`), a
+temporary cluster is made with `initdb` and started on a free loopback port (as the `postgres`
+user when the tests run as root). When `CI` or `HALL_REQUIRE_POSTGRES` is set, a missing
+PostgreSQL fails the tests instead of skipping them: CI must test the production backend.
+
+`database_url` is the one fixture county tests take to run on both backends (a pytest parameter):
+`sqlite:///...` in the test's tmp dir, then a fresh PostgreSQL database.
 """
 
 from __future__ import annotations
@@ -76,6 +81,12 @@ class _Cluster:
             shutil.rmtree(self.root, ignore_errors=True)
 
 
+def postgres_required() -> bool:
+    """CI (or an explicit HALL_REQUIRE_POSTGRES=1) may not skip the PostgreSQL tests."""
+    return any(os.environ.get(v, "").lower() not in ("", "0", "false", "no")
+               for v in ("CI", "HALL_REQUIRE_POSTGRES"))
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[str]:
     """An admin URL of a PostgreSQL server, or the test is skipped with the reason."""
@@ -86,6 +97,8 @@ def postgres_server() -> Iterator[str]:
     try:
         cluster = _Cluster()
     except (RuntimeError, OSError, subprocess.TimeoutExpired) as e:
+        if postgres_required():
+            pytest.fail(f"no PostgreSQL for the store tests (required here): {e}", pytrace=False)
         pytest.skip(f"no PostgreSQL for the store tests: {e}")
     try:
         yield cluster.admin_url
@@ -105,3 +118,11 @@ def postgres_url(postgres_server: str) -> Iterator[str]:
     yield f"{base}/{name}"
     with psycopg.connect(postgres_server, autocommit=True) as c:
         c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A county database URL on each backend in turn: the test runs once per backend."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'county-db' / 'county.db'}"
+    return str(request.getfixturevalue("postgres_url"))
