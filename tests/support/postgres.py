@@ -12,11 +12,14 @@ PostgreSQL fails the tests instead of skipping them: CI must test the production
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pwd
 import shutil
+import signal
 import subprocess
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,7 +40,7 @@ def _tool(name: str) -> str | None:
     return None
 
 
-class _Cluster:
+class Cluster:
     def __init__(self) -> None:
         initdb, pg_ctl = _tool("initdb"), _tool("pg_ctl")
         if not initdb or not pg_ctl:
@@ -62,13 +65,39 @@ class _Cluster:
         self.port = free_port()
         self.pg_ctl = pg_ctl
         self._run([initdb, "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"])
-        self._run([pg_ctl, "-D", str(self.data), "-w", "-t", "30", "-l", str(self.root / "log"), "-o",
-                   f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.root} -c fsync=off", "start"])
+        self.start(timeout=30)
 
     def _run(self, cmd: list[str]) -> None:
         r = subprocess.run([*self.prefix, *cmd], capture_output=True, text=True, timeout=60)
         if r.returncode:
             raise RuntimeError(f"{Path(cmd[0]).name} failed: {(r.stderr or r.stdout).strip()[-300:]}")
+
+    def postmaster_pid(self) -> int | None:
+        try:
+            return int((self.data / "postmaster.pid").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+
+    def kill(self) -> None:
+        """SIGKILL the postmaster (a crash: its backends notice and exit; recovery on start)."""
+        pid = self.postmaster_pid()
+        if pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+    def start(self, timeout: float = 60.0) -> None:
+        """Start again after `kill` (retried while the old backends still hold shared memory)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self._run([self.pg_ctl, "-D", str(self.data), "-w", "-t", "30", "-l", str(self.root / "log"),
+                           "-o", f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.root} -c fsync=off",
+                           "start"])
+                return
+            except RuntimeError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
 
     @property
     def admin_url(self) -> str:
@@ -95,7 +124,7 @@ def postgres_server() -> Iterator[str]:
         yield url
         return
     try:
-        cluster = _Cluster()
+        cluster = Cluster()
     except (RuntimeError, OSError, subprocess.TimeoutExpired) as e:
         if postgres_required():
             pytest.fail(f"no PostgreSQL for the store tests (required here): {e}", pytrace=False)
