@@ -153,6 +153,19 @@ class PostgresTarget:
 Target = Child | BrokerTarget | PostgresTarget
 
 
+def children(pid: int) -> list[int]:
+    """The direct children of `pid` (from /proc)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(stat.parent.name))
+    return out
+
+
 @dataclass
 class Window:
     device: str
@@ -508,10 +521,14 @@ class Soak:
         self.say(f"SIGSTOP {name} for {self.pause_s:.0f} s")
         with self.lock:
             self.down.add(name)
-        os.kill(pid, signal.SIGSTOP)
+        pids = [pid, *children(pid)]  # PostgreSQL: the postmaster and every backend
+        for p in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(p, signal.SIGSTOP)
         self.stop.wait(self.pause_s)
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGCONT)
+        for p in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(p, signal.SIGCONT)
         with self.lock:
             self.down.discard(name)
         self.faults.append(f)
