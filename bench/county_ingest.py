@@ -27,8 +27,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from core import topics  # noqa: E402
+from core.accounts import COUNTY_SERVICE, MONITOR  # noqa: E402
 from core.messages import Ack  # noqa: E402
-from county import brokers  # noqa: E402
 from tests.support.county import county_process  # noqa: E402
 from tests.support.events import rating  # noqa: E402
 from tests.support.mosquitto import Accounts, HallPair, make_county_broker  # noqa: E402
@@ -164,7 +164,7 @@ def main() -> int:
         county = make_county_broker(root / "county", accounts)
         # devices publish straight to the county broker here: the bridge is measured by the tests
         pair = HallPair(hall=county, county=county, accounts=accounts)
-        accounts.add_many([DEVICE, brokers.COUNTY_SERVICE, brokers.MONITOR])
+        accounts.add_many([DEVICE, COUNTY_SERVICE, MONITOR])
         county.start()
         baselines, receivers = [], []
         try:

@@ -29,12 +29,12 @@ sys.path.insert(0, str(ROOT))
 
 from bench.baseline_kivy import measure_baseline  # noqa: E402
 from bench.proc_stats import Measured, render_env  # noqa: E402
+from core.accounts import MANAGER  # noqa: E402
 from core.commands import InviteCommand  # noqa: E402
 from core.events import StaffRef  # noqa: E402
-from county import brokers  # noqa: E402
 from drivers.sim.keypad import KeypadSim  # noqa: E402
 from drivers.sim.line import StaffCardSim  # noqa: E402
-from evaluator.commander import Commander  # noqa: E402
+from ops.commander import Commander  # noqa: E402
 from tests.support.mosquitto import Accounts, make_hall_broker, settings_for  # noqa: E402
 
 HALL = "test-hall"  # the hall id the test brokers are rendered for
@@ -51,7 +51,7 @@ def main() -> None:
         root = Path(tmp)
         accounts = Accounts(root / "accounts")
         broker = make_hall_broker(root / "hall", accounts)
-        accounts.add_many([DEVICE, brokers.MANAGER])
+        accounts.add_many([DEVICE, MANAGER])
         broker.start()
         keypad, cards = KeypadSim(), StaffCardSim()
         keypad.start()
@@ -77,7 +77,7 @@ def main() -> None:
             app = Measured([sys.executable, "-m", "evaluator.main", "--config", str(toml)], env)
             idle = {"first_frame_s": app.wait_first_frame("evaluator"), **app.measure(a.settle_s, a.window_s)}
             cards.send_line("CARD-0001")
-            manager = Commander(settings_for(broker, accounts, brokers.MANAGER))
+            manager = Commander(settings_for(broker, accounts, MANAGER))
             reply = manager.send(HALL, DEVICE, "invite", InviteCommand(
                 case_id="BENCH-0001", item_name="户籍证明", staff=[StaffRef(id="S01", name="李明")],
                 expires_in_s=600,

@@ -34,13 +34,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from core import topics  # noqa: E402
+from core.accounts import MANAGER  # noqa: E402
 from core.clock import SystemClock, now  # noqa: E402
 from core.commands import InviteCommand  # noqa: E402
 from core.events import CHANNEL_HALL_TERMINAL, RatingEvent, StaffRef  # noqa: E402
-from county import brokers  # noqa: E402
 from drivers.sim.keypad import KeypadSim  # noqa: E402
 from drivers.sim.line import StaffCardSim  # noqa: E402
-from evaluator.commander import Commander  # noqa: E402
+from ops.commander import Commander  # noqa: E402
 from tests.support.county import county_process  # noqa: E402
 from tests.support.mosquitto import Accounts, HallPair, make_county_broker, make_hall_broker  # noqa: E402
 from tests.support.mqtt_helpers import connect  # noqa: E402
@@ -90,7 +90,7 @@ def main() -> None:
         county_b = make_county_broker(root / "county-broker", accounts)
         hall_b = make_hall_broker(root / "hall-broker", accounts, county=county_b)
         pair = HallPair(hall_b, county_b, accounts)
-        accounts.add_many([DEVICE, RAW, brokers.MANAGER])
+        accounts.add_many([DEVICE, RAW, MANAGER])
         keypad, cards = KeypadSim(), StaffCardSim()
         proc: subprocess.Popen[bytes] | None = None
         county = None

@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.baseline_kivy import measure_baseline  # noqa: E402
 from bench.proc_stats import Measured, render_env  # noqa: E402
-from county import brokers  # noqa: E402
+from core.accounts import COUNTY_SERVICE  # noqa: E402
 from county.demo_catalogue import demo_catalogue  # noqa: E402
 from drivers.sim.idcard import IdCardSimulator  # noqa: E402
 from drivers.sim.line import LineSim  # noqa: E402
@@ -54,10 +54,10 @@ def main() -> None:
         root = Path(tmp)
         accounts = Accounts(root / "accounts")
         broker = make_hall_broker(root / "hall", accounts)
-        accounts.add_many([DEVICE, brokers.COUNTY_SERVICE])
+        accounts.add_many([DEVICE, COUNTY_SERVICE])
         broker.start()
         # the county's retained catalogue, as the kiosk would find it at the hall broker
-        county = connect(settings_for(broker, accounts, brokers.COUNTY_SERVICE), "bench-county")
+        county = connect(settings_for(broker, accounts, COUNTY_SERVICE), "bench-county")
         county.publish("county/v1/catalogue", demo_catalogue().to_json(), retain=True)
         county.close()
         card = IdCardSimulator()

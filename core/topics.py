@@ -13,6 +13,7 @@ _NAME_RE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 COUNTY_STATE = "county/v1/state"
 CATALOGUE = "county/v1/catalogue"
 QUERY_PREFIX = "county/v1/query"
+RESPONSE_PREFIX = "county/v1/response"
 
 EVENT_TYPES = frozenset({"rating", "expired", "signin", "signout"})
 DEVICE_KINDS = frozenset({"event", "ack", "status", "telemetry", "config", "cmd", "reply"})
@@ -68,6 +69,12 @@ def reply(hall: str, device: str) -> str:
 
 def query(kind: str) -> str:
     return f"{QUERY_PREFIX}/{_check_name(kind, 'query kind')}"
+
+
+def responses(account: str, device: str = "#") -> str:
+    """Where a device answers a command sent by `account` (MQTT 5 response topic); the ACL lets
+    each account read only the responses addressed to it. `device="#"`: all of them."""
+    return f"{RESPONSE_PREFIX}/{account}/{device if device == '#' else check_id(device, 'device')}"
 
 
 def device_inbox(hall: str, device: str) -> list[str]:

@@ -7,8 +7,8 @@ from typing import ClassVar
 
 from pydantic import Field, field_validator
 
+from core.accounts import COUNTY_SERVICE
 from core.config import AppSettings, MqttSettings
-from county.brokers import COUNTY_SERVICE
 
 
 class CountyMqttSettings(MqttSettings):

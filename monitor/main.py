@@ -19,10 +19,10 @@ import paho.mqtt.client as mqtt
 from pydantic import Field
 
 from core import topics
+from core.accounts import MONITOR
 from core.clock import SystemClock
 from core.config import AppSettings, ConfigError, MqttSettings
 from core.mqtt_client import connect_async, make_client
-from county.brokers import MONITOR
 from monitor.render import render
 from monitor.state import HallState
 

@@ -3,8 +3,8 @@
 import pytest
 
 from core import topics
+from core.accounts import COUNTY_SERVICE, MANAGER, MONITOR
 from core.config import MqttSettings
-from county import brokers
 from tests.support.mqtt_helpers import connect
 
 pytestmark = pytest.mark.broker
@@ -46,7 +46,7 @@ def test_account_added_while_running_can_connect(hall_broker, broker_accounts):
 
 
 def test_device_cannot_publish_as_another_device(hall_broker, broker_accounts):
-    watcher = connect(_settings(hall_broker, broker_accounts, brokers.COUNTY_SERVICE), "svc")
+    watcher = connect(_settings(hall_broker, broker_accounts, COUNTY_SERVICE), "svc")
     watcher.subscribe(["hall/v1/+/+/#"])
     evil = connect(_settings(hall_broker, broker_accounts, "eval-02"), "eval-02")
     for t in (topics.event(HALL, "eval-01", "rating"), topics.status(HALL, "eval-01"),
@@ -65,7 +65,7 @@ def test_device_cannot_publish_as_another_device(hall_broker, broker_accounts):
 
 
 def test_device_cannot_read_another_devices_inbox(hall_broker, broker_accounts):
-    county = connect(_settings(hall_broker, broker_accounts, brokers.COUNTY_SERVICE), "svc")
+    county = connect(_settings(hall_broker, broker_accounts, COUNTY_SERVICE), "svc")
     snoop = connect(_settings(hall_broker, broker_accounts, "eval-02"), "eval-02")
     snoop.subscribe([*topics.device_inbox(HALL, "eval-01"), "hall/v1/+/+/event/+", "hall/v1/#"])
     snoop.subscribe(topics.device_inbox(HALL, "eval-02"))
@@ -84,7 +84,7 @@ def test_device_cannot_read_another_devices_inbox(hall_broker, broker_accounts):
 
 
 def test_device_reads_county_state_and_catalogue_and_writes_queries(hall_broker, broker_accounts):
-    county = connect(_settings(hall_broker, broker_accounts, brokers.COUNTY_SERVICE), "svc")
+    county = connect(_settings(hall_broker, broker_accounts, COUNTY_SERVICE), "svc")
     county.subscribe([topics.all_queries()])
     assert county.publish(topics.COUNTY_STATE, b'{"online": true}', retain=True) == 0
     assert county.publish(topics.CATALOGUE, b"[]", retain=True) == 0
@@ -99,7 +99,7 @@ def test_device_reads_county_state_and_catalogue_and_writes_queries(hall_broker,
 
 
 def test_monitor_is_read_only(hall_broker, broker_accounts):
-    mon = connect(_settings(hall_broker, broker_accounts, brokers.MONITOR), "mon")
+    mon = connect(_settings(hall_broker, broker_accounts, MONITOR), "mon")
     mon.subscribe([topics.all_status(), topics.all_telemetry(), "hall/v1/+/+/event/+"])
     for t in (topics.status(HALL, "eval-01"), topics.cmd(HALL, "eval-01", "invite"),
               topics.config(HALL, "eval-01"), topics.COUNTY_STATE):
@@ -114,7 +114,7 @@ def test_monitor_is_read_only(hall_broker, broker_accounts):
 
 
 def test_manager_may_invite_but_not_configure(hall_broker, broker_accounts):
-    mgr = connect(_settings(hall_broker, broker_accounts, brokers.MANAGER), "mgr")
+    mgr = connect(_settings(hall_broker, broker_accounts, MANAGER), "mgr")
     dev = connect(_settings(hall_broker, broker_accounts, "eval-01"), "eval-01")
     dev.subscribe(topics.device_inbox(HALL, "eval-01"))
     assert mgr.publish(topics.cmd(HALL, "eval-01", "invite"), b"{}") == 0
@@ -129,22 +129,22 @@ def test_manager_may_invite_but_not_configure(hall_broker, broker_accounts):
 
 def test_command_response_reaches_only_the_requester(hall_broker, broker_accounts):
     """cmd responses go to county/v1/response/<requester>/<device> (documented in docs/brokers.md)."""
-    mgr = connect(_settings(hall_broker, broker_accounts, brokers.MANAGER), "mgr")
-    mgr.subscribe([f"county/v1/response/{brokers.MANAGER}/#"])
+    mgr = connect(_settings(hall_broker, broker_accounts, MANAGER), "mgr")
+    mgr.subscribe([f"county/v1/response/{MANAGER}/#"])
     other = connect(_settings(hall_broker, broker_accounts, "eval-02"), "eval-02")
     other.subscribe(["county/v1/response/#"])
     dev = connect(_settings(hall_broker, broker_accounts, "eval-01"), "eval-01")
-    assert dev.publish(f"county/v1/response/{brokers.MANAGER}/eval-01", b"{}") == 0
+    assert dev.publish(f"county/v1/response/{MANAGER}/eval-01", b"{}") == 0
     # a device cannot answer in another device's name
-    assert dev.publish(f"county/v1/response/{brokers.MANAGER}/eval-02", b"{}") == NOT_AUTHORIZED
-    assert mgr.get(5).topic == f"county/v1/response/{brokers.MANAGER}/eval-01"
+    assert dev.publish(f"county/v1/response/{MANAGER}/eval-02", b"{}") == NOT_AUTHORIZED
+    assert mgr.get(5).topic == f"county/v1/response/{MANAGER}/eval-01"
     assert mgr.get_none(0.3) == [] and other.get_none(0) == []
     for c in (mgr, other, dev):
         c.close()
 
 
 def test_county_service_may_use_a_shared_subscription(county_broker, broker_accounts):
-    svc = connect(_settings(county_broker, broker_accounts, brokers.COUNTY_SERVICE), "svc-a")
+    svc = connect(_settings(county_broker, broker_accounts, COUNTY_SERVICE), "svc-a")
     assert svc.subscribe([topics.all_events("county")]) == [1]
     dev = connect(_settings(county_broker, broker_accounts, "eval-01"), "eval-01")
     assert dev.publish(topics.event(HALL, "eval-01", "rating"), b"{}") == 0

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 
 from core import topics
+from core.accounts import COUNTY_SERVICE
 from core.config import MqttSettings
-from county import brokers
-from county.brokers import TEMPLATE_DIR
-from tests.support.mosquitto import free_port, listening
+from ops.brokers import TEMPLATE_DIR
+from ops.procs import free_port, listening
 from tests.support.mqtt_helpers import connect
 
 pytestmark = pytest.mark.broker
@@ -48,14 +48,14 @@ def test_operator_adds_a_device_to_a_running_hall_broker(root: Path) -> None:
     bridge_pw.write_text("unused\n")
     port = free_port()
     subprocess.run(
-        [sys.executable, "-m", "county.brokers", "hall", "--hall", HALL,
+        [sys.executable, "-m", "ops.brokers", "hall", "--hall", HALL,
          "--county", f"127.0.0.1:{free_port()}", "--bridge-password-file", str(bridge_pw),
          "--conf-dir", str(conf), "--state-dir", str(state),
          "--port", str(port)],
         check=True, capture_output=True, timeout=30,
     )
     passwd = conf / "passwd"
-    subprocess.run([MAKE_PASSWORDS, str(passwd), str(secrets), "eval-01", brokers.COUNTY_SERVICE],
+    subprocess.run([MAKE_PASSWORDS, str(passwd), str(secrets), "eval-01", COUNTY_SERVICE],
                    check=True, capture_output=True, timeout=30)
     proc = subprocess.Popen(["mosquitto", "-c", str(conf / "hall.conf")], stderr=subprocess.PIPE, text=True)
     try:
@@ -65,8 +65,8 @@ def test_operator_adds_a_device_to_a_running_hall_broker(root: Path) -> None:
                 pytest.fail(f"mosquitto did not start: {proc.stderr.read() if proc.stderr else ''}")
             time.sleep(0.05)
         url = f"mqtt://127.0.0.1:{port}"
-        county = connect(MqttSettings(url=url, username=brokers.COUNTY_SERVICE,
-                                      password_file=secrets / f"{brokers.COUNTY_SERVICE}.password"), "svc")
+        county = connect(MqttSettings(url=url, username=COUNTY_SERVICE,
+                                      password_file=secrets / f"{COUNTY_SERVICE}.password"), "svc")
         county.subscribe([f"hall/v1/{HALL}/+/event/+"])
 
         new = MqttSettings(url=url, username="eval-07", password_file=secrets / "eval-07.password")

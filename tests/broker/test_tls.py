@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 
 from core import topics
-from county import brokers
-from tests.support.mosquitto import HOST, HallPair, make_county_broker, make_hall_broker, running
+from core.accounts import bridge_account
+from ops import brokers
+from ops.procs import HOST
+from tests.support.mosquitto import HallPair, make_county_broker, make_hall_broker, running
 from tests.support.mqtt_helpers import connect
 
 pytestmark = pytest.mark.broker
@@ -39,7 +41,7 @@ def test_make_dev_ca_makes_what_the_renderer_expects(tls_dir):
 
 def test_bridge_over_tls_carries_events_and_acks(tmp_path, broker_accounts, tls_dir):
     server = brokers.TlsFiles(tls_dir / "ca.crt", tls_dir / "server.crt", tls_dir / "server.key")
-    name = brokers.bridge_account(HALL)
+    name = bridge_account(HALL)
     client = brokers.TlsFiles(tls_dir / "ca.crt", tls_dir / f"{name}.crt", tls_dir / f"{name}.key")
     county = make_county_broker(tmp_path / "county", broker_accounts, tls=server)
     tls_port = county.extra_ports[0]

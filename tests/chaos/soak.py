@@ -41,22 +41,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from core import accounts as names
 from core.commands import InviteCommand
 from core.device_config import DeviceConfig, StaffMember
 from core.events import StaffRef
-from county import brokers
 from drivers.sim.keypad import KeypadSim
 from drivers.sim.line import StaffCardSim
-from evaluator.commander import Commander, CommandTimeout
+from ops.commander import Commander, CommandTimeout
+from ops.procs import die_with_parent
 from tests.chaos.checker import Accepted, Verdict, check, read_outbox, stored_rows
-from tests.support.mosquitto import (
-    Accounts,
-    Broker,
-    die_with_parent,
-    make_county_broker,
-    make_hall_broker,
-    settings_for,
-)
+from tests.support.mosquitto import Accounts, Broker, make_county_broker, make_hall_broker, settings_for
 from tests.support.postgres import Cluster
 
 HALL = "chaos-hall"
@@ -257,8 +251,8 @@ class Soak:
     def build(self) -> None:
         accounts = Accounts(self.root / "accounts")
         devices = [f"eval-{i + 1:02d}" for i in range(self.n_eval)] + ([KIOSK] if self.with_kiosk else [])
-        accounts.add_many([*devices, brokers.MANAGER, brokers.MONITOR, brokers.COUNTY_SERVICE,
-                           brokers.bridge_account(HALL)])
+        accounts.add_many([*devices, names.MANAGER, names.MONITOR, names.COUNTY_SERVICE,
+                           names.bridge_account(HALL)])
         self.accounts = accounts
         self.pg = Cluster()
         import psycopg
@@ -274,7 +268,7 @@ class Soak:
         self.targets["hall-broker"] = BrokerTarget("hall-broker", hall)
         county.start()
         hall.start()
-        svc = settings_for(county, accounts, brokers.COUNTY_SERVICE)
+        svc = settings_for(county, accounts, names.COUNTY_SERVICE)
         for i in range(2):
             d = self.root / f"receiver-{i}"
             d.mkdir(parents=True)
@@ -285,7 +279,7 @@ class Soak:
                 "[mqtt]", f'url = "{svc.url}"', f'username = "{svc.username}"',
                 f'password_file = "{svc.password_file}"']) + "\n", encoding="utf-8")
             if self.with_kiosk:
-                from kiosk.demo import seed_county_cases
+                from ops.kiosk_demo import seed_county_cases
 
                 seed_county_cases(conf)
             argv = [sys.executable, "-m", "county.main", "--config", str(conf)]
@@ -295,7 +289,7 @@ class Soak:
         for i in range(self.n_eval):
             self.windows.append(self._window(i))
         if self.with_kiosk:
-            from kiosk.demo import start_kiosk
+            from ops.kiosk_demo import start_kiosk
 
             self.kiosk = start_kiosk(self.root / KIOSK, settings_for(hall, accounts, KIOSK), HALL,
                                      device_id=KIOSK)
@@ -303,7 +297,7 @@ class Soak:
             k = Child(KIOSK, "kiosk", argv, self.kiosk.log)
             k.proc = self.kiosk.process
             self.targets[KIOSK] = k
-        self.manager_settings = settings_for(hall, accounts, brokers.MANAGER)
+        self.manager_settings = settings_for(hall, accounts, names.MANAGER)
 
     def _window(self, i: int) -> Window:
         device = f"eval-{i + 1:02d}"

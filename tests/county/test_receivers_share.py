@@ -23,9 +23,9 @@ import paho.mqtt.client as mqtt
 import pytest
 
 from core import topics
+from core.accounts import bridge_account
 from core.messages import Ack
 from core.mqtt_client import make_client
-from county import brokers
 from county.settings import CountySettings
 from county.store import open_store
 from tests.support.county import CountyProcess, county_process
@@ -51,7 +51,7 @@ class BridgeSim:
         self.early: list[str] = []  # acked, but not (yet) in the store
         self.lock = threading.Lock()
         self.subscribed = threading.Event()
-        self.client = make_client(settings_for(county, accounts, brokers.bridge_account(hall)),
+        self.client = make_client(settings_for(county, accounts, bridge_account(hall)),
                                   f"sim-bridge-{hall}")
         self.client.max_inflight_messages_set(100)
         self.client.on_connect = lambda c, *_: c.subscribe(topics.ack(hall, "eval-01"), qos=1)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.mosquitto import free_port
+from ops.procs import free_port
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -50,7 +50,7 @@ def test_missing_config_file(tmp_path: Path) -> None:
 
 def test_headless_never_imports_kivy() -> None:
     code = (
-        "import sys, evaluator.main, evaluator.service, evaluator.demo;"
+        "import sys, evaluator.main, evaluator.service, ops.demo;"
         "sys.exit(1 if any(m == 'kivy' or m.startswith('kivy.') for m in sys.modules) else 0)"
     )
     assert subprocess.run([sys.executable, "-c", code], timeout=60).returncode == 0

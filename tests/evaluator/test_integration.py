@@ -21,10 +21,10 @@ from core.commands import InviteCommand
 from core.events import CHANNEL_HALL_TERMINAL, StaffRef
 from drivers.sim.keypad import KeypadSim
 from drivers.sim.line import StaffCardSim
-from evaluator.commander import Commander
 from evaluator.service import EvaluatorService
 from evaluator.settings import EvaluatorSettings
 from evaluator.viewmodel import State
+from ops.commander import Commander
 from tests.support.county import CountyProcess, county_process
 from tests.support.mosquitto import HallPair
 

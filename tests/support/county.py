@@ -14,7 +14,8 @@ from pathlib import Path
 from core import topics
 from core.messages import CountyState
 from county.store import EventStore, open_store
-from tests.support.mosquitto import HallPair, die_with_parent
+from ops.procs import die_with_parent
+from tests.support.mosquitto import HallPair
 from tests.support.mqtt_helpers import connect
 
 

@@ -1,4 +1,4 @@
-"""Real Mosquitto brokers for tests, rendered from `broker_config/` (via `county.brokers`).
+"""Real Mosquitto brokers for tests, rendered from `broker_config/` (via `ops.brokers`).
 
     hall_pair fixture (or bridged_brokers): a hall broker bridged to a county broker
     hall_broker / county_broker fixtures:   one standalone broker each
@@ -17,10 +17,8 @@ reuse the same port and state. `Accounts` makes broker accounts on demand (passw
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import signal
-import socket
 import subprocess
 import threading
 import time
@@ -31,35 +29,15 @@ from pathlib import Path
 import paho.mqtt.client as mqtt
 import pytest
 
+from core.accounts import COUNTY_SERVICE, MANAGER, MONITOR, bridge_account
 from core.config import MqttSettings
 from core.mqtt_client import make_client
-from county import brokers
+from ops import brokers
+from ops.procs import HOST, die_with_parent, free_port, listening
 
 MOSQUITTO = os.environ.get("MOSQUITTO", "/usr/sbin/mosquitto")
 MOSQUITTO_PASSWD = os.environ.get("MOSQUITTO_PASSWD", "mosquitto_passwd")
-HOST = "127.0.0.1"
 HALL_ID = "test-hall"
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
-
-
-def die_with_parent() -> None:
-    """preexec_fn: the child gets SIGKILL when the test process dies, even by SIGKILL or timeout."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG (Linux)
-    except (OSError, AttributeError):
-        pass
-
-
-def listening(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.settimeout(0.2)
-        return s.connect_ex((HOST, port)) == 0
 
 
 class Accounts:
@@ -204,7 +182,7 @@ def make_hall_broker(
     (root / "state").mkdir(parents=True, exist_ok=True)
     bridge = None
     if county is not None:
-        account = brokers.bridge_account(hall_id)
+        account = bridge_account(hall_id)
         if tls is not None:
             assert county_tls_port is not None
             bridge = brokers.Bridge(HOST, county_tls_port, tls=tls)
@@ -239,11 +217,11 @@ def settings_for(broker: Broker, accounts: Accounts, username: str) -> MqttSetti
 
 def bridge_up(hall: Broker, accounts: Accounts, hall_id: str = HALL_ID, timeout: float = 15.0) -> bool:
     """Wait until both bridge connections report `1` on the hall broker (`notifications_local_only`)."""
-    account = brokers.bridge_account(hall_id)
+    account = bridge_account(hall_id)
     pending = {f"$SYS/broker/connection/{cid}/state" for cid in (account, f"{account}.rpc")}
     lock = threading.Lock()
     got = threading.Event()
-    c = make_client(settings_for(hall, accounts, brokers.MONITOR), f"probe-{os.urandom(4).hex()}")
+    c = make_client(settings_for(hall, accounts, MONITOR), f"probe-{os.urandom(4).hex()}")
 
     def on_message(_c: mqtt.Client, _u: object, m: mqtt.MQTTMessage) -> None:
         with lock:
@@ -277,13 +255,13 @@ class HallPair:
         return settings_for(self.hall, self.accounts, device_id)
 
     def county_service(self) -> MqttSettings:
-        return settings_for(self.county, self.accounts, brokers.COUNTY_SERVICE)
+        return settings_for(self.county, self.accounts, COUNTY_SERVICE)
 
     def monitor(self, at_county: bool = False) -> MqttSettings:
-        return settings_for(self.county if at_county else self.hall, self.accounts, brokers.MONITOR)
+        return settings_for(self.county if at_county else self.hall, self.accounts, MONITOR)
 
     def manager(self) -> MqttSettings:
-        return settings_for(self.hall, self.accounts, brokers.MANAGER)
+        return settings_for(self.hall, self.accounts, MANAGER)
 
     def wait_bridge(self, timeout: float = 15.0) -> None:
         if not bridge_up(self.hall, self.accounts, self.hall_id, timeout):

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.mosquitto import free_port
+from ops.procs import free_port
 
 
 def _tool(name: str) -> str | None:

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ops.procs import stop_process
+
 
 def console_script(name: str) -> str:
     """Path of an installed console script (next to this interpreter, i.e. in the venv)."""
@@ -55,10 +57,4 @@ def read_json_lines(
 
 
 def stop(proc: subprocess.Popen[str], timeout: float = 5.0) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout)
+    stop_process(proc, timeout)

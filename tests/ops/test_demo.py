@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.serial, pytest.mark.broker]
 
 def test_demo_runs_and_stops_cleanly(tmp_path: Path) -> None:
     run = subprocess.run(
-        [sys.executable, "-m", "evaluator.demo", "--duration", "20", "--headless", "--no-kiosk",
+        [sys.executable, "-m", "ops.demo", "--duration", "20", "--headless", "--no-kiosk",
          "--dir", str(tmp_path)],
         capture_output=True,
         text=True,
@@ -38,7 +38,7 @@ def test_demo_runs_and_stops_cleanly(tmp_path: Path) -> None:
 
 def test_demo_by_default_has_a_kiosk_answering_a_card_and_the_monitor_view(tmp_path: Path) -> None:
     run = subprocess.run(
-        [sys.executable, "-m", "evaluator.demo", "--duration", "35", "--headless", "--monitor-every", "12",
+        [sys.executable, "-m", "ops.demo", "--duration", "35", "--headless", "--monitor-every", "12",
          "--dir", str(tmp_path)],
         capture_output=True,
         text=True,

@@ -9,9 +9,10 @@ from pathlib import Path
 import paho.mqtt.client as mqtt
 import pytest
 
+from core.accounts import COUNTY_SERVICE
 from core.config import MqttSettings
-from county import brokers
-from tests.support.mosquitto import HOST, free_port, listening
+from ops import brokers
+from ops.procs import HOST, free_port, listening
 from tests.support.mqtt_helpers import connect
 
 
@@ -85,7 +86,7 @@ def test_prepare_local_pair_runs_as_rendered(tmp_path):
         while not (listening(pair.hall_port) and listening(pair.county_port)):
             assert time.monotonic() < deadline, "brokers not listening"
             time.sleep(0.05)
-        svc = connect(settings(pair.county_port, brokers.COUNTY_SERVICE), "svc")
+        svc = connect(settings(pair.county_port, COUNTY_SERVICE), "svc")
         svc.subscribe(["hall/v1/+/+/event/+"])
         dev = connect(settings(pair.hall_port, "eval-01"), "eval-01")
         got: list[mqtt.MQTTMessage] = []

@@ -2,7 +2,7 @@
 
 The templates in `broker_config/` (`*.in`, `@NAME@` placeholders) are the one source; this module
 fills them for given ports and directories, so tests, the demo and operators start the same
-configuration. `python -m county.brokers --help` renders a set for an installation.
+configuration. `python -m ops.brokers --help` renders a set for an installation.
 """
 
 from __future__ import annotations
@@ -16,24 +16,18 @@ import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
+from core.accounts import SERVICE_ACCOUNTS, bridge_account
 from core.topics import check_id
 
-TEMPLATE_DIR = Path(__file__).resolve().parents[1] / "broker_config"
-
-# Service accounts carry a dot, which no device id can (DESIGN §4), see broker_config/acl.in.
-COUNTY_SERVICE = "svc.county"
-MONITOR = "svc.monitor"
-MANAGER = "svc.manager"
-SERVICE_ACCOUNTS = (COUNTY_SERVICE, MONITOR, MANAGER)
+# `ops/broker_config` is a symlink to the repository's `broker_config/` (the folder operators know):
+# setuptools ships the files through it as package data of `ops`, so a checkout, an editable
+# install and a wheel all find the templates and scripts here.
+TEMPLATE_DIR = Path(str(resources.files("ops") / "broker_config"))
 
 _PLACEHOLDER = re.compile(r"@([A-Z_]+)@")
-
-
-def bridge_account(hall_id: str) -> str:
-    """The county-broker account (and bridge client id) of a hall's bridge."""
-    return f"bridge.{check_id(hall_id, 'hall')}"
 
 
 class RenderError(ValueError):
@@ -266,7 +260,7 @@ def _tls(tls_dir: Path | None, name: str) -> TlsFiles | None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(
-        prog="python -m county.brokers",
+        prog="python -m ops.brokers",
         description="Render Mosquitto configuration for a hall broker or the county broker "
         "from broker_config/ (生成大厅/县级 Mosquitto 配置).",
     )
@@ -298,7 +292,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             tls = _tls(tls_dir, "server")
             paths = write(render_county(files, a.hall, tls, a.tls_port))
     except (RenderError, ValueError, OSError) as e:
-        print(f"county.brokers: {e}", file=sys.stderr)
+        print(f"ops.brokers: {e}", file=sys.stderr)
         return 2
     for path in paths:
         print(path)

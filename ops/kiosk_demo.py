@@ -1,7 +1,7 @@
 """A kiosk for `hall-demo`: a `hall-kiosk` process with a simulated GA 467 card reader, barcode
 scanner and receipt printer on pseudo-terminals (the simulators run in the caller's process).
 
-    from kiosk.demo import seed_county_cases, start_kiosk
+    from ops.kiosk_demo import seed_county_cases, start_kiosk
     seed_county_cases(county_toml)              # once, before or after the county starts
     k = start_kiosk(root / "kiosk-01", hall_mqtt_settings_for("kiosk-01"), "demo-hall")
     k.tap_card("zhang")                         # 张伟: 4 cases, one finished and rateable

@@ -21,7 +21,6 @@ import random
 import secrets
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -35,24 +34,25 @@ from pathlib import Path
 from types import FrameType
 from typing import IO, Any
 
+from core.accounts import COUNTY_SERVICE, MANAGER, MONITOR
 from core.clock import CHINA_TZ, SystemClock
 from core.commands import InviteCommand
 from core.config import MqttSettings
 from core.device_config import DeviceConfig, StaffMember
 from core.events import StaffRef
-from county import brokers
 from drivers.sim.keypad import KeypadSim
 from drivers.sim.line import StaffCardSim
-from evaluator.commander import Commander, CommandTimeout
 from monitor.main import watch
 from monitor.render import render
 from monitor.state import HallState
+from ops import brokers
+from ops.commander import Commander, CommandTimeout
+from ops.procs import HOST, free_port, listening, stop_process
 
 log = logging.getLogger("hall-demo")
 
 HALL_ID = "demo-hall"
 KIOSK_ID = "kiosk-01"
-HOST = "127.0.0.1"
 ITEMS = (
     ("11110000000000000A", "居民身份证换领"),
     ("11110000000000000B", "户口迁移"),
@@ -72,18 +72,6 @@ GIVEN = ("芳", "明", "敏", "强", "静", "磊", "丽", "军")
 
 class DemoError(RuntimeError):
     pass
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
-
-
-def listening(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.settimeout(0.2)
-        return s.connect_ex((HOST, port)) == 0
 
 
 def find_program(name: str, *fallbacks: str) -> str:
@@ -114,15 +102,8 @@ class Child:
         return self.proc is not None and self.proc.poll() is None
 
     def stop(self, timeout: float = 10.0) -> None:
-        if self.proc is None:
-            return
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        if self.proc is not None:
+            stop_process(self.proc, timeout)
         self.proc = None
 
     def tail(self, lines: int = 15) -> str:
@@ -157,7 +138,7 @@ class Hall:
     county_port: int = 0
     manager: Commander | None = None
     with_kiosk: bool = False
-    kiosk: Any = None  # kiosk.demo.KioskDemo when --kiosk
+    kiosk: Any = None  # ops.kiosk_demo.KioskDemo when --kiosk
     monitor_state: HallState = field(default_factory=lambda: HallState(SystemClock()))
     monitor_lock: threading.Lock = field(default_factory=threading.Lock)
     monitor_client: Any = None  # paho client of start_monitor
@@ -173,7 +154,7 @@ class Hall:
         )
 
     def start_brokers(self) -> None:
-        """Both brokers rendered from broker_config/ (county.brokers), with every account the demo
+        """Both brokers rendered from broker_config/ (ops.brokers), with every account the demo
         needs, then started (county first) and waited for."""
         mosquitto = find_program("mosquitto", "/usr/sbin/mosquitto")
         self.hall_port, self.county_port = free_port(), free_port()
@@ -201,7 +182,7 @@ class Hall:
         print(f"  brokers: county {county_url}, hall {hall_url}, bridged")
 
     def start_county(self) -> None:
-        svc = self.account(brokers.COUNTY_SERVICE)
+        svc = self.account(COUNTY_SERVICE)
         self.county_db = self.root / "county.db"
         conf = self.root / "county.toml"
         conf.write_text(
@@ -210,13 +191,13 @@ class Hall:
                 f'cases_database = "{self.root / "cases.db"}"',
                 "[mqtt]",
                 f'url = "mqtt://{HOST}:{self.county_port}"',
-                f'username = "{brokers.COUNTY_SERVICE}"',
+                f'username = "{COUNTY_SERVICE}"',
                 f'password_file = "{svc.password_file}"',
             ]) + "\n",
             encoding="utf-8",
         )
         if self.with_kiosk:
-            from kiosk.demo import seed_county_cases
+            from ops.kiosk_demo import seed_county_cases
 
             if seed_county_cases(conf) != 0:
                 raise DemoError("could not import the demo cases into the county")
@@ -285,10 +266,10 @@ class Hall:
             self.windows.append(Window(device_id, window_id, config, keypad, cards, child, gui))
             mode = "with a window" if gui else "headless"
             print(f"  {device_id} ({name}): keypad {keypad.path}, staff card {cards.path}, {mode}")
-        self.manager = Commander(self.account(brokers.MANAGER))
+        self.manager = Commander(self.account(MANAGER))
 
     def start_kiosk(self) -> None:
-        from kiosk.demo import start_kiosk
+        from ops.kiosk_demo import start_kiosk
 
         self.kiosk = start_kiosk(self.root / KIOSK_ID, self.account(KIOSK_ID), HALL_ID, device_id=KIOSK_ID)
         print(f"  {KIOSK_ID}: self-service kiosk with ID card reader, scanner and printer simulators")
@@ -411,7 +392,7 @@ class Hall:
     def start_monitor(self) -> None:
         """What `hall-monitor` shows, fed in this process from the hall broker (monitor account)."""
         self.monitor_client = watch(
-            self.account(brokers.MONITOR), HALL_ID, self.monitor_state, self.monitor_lock
+            self.account(MONITOR), HALL_ID, self.monitor_state, self.monitor_lock
         )
 
     def monitor_view(self) -> str:

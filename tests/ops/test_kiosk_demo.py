@@ -1,4 +1,4 @@
-"""`kiosk.demo.start_kiosk` (for hall-demo): a real `hall-kiosk` process with simulated card reader,
+"""`ops.kiosk_demo.start_kiosk` (for hall-demo): a real `hall-kiosk` process with simulated card reader,
 scanner and printer comes online, and a card tap reaches the county as a progress query."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import pytest
 
 from core import topics
 from core.messages import DeviceStatus
-from kiosk.demo import seed_county_cases, start_kiosk
+from ops.kiosk_demo import seed_county_cases, start_kiosk
 from tests.support.county import county_process
 from tests.support.mqtt_helpers import connect
 

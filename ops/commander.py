@@ -22,8 +22,6 @@ from core.config import MqttSettings
 from core.mqtt_client import make_client
 from core.payload import Payload
 
-RESPONSE_PREFIX = "county/v1/response"
-
 
 class CommandTimeout(Exception):
     pass
@@ -45,7 +43,7 @@ class Commander:
         if not connected.wait(timeout):
             self.close()
             raise CommandTimeout(f"no connection to {settings.url}")
-        self.client.subscribe(f"{RESPONSE_PREFIX}/{self.account}/#", qos=1)
+        self.client.subscribe(topics.responses(self.account), qos=1)
         if not subscribed.wait(timeout):
             self.close()
             raise CommandTimeout("no SUBACK for the response topic")
@@ -59,7 +57,7 @@ class Commander:
         with self._lock:
             self._replies[corr] = (done, box)
         props = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
-        props.ResponseTopic = f"{RESPONSE_PREFIX}/{self.account}/{device}"
+        props.ResponseTopic = topics.responses(self.account, device)
         props.CorrelationData = corr
         self.client.publish(topics.cmd(hall, device, name), payload.to_json(), qos=1, properties=props)
         try:

@@ -15,6 +15,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from core import topics
+from core.accounts import COUNTY_SERVICE
 from core.clock import FakeClock
 from core.commands import CommandReply
 from core.config import DeviceSettings
@@ -23,7 +24,6 @@ from core.link import Link, RequestTimeout
 from core.messages import Ack, AckItem, DeviceStatus, Telemetry
 from core.outbox import Outbox
 from core.queries import ProgressQuery
-from county import brokers
 from tests.support.acker import Acker
 from tests.support.events import rating
 from tests.support.mosquitto import HALL_ID, Accounts, Broker, make_hall_broker, settings_for
@@ -78,7 +78,7 @@ def make_link(
 
 
 def watcher(hall_broker: Broker, accounts: Accounts, *subs: str) -> Connected:
-    c = connect(settings_for(hall_broker, accounts, brokers.COUNTY_SERVICE), f"watch-{time.monotonic_ns()}")
+    c = connect(settings_for(hall_broker, accounts, COUNTY_SERVICE), f"watch-{time.monotonic_ns()}")
     if subs:
         c.subscribe(list(subs))
     return c
@@ -87,7 +87,7 @@ def watcher(hall_broker: Broker, accounts: Accounts, *subs: str) -> Connected:
 def test_drains_in_seq_order_and_county_ack_ends_life(
     hall_broker: Broker, broker_accounts: Accounts, outbox: Outbox, make_link: Callable[..., Link]
 ) -> None:
-    acker = Acker(settings_for(hall_broker, broker_accounts, brokers.COUNTY_SERVICE))
+    acker = Acker(settings_for(hall_broker, broker_accounts, COUNTY_SERVICE))
     try:
         for i in range(30):
             outbox.put(rating(HALL_ID, DEV, case_id=f"C{i}"))
@@ -114,7 +114,7 @@ def test_unacked_event_is_resent_with_backoff(
 ) -> None:
     clock = FakeClock()
     outbox = Outbox(tmp_path / "state" / "outbox.db", clock=clock)
-    acker = Acker(settings_for(hall_broker, broker_accounts, brokers.COUNTY_SERVICE), ack=False)
+    acker = Acker(settings_for(hall_broker, broker_accounts, COUNTY_SERVICE), ack=False)
     try:
         ev = outbox.put(rating(HALL_ID, DEV))
         make_link(outbox).start()
@@ -268,7 +268,7 @@ def test_dead_broker_at_start_then_it_comes(
         assert not link.connected
         assert sum("cannot reach" in r.getMessage() for r in caplog.records) == 1
         broker.start()
-        acker = Acker(settings_for(broker, broker_accounts, brokers.COUNTY_SERVICE))
+        acker = Acker(settings_for(broker, broker_accounts, COUNTY_SERVICE))
         assert wait(lambda: outbox.backlog().unacked == 0, timeout=40)
         acker.close()
     finally:
@@ -307,7 +307,7 @@ def test_broker_restart_mid_drain_loses_nothing(
     for i in range(300, 400):
         outbox.put(rating(HALL_ID, DEV, case_id=f"C{i}"))
     hall_broker.start()
-    acker = Acker(settings_for(hall_broker, broker_accounts, brokers.COUNTY_SERVICE))
+    acker = Acker(settings_for(hall_broker, broker_accounts, COUNTY_SERVICE))
     try:
         assert acker.wait_for(400, timeout=40)
         assert wait(lambda: outbox.backlog().unacked == 0)
@@ -330,7 +330,7 @@ def test_telemetry(
 def test_holds_new_events_while_too_many_wait_for_the_county(
     hall_broker: Broker, broker_accounts: Accounts, outbox: Outbox, make_link: Callable[..., Link]
 ) -> None:
-    acker = Acker(settings_for(hall_broker, broker_accounts, brokers.COUNTY_SERVICE), ack=False)
+    acker = Acker(settings_for(hall_broker, broker_accounts, COUNTY_SERVICE), ack=False)
     try:
         evs = [outbox.put(rating(HALL_ID, DEV, case_id=f"C{i}")) for i in range(12)]
         make_link(outbox, max_unacked=5).start()

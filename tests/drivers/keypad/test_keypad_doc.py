@@ -7,7 +7,7 @@ import pytest
 
 from drivers.keypad.hk1 import Frame, Hk1Decoder, crc16, decode_frame, encode_frame
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "keypad-hk1.md"
+DOC = Path(__file__).resolve().parents[3] / "docs" / "keypad-hk1.md"
 
 
 def _hex(cell: str) -> bytes:
