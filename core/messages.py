@@ -74,8 +74,18 @@ class Telemetry(Payload):
     reconnects: int = 0
 
 
+# The county service re-publishes its state at least this often while it is up; a reader takes
+# `online: true` as offline once no newer beat came for twice this (core/county_liveness.py).
+COUNTY_HEARTBEAT_S = 15
+
+
 class CountyState(Payload):
-    """`county/v1/state`, retained; the county's last will sets `online: false`."""
+    """`county/v1/state`, retained; the county's last will sets `online: false`.
+
+    `online: true` is a heartbeat, re-sent every `COUNTY_HEARTBEAT_S` with a fresh `timestamp`
+    (ms since the epoch): a county broker that dies with the service never sends the will and
+    re-sends the old `online: true` when it restarts, so readers judge liveness by fresh beats.
+    """
 
     SCHEMA: ClassVar[str] = "county.state/1"
     online: bool

@@ -16,6 +16,12 @@ from paho.mqtt.properties import Properties
 
 from core.config import ConfigError, MqttSettings
 
+# paho retries a lost connection after 1 s, then every RECONNECT_MAX_S: a client is back at most
+# ~2 s after its broker (paho's own default backs off to 120 s, ours was 30 s: a county service
+# came back 19-27 s after its broker, bench/reconnect.py). A refused connect on a LAN costs little.
+RECONNECT_MIN_S = 1
+RECONNECT_MAX_S = 2
+
 
 @dataclass(frozen=True)
 class Will:
@@ -60,7 +66,7 @@ def make_client(
             raise ConfigError(f"mqtt: cannot load TLS files: {e}") from None
     if will is not None:
         client.will_set(will.topic, will.payload, qos=will.qos, retain=will.retain)
-    client.reconnect_delay_set(min_delay=1, max_delay=30)
+    client.reconnect_delay_set(min_delay=RECONNECT_MIN_S, max_delay=RECONNECT_MAX_S)
     return client
 
 

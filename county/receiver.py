@@ -1,14 +1,21 @@
 """The county receiver: every hall's events in, stored exactly once, acked after the commit.
 
-- Subscribes `$share/<group>/hall/v1/+/+/event/+` with a fixed client id and a persistent session
-  (clean start off, session expiry), and acknowledges each MQTT message (PUBACK) only after its
-  batch is committed (`manual_ack`): a receiver killed mid-batch gets the batch again.
+- Subscribes `hall/v1/<hall>/+/event/+` for its halls (`halls`; default every hall, `+`) with a
+  fixed client id and a persistent session (clean start off, session expiry), and acknowledges each
+  MQTT message (PUBACK) only after its batch is committed (`manual_ack`): a receiver killed
+  mid-batch gets the batch again. Plain subscriptions, not shared ones: Mosquitto 2.0.11 does not
+  restore a `$share/...` subscription from its persistence file, so after a county broker crash
+  everything the bridges forwarded before the receiver subscribed again was dropped
+  (docs/delivery.md, "County broker restarts"). Several receivers split the halls between them.
 - Validates the topic and the payload (`core.events.parse_event`; unknown fields refused); the
   device and hall in the topic must be the ones in the payload.
 - Stores a batch in one transaction, then sends one `Ack` per device with an item per event:
   `stored`, `duplicate` (event_id seen before, or a second rating of a case round), `rejected`.
-- Keeps `county/v1/state` retained: online after every connect, `online: false` as last will
-  and on a clean stop.
+- Keeps `county/v1/state` retained: online after every connect and again every `heartbeat_s`
+  (a fresh timestamp: readers judge liveness by beats, core/county_liveness.py), `online: false`
+  as last will and on a clean stop.
+- Says at WARNING when it loses the broker (and every minute while it cannot reach it), at INFO
+  when it is back; paho retries every <= 2 s (core/mqtt_client.py).
 
 Payloads are never logged (only event ids, devices and reasons).
 """
@@ -35,7 +42,7 @@ from core import topics
 from core.events import Event, parse_event
 from core.ids import UUID_RE
 from core.messages import Ack, AckItem, CountyState
-from core.mqtt_client import Will, make_client
+from core.mqtt_client import RECONNECT_MAX_S, Will, make_client
 from core.payload import PayloadError
 from county.settings import CountySettings
 from county.store import EventStore
@@ -142,6 +149,12 @@ class Receiver:
         self._stop = threading.Event()
         self._connected = threading.Event()
         self._worker = threading.Thread(target=self._work, name="county-store", daemon=True)
+        self._beater = threading.Thread(target=self._beat, name="county-heartbeat", daemon=True)
+        self._filters = [topics.all_events(hall=h) for h in settings.halls or ["+"]]
+        self._halls = frozenset(settings.halls or ())
+        self._dropped_filters: set[str] = set()
+        self._lost_at: float | None = None  # monotonic time the broker was lost (or first tried)
+        self._last_warned = 0.0
         self.client = make_client(
             settings.mqtt, settings.client_id, manual_ack=True,
             will=Will(topics.COUNTY_STATE, CountyState(online=False, timestamp=now_ms()).to_json()),
@@ -149,6 +162,7 @@ class Receiver:
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
+        self.client.on_connect_fail = self._on_connect_fail
 
     # --- MQTT callbacks (paho's thread) ---
     def _on_connect(self, client: mqtt.Client, _u: object, flags: mqtt.ConnectFlags, rc: ReasonCode,
@@ -156,20 +170,72 @@ class Receiver:
         if rc.is_failure:
             log.error("county broker refused the connection: %s", rc)
             return
-        log.info("connected to %s (session %s)", self.settings.mqtt.url,
-                 "resumed" if flags.session_present else "new")
-        client.subscribe(topics.all_events(self.settings.share_group), qos=1)
-        state = CountyState(online=True, timestamp=self.now_ms())
-        client.publish(topics.COUNTY_STATE, state.to_json(), qos=1, retain=True)
+        away = "" if self._lost_at is None else f" after {time.monotonic() - self._lost_at:.1f} s away"
+        self._lost_at = None
+        log.info("connected to %s (session %s)%s", self.settings.mqtt.url,
+                 "resumed" if flags.session_present else "new", away)
+        stale = self._stale_filters()
+        if stale:  # a resumed session may hold what an earlier version or configuration subscribed
+            client.unsubscribe(stale)
+        client.subscribe([(f, 1) for f in self._filters])
+        self._publish_state(online=True)
         self._connected.set()
+
+    def _stale_filters(self) -> list[str]:
+        """Subscriptions this receiver must not keep: the old shared one, all halls when it has a list."""
+        stale = []
+        if self.settings.share_group:
+            stale.append(topics.all_events(self.settings.share_group))
+        if self._halls:
+            stale.append(topics.all_events())
+        return [f for f in stale if f not in self._filters]
+
+    def _publish_state(self, online: bool) -> mqtt.MQTTMessageInfo:
+        state = CountyState(online=online, timestamp=self.now_ms())
+        return self.client.publish(topics.COUNTY_STATE, state.to_json(), qos=1, retain=True)
 
     def _on_disconnect(self, _c: mqtt.Client, _u: object, _f: object, rc: ReasonCode, _p: object) -> None:
         self._connected.clear()
         if not self._stop.is_set():
-            log.warning("lost the county broker (%s); reconnecting", rc)
+            self._lost_at = self._last_warned = time.monotonic()
+            log.warning("lost the county broker %s (%s); retrying every %d s", self.settings.mqtt.url, rc,
+                        RECONNECT_MAX_S)
 
-    def _on_message(self, _c: mqtt.Client, _u: object, m: mqtt.MQTTMessage) -> None:
+    def _on_connect_fail(self, _c: mqtt.Client, _u: object) -> None:
+        now = time.monotonic()
+        if self._lost_at is None:  # never connected yet
+            self._lost_at = self._last_warned = now
+            log.warning("cannot reach the county broker %s; retrying every %d s", self.settings.mqtt.url,
+                        RECONNECT_MAX_S)
+        elif now - self._last_warned >= 60:
+            self._last_warned = now
+            log.warning("still cannot reach the county broker %s (%.0f s); retrying",
+                        self.settings.mqtt.url, now - self._lost_at)
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self.settings.heartbeat_s):
+            if self._connected.is_set():
+                self._publish_state(online=True)
+
+    def _on_message(self, client: mqtt.Client, _u: object, m: mqtt.MQTTMessage) -> None:
+        if self._halls:
+            self._drop_foreign_hall(client, m.topic)
         self._inbox.put(Incoming(m.topic, bytes(m.payload), m.mid, m.qos))
+
+    def _drop_foreign_hall(self, client: mqtt.Client, topic: str) -> None:
+        """A hall not in `halls` still subscribed in a resumed session (the halls were moved to
+        another receiver): unsubscribe it once. What it already delivered is stored as usual."""
+        parts = topic.split("/", 3)
+        if len(parts) < 4 or parts[2] in self._halls:
+            return
+        try:
+            stale = topics.all_events(hall=topics.check_id(parts[2], "hall"))
+        except topics.TopicError:
+            return  # not a hall: check() refuses the message
+        if stale not in self._dropped_filters:
+            self._dropped_filters.add(stale)
+            log.info("unsubscribed hall %s: not among this receiver's halls", parts[2])
+            client.unsubscribe(stale)
 
     # --- the batch worker ---
     def _work(self) -> None:
@@ -214,8 +280,9 @@ class Receiver:
         )
         self.client.loop_start()
         self._worker.start()
-        log.info("receiving events as %s (share group %s) into %s", self.settings.client_id,
-                 self.settings.share_group or "-", self.store.url)
+        self._beater.start()
+        log.info("receiving events as %s (halls: %s) into %s", self.settings.client_id,
+                 ", ".join(self.settings.halls or ["all"]), self.store.url)
 
     def wait_connected(self, timeout: float) -> bool:
         return self._connected.wait(timeout)
@@ -224,10 +291,9 @@ class Receiver:
         """Clean stop: finish the batch in hand, say `online: false`, disconnect."""
         self._stop.set()
         self._worker.join(10)
+        self._beater.join(2)
         if self._connected.is_set():
-            info = self.client.publish(topics.COUNTY_STATE,
-                                       CountyState(online=False, timestamp=self.now_ms()).to_json(),
-                                       qos=1, retain=True)
+            info = self._publish_state(online=False)
             with contextlib.suppress(RuntimeError, ValueError):
                 info.wait_for_publish(2)
         self.client.disconnect()

@@ -7,8 +7,10 @@ from typing import ClassVar
 
 from pydantic import Field, field_validator
 
+from core import topics
 from core.accounts import COUNTY_SERVICE
 from core.config import AppSettings, MqttSettings
+from core.messages import COUNTY_HEARTBEAT_S
 
 
 class CountyMqttSettings(MqttSettings):
@@ -24,9 +26,17 @@ class CountySettings(AppSettings):
     mqtt: CountyMqttSettings = Field(default_factory=CountyMqttSettings)
     # sqlite:///relative.db, sqlite:////absolute/path.db or postgresql://user@host/db
     database: str = "sqlite:////var/lib/hall/county.db"
-    # receivers with the same share group split the events between them ($share/<group>/...)
+    # The halls whose events this receiver takes (a plain persistent subscription per hall, which
+    # Mosquitto keeps across its own restarts); none: every hall. Several receivers split a county
+    # by giving each its own halls and client_id (docs/county.md). Not a shared subscription:
+    # Mosquitto 2.0.11 loses those when it restarts (docs/delivery.md).
+    halls: list[str] | None = None
+    # kiosk queries are live request/response: receivers with the same share group split them
     share_group: str | None = "county"
     client_id: str = Field(default="county-receiver", min_length=1, max_length=64)
+    # county/v1/state is re-published this often; readers take the county as offline after
+    # twice the contract's 15 s without a fresh one (docs/contracts.md), so at most 15
+    heartbeat_s: float = Field(default=COUNTY_HEARTBEAT_S, gt=0, le=COUNTY_HEARTBEAT_S)
     # how long the broker keeps the receiver's session (and queues events) while it is away
     session_expiry_s: int = Field(default=7 * 24 * 3600, ge=60)
     # most events per commit: a batch is what is waiting when the last one is done (group commit)
@@ -45,6 +55,19 @@ class CountySettings(AppSettings):
     # a finished case may be rated within this many working days (then the system default applies)
     rating_window_days: int = Field(default=5, ge=1, le=60)
     answer_queries: bool = True
+
+    @field_validator("halls")
+    @classmethod
+    def _halls(cls, v: list[str] | None) -> list[str] | None:
+        if v is None:
+            return None
+        if not v:
+            raise ValueError("list at least one hall, or leave halls out for every hall")
+        for hall in v:
+            topics.check_id(hall, "hall")
+        if len(set(v)) != len(v):
+            raise ValueError("a hall is listed twice")
+        return v
 
     @field_validator("database")
     @classmethod

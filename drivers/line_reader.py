@@ -1,9 +1,10 @@
 """Line readers: barcode/QR scanners and staff-card readers that send one code per line.
 
 `LineDecoder` (pure, fed bytes) splits lines at the configured terminator and strips the
-configured prefix/suffix; `RepeatFilter` reports a code seen again within `interval_s` once
-(measured from the last time it was seen, so a card left on the reader, re-sent every second,
-stays one sign-in); `LineReader` runs both on a `SerialDevice` and emits `CodeRead` events.
+configured prefix/suffix; `RepeatFilter` reports a code read again within `interval_s` of its last
+*reported* read once (the window does not slide on the reads it ignores: a clerk who thinks the
+swipe failed and keeps swiping is heard again after `interval_s`); `LineReader` runs both on a
+`SerialDevice` and emits `CodeRead` events.
 """
 
 from __future__ import annotations
@@ -133,7 +134,11 @@ class LineDecoder:
 
 
 class RepeatFilter:
-    """True for a code not seen in the last `interval_s` seconds (0 disables the filter)."""
+    """True for a code not reported in the last `interval_s` seconds (0 disables the filter).
+
+    Measured from the last time the code was *reported*, not last seen: a window that slid on
+    every read ignored a clerk who kept swiping for as long as they kept swiping.
+    """
 
     def __init__(self, interval_s: float = DEFAULT_REPEAT_INTERVAL_S, clock: Clock | None = None) -> None:
         self.interval_s = interval_s
@@ -145,8 +150,10 @@ class RepeatFilter:
         if len(self._seen) > 64:
             self._seen = {c: t for c, t in self._seen.items() if now - t < self.interval_s}
         last = self._seen.get(code)
+        if last is not None and now - last < self.interval_s:
+            return False
         self._seen[code] = now
-        return last is None or now - last >= self.interval_s
+        return True
 
 
 class LineReader(SerialDevice):

@@ -14,9 +14,10 @@ from datetime import date, datetime
 
 from core import topics
 from core.clock import CHINA_TZ, Clock, epoch_ms
+from core.county_liveness import CountyLiveness
 from core.events import RatingEvent, parse_event
 from core.levels import Level
-from core.messages import CountyState, DeviceStatus, Telemetry
+from core.messages import COUNTY_HEARTBEAT_S, CountyState, DeviceStatus, Telemetry
 from core.payload import PayloadError
 
 log = logging.getLogger(__name__)
@@ -71,15 +72,26 @@ class HallState:
     tally: Counter[Level] = field(default_factory=Counter)
     tally_day: date | None = None
     alerts: list[BadRatingAlert] = field(default_factory=list)
-    county_online: bool | None = None
     rejected_messages: int = 0
     _seen_events: set[str] = field(default_factory=set)
+    # the county's liveness from its state beats: a restarted broker's stale `online: true` and
+    # a county that died with its broker (no last will) both read as offline within 2 heartbeats
+    county_heartbeat_s: float = COUNTY_HEARTBEAT_S
+    county: CountyLiveness = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.county = CountyLiveness(self.clock, self.county_heartbeat_s)
+
+    @property
+    def county_online(self) -> bool | None:
+        """None until the county's state was seen; False when it said so or its beats stopped."""
+        return self.county.online()
 
     def on_message(self, topic: str, payload: bytes) -> None:
         """Take one message; a malformed one is counted and logged in one line, never raised."""
         try:
             if topic == topics.COUNTY_STATE:
-                self.county_online = CountyState.from_json(payload).online
+                self.county.on_state(CountyState.from_json(payload))
                 return
             t = topics.parse(topic)
             if t.kind == "status":

@@ -15,6 +15,7 @@ from county.settings import CountySettings
 from county.store import open_store
 from tests.support.county import county_process
 from tests.support.events import rating, signin
+from tests.support.mosquitto import HallPair, make_county_broker, running, settings_for
 from tests.support.mqtt_helpers import connect
 
 pytestmark = pytest.mark.broker
@@ -181,27 +182,40 @@ def test_a_failing_database_loses_nothing_and_acks_nothing_early(hall_pair, data
         store.close()
 
 
-def test_two_receivers_in_one_share_group_split_the_events(hall_pair, tmp_path, database_url):
-    receivers = [county_process(hall_pair, tmp_path / f"r{i}", database_url, client_id=f'"county-r{i}"')
-                 for i in range(2)]
-    try:
-        for r in receivers:
-            r.start()
-        dev = _device(hall_pair)
-        events = [rating(case_id=f"C-{i}") for i in range(300)]
-        for e in events:
-            dev.client.publish(topics.event(HALL, "eval-01", "rating"), e.to_json(), qos=1)
-        items = _acks(dev, 300, timeout=30)
-        assert sorted((i.event_id, i.result) for i in items) == sorted((e.event_id, "stored") for e in events)
-        assert dev.get_none(0.5) == []  # each event acked once
-        for r in receivers:
-            r.stop()
-        logs = [r.log.read_text() for r in receivers]
-        assert all("'stored': " in log for log in logs), "both receivers took a share"
-        store = open_store(database_url)
-        assert store.count("ratings") == 300
-        store.close()
-        dev.close()
-    finally:
-        for r in receivers:
-            r.kill()
+def test_two_receivers_split_the_county_by_halls(tmp_path, broker_accounts, database_url):
+    """Each receiver takes its own halls (plain persistent subscriptions); every event is stored
+    and acked once. The halls' bridges are played by their bridge accounts at the county broker."""
+    halls = ("hall-a", "hall-b")
+    broker = make_county_broker(tmp_path / "county", broker_accounts, halls=halls)
+    broker.start()
+    with running(broker):
+        pair = HallPair(broker, broker, broker_accounts)  # only its county side is used
+        receivers = [county_process(pair, tmp_path / f"r{i}", database_url, client_id=f'"county-r{i}"',
+                                    halls=f'["{hall}"]')
+                     for i, hall in enumerate(halls)]
+        bridges = [connect(settings_for(broker, broker_accounts, f"bridge.{h}"), f"b-{h}") for h in halls]
+        try:
+            for r in receivers:
+                r.start()
+            events = {h: [rating(hall=h, case_id=f"C-{h}-{i}") for i in range(150)] for h in halls}
+            for b, h in zip(bridges, halls, strict=True):
+                b.subscribe([topics.ack(h, "eval-01")])
+                for e in events[h]:
+                    b.client.publish(topics.event(h, "eval-01", "rating"), e.to_json(), qos=1)
+            for b, h in zip(bridges, halls, strict=True):
+                items = _acks(b, 150, timeout=30)
+                assert sorted((i.event_id, i.result) for i in items) == sorted(
+                    (e.event_id, "stored") for e in events[h])
+                assert b.get_none(0.5) == []  # each event acked once
+            for r in receivers:
+                r.stop()
+            for r, h in zip(receivers, halls, strict=True):
+                assert "'stored': 150" in r.log.read_text(), f"{r.config.parent.name} took {h}'s events only"
+            store = open_store(database_url)
+            assert store.count("ratings") == 300
+            store.close()
+        finally:
+            for b in bridges:
+                b.close()
+            for r in receivers:
+                r.kill()

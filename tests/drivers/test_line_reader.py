@@ -62,10 +62,22 @@ def test_repeat_within_interval_reported_once():
     clock.advance(1.0)
     assert not f.accept("A")
     assert f.accept("B")
-    clock.advance(1.5)  # 1.5 s since A was last seen: still the same card held on the reader
+    clock.advance(0.9)  # 1.9 s since A was reported
     assert not f.accept("A")
-    clock.advance(2.0)
+    clock.advance(0.1)  # 2 s since A was reported: a new read, however often it was swiped between
     assert f.accept("A")
+
+
+def test_a_clerk_who_keeps_swiping_is_heard_every_interval():
+    """The window runs from the last *reported* read and does not slide on ignored ones: a clerk
+    who thinks the swipe failed and swipes every second is heard again every 2 s."""
+    clock = FakeClock()
+    f = RepeatFilter(2.0, clock)
+    reported = []
+    for _ in range(7):
+        reported.append(f.accept("A"))
+        clock.advance(1.0)
+    assert reported == [True, False, True, False, True, False, True]
 
 
 def test_repeat_filter_zero_interval_reports_everything():

@@ -70,3 +70,18 @@ def test_malformed_messages_are_counted_not_raised() -> None:
     st.on_message(topics.event("h1", "ev-01", "rating"), b'{"schema": "hall.rating/1"}')
     st.on_message("hall/v1/BAD/x/status", b"{}")
     assert st.rejected_messages == 3 and not st.devices
+
+
+def test_county_goes_offline_when_its_beats_stop_and_a_replay_does_not_revive_it() -> None:
+    from core.messages import COUNTY_HEARTBEAT_S, CountyState
+
+    clock = FakeClock()
+    st = HallState(clock)
+    beat = CountyState(online=True, timestamp=epoch_ms(clock)).to_json()
+    st.on_message(topics.COUNTY_STATE, beat)
+    assert st.county_online is True
+    clock.advance(2 * COUNTY_HEARTBEAT_S + 1)
+    assert st.county_online is False
+    assert "OFFLINE" in render(st)
+    st.on_message(topics.COUNTY_STATE, beat)  # a restarted county broker's retained copy
+    assert st.county_online is False
