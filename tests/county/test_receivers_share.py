@@ -1,13 +1,13 @@
-"""Two `hall-county` receivers on one PostgreSQL (DESIGN of docs/county.md, "Several receivers"):
-the load splits, one killed with SIGKILL mid-stream leaves the other storing, restarted it rejoins
-and takes up what waited for it; nothing lost, nothing stored twice, no ack before its commit.
+"""Two `hall-county` receivers on one PostgreSQL (docs/county.md, "Storage"; docs/delivery.md,
+"County broker restarts"): the load splits by halls, one killed with SIGKILL mid-stream leaves the
+other storing, restarted it rejoins and takes up what waited for it in its session; nothing lost,
+nothing stored twice, no ack before its commit.
 
 The halls' bridges are played by clients with the bridge accounts at the county broker (exactly
 what a bridge sends: `hall/v1/<hall>/<device>/event/rating`, QoS 1; acks read back on
 `hall/v1/<hall>/+/ack`), four halls, no resend: a lost event stays lost here, nothing covers it.
 
-The receivers split the halls between them when hall-county has the `halls` setting (plain
-subscriptions, one per hall); otherwise they share one `$share` group. The tests hold either way.
+Each receiver has its own `client_id` and its own `halls` (plain persistent subscriptions).
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ from core import topics
 from core.accounts import bridge_account
 from core.messages import Ack
 from core.mqtt_client import make_client
-from county.settings import CountySettings
 from county.store import open_store
 from tests.support.county import CountyProcess, county_process
 from tests.support.events import rating
@@ -36,7 +35,6 @@ pytestmark = [pytest.mark.broker, pytest.mark.timeout(240)]
 
 HALLS = ("hall-a", "hall-b", "hall-c", "hall-d")
 PER_HALL = 300
-SPLITS_BY_HALL = "halls" in CountySettings.model_fields
 
 
 class BridgeSim:
@@ -86,15 +84,13 @@ class BridgeSim:
         self.store.close()
 
 
-def receivers_for(pair: HallPair, root: Path, url: str, n: int, halls: list[tuple[str, ...]] | None = None,
-                  groups: list[str] | None = None) -> list[CountyProcess]:
+def receivers_for(pair: HallPair, root: Path, url: str, n: int,
+                  halls: list[tuple[str, ...]] | None = None) -> list[CountyProcess]:
     out = []
     for i in range(n):
         extra = {"client_id": f'"county-r{i}"', "log_level": '"INFO"'}
-        if SPLITS_BY_HALL and halls is not None:
+        if halls is not None:
             extra["halls"] = "[" + ", ".join(f'"{h}"' for h in halls[i]) + "]"
-        if groups is not None:
-            extra["share_group"] = f'"{groups[i]}"'
         out.append(county_process(pair, root / f"r{i}", url, **extra))
     return out
 
@@ -170,12 +166,11 @@ def test_two_receivers_split_survive_a_kill_and_rejoin(county_only: HallPair, tm
 
 def test_two_receivers_racing_on_the_same_events_store_once_and_both_ack(
         county_only: HallPair, tmp_path: Path, postgres_url: str) -> None:
-    """Both receivers get every event of a hall (two share groups, or the same hall in both `halls`
-    lists, as while a hall moves between receivers): one row each, and each receiver acks every
-    event, one `stored` and one `duplicate`."""
+    """Both receivers get every event of a hall (the same hall in both `halls` lists, as while a
+    hall moves between receivers, or a redelivery racing a restart): one row each, and each
+    receiver acks every event, one `stored` and one `duplicate`."""
     hall = HALLS[0]
-    receivers = receivers_for(county_only, tmp_path, postgres_url, 2, halls=[(hall,), (hall,)],
-                              groups=["g0", "g1"])
+    receivers = receivers_for(county_only, tmp_path, postgres_url, 2, halls=[(hall,), (hall,)])
     sim: BridgeSim | None = None
     store = open_store(postgres_url)
     try:
