@@ -15,6 +15,7 @@ from core.config import ConfigError
 from county import commands
 from county.cases import CaseImportError
 from county.catalogue import CatalogueError
+from county.partition import PartitionLock
 from county.query_service import QueryResponder
 from county.receiver import Receiver
 from county.settings import CountySettings
@@ -57,13 +58,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGINT, on_signal)
     if queries is not None:
         queries.start()
+    # PostgreSQL: one receiver at a time per client id; a second one with the same settings waits
+    lock = PartitionLock(settings.database, settings.client_id) if settings.database.startswith(
+        ("postgresql://", "postgres://")) else None
+    kept = True
     try:
-        receiver.run(stop)
+        if lock is None or lock.acquire(stop):
+            kept = receiver.run(stop, still_ours=lock.held if lock is not None else None)
     finally:
         if queries is not None:
             queries.stop()
+        if lock is not None:
+            lock.release()
         store.close()
-    return 0
+    return 0 if kept else 1
 
 
 if __name__ == "__main__":

@@ -300,11 +300,24 @@ class Receiver:
         self.client.loop_stop()
         log.info("stopped: %s", dict(self.counts))
 
-    def run(self, stop: threading.Event, report_every_s: float = 60.0) -> None:
+    def run(self, stop: threading.Event, report_every_s: float = 60.0,
+            still_ours: Callable[[], bool] | None = None) -> bool:
+        """Serve until `stop`; False when `still_ours` (the partition lock, county/partition.py)
+        said the partition was lost, so another receiver may serve it now."""
         self.start()
         last = Counter(self.counts)
-        while not stop.wait(report_every_s):
-            if self.counts != last:
-                log.info("events so far: %s", dict(self.counts))
-                last = Counter(self.counts)
+        next_report = time.monotonic() + report_every_s
+        kept = True
+        while not stop.wait(1.0 if still_ours is not None else report_every_s):
+            if still_ours is not None and not still_ours():
+                log.error("lost the partition lock (PostgreSQL restarted or unreachable): stopping, so that"
+                          " no two receivers serve %s", self.settings.client_id)
+                kept = False
+                break
+            if time.monotonic() >= next_report:
+                next_report = time.monotonic() + report_every_s
+                if self.counts != last:
+                    log.info("events so far: %s", dict(self.counts))
+                    last = Counter(self.counts)
         self.stop()
+        return kept

@@ -190,3 +190,62 @@ def test_two_receivers_racing_on_the_same_events_store_once_and_both_ack(
             r.kill()
         store.close()
 
+
+
+def test_a_standby_takes_over_the_partition_of_a_receiver_killed_mid_stream(
+        county_only: HallPair, tmp_path: Path, postgres_url: str) -> None:
+    """Two receivers with the same client id and halls on one PostgreSQL: one serves, the other
+    waits on the partition lock (county/partition.py). SIGKILL the serving one mid-stream and never
+    start it again: the standby takes the session over and stores everything, each event once."""
+    active, standby = (county_process(county_only, tmp_path / name, postgres_url, client_id='"county-a"')
+                       for name in ("active", "standby"))
+    sims: list[BridgeSim] = []
+    store = open_store(postgres_url)
+    try:
+        active.start()
+        standby.spawn()
+        wait_for(lambda: "standby: another receiver serves county-a" in standby.log.read_text(), 30,
+                 "the second receiver to wait as standby")
+        sims = [BridgeSim(county_only.county, county_only.accounts, h, postgres_url) for h in HALLS[:2]]
+        sent: list[str] = []
+        for k in range(0, 200, 20):
+            if k == 80:
+                active.kill()
+            for s in sims:
+                sent += s.publish(20, k)
+            time.sleep(0.15)
+        wait_for(lambda: store.count("events") >= len(sent), 60, "the standby to store the rest")
+        wait_for(lambda: all(len(s.acks) == 200 for s in sims), 30, "every event acked")
+        time.sleep(0.5)
+        rows = store.rows("SELECT event_id FROM events")
+        assert "serving county-a" in standby.log.read_text()
+        assert standby.stop() == 0
+    finally:
+        for s in sims:
+            s.close()
+        active.kill()
+        standby.kill()
+        store.close()
+    assert sorted(r[0] for r in rows) == sorted(sent) and len(set(sent)) == 400
+    for s in sims:
+        assert s.early == []
+
+
+def test_a_receiver_that_loses_its_partition_lock_stops_serving(
+        county_only: HallPair, tmp_path: Path, postgres_server: str, postgres_url: str) -> None:
+    """Its lock connection ended (PostgreSQL restarted, or the connection was cut): it can no
+    longer know that no other receiver serves its session, so it stops (exit 1; systemd starts it
+    again and it competes for the lock anew)."""
+    import psycopg
+
+    r = county_process(county_only, tmp_path / "r", postgres_url, client_id='"county-a"')
+    r.start()
+    try:
+        with psycopg.connect(postgres_server, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                          (postgres_url.rsplit("/", 1)[1],))
+        assert r.proc is not None
+        assert r.proc.wait(20) == 1
+        assert "lost the partition lock" in r.log.read_text()
+    finally:
+        r.kill()

@@ -31,15 +31,12 @@ class CountyProcess:
     def start(self, timeout: float = 15.0) -> None:
         """Start and wait until this process says online: a live (not retained) `county/v1/state`,
         which it publishes right after subscribing (an older retained one may be another's)."""
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         watcher = connect(self.pair.monitor(at_county=True), f"w-{os.urandom(3).hex()}")
         try:
             watcher.subscribe([topics.COUNTY_STATE])
             watcher.get_none(0.1)  # the retained state, if any
-            with open(self.log, "ab") as log:
-                cmd = [sys.executable, "-m", "county.main", "--config", str(self.config)]
-                self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env,
-                                             preexec_fn=die_with_parent)
+            self.spawn()
+            assert self.proc is not None
             deadline = time.monotonic() + timeout
             while time.monotonic() < deadline:
                 if self.proc.poll() is not None:
@@ -53,6 +50,14 @@ class CountyProcess:
             raise RuntimeError(f"hall-county not online after {timeout}s\n{self.tail()}")
         finally:
             watcher.close()
+
+    def spawn(self) -> None:
+        """Start the process and return at once (a standby receiver never says online)."""
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        with open(self.log, "ab") as log:
+            cmd = [sys.executable, "-m", "county.main", "--config", str(self.config)]
+            self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env,
+                                         preexec_fn=die_with_parent)
 
     def kill(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
