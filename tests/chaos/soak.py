@@ -184,8 +184,10 @@ class Fault:
 
 class Soak:
     def __init__(self, root: Path, seed: int, ratings: int, evaluators: int, kiosk: bool,
-                 rate: float, backlog: int, pause_s: float, every: tuple[float, float]) -> None:
+                 rate: float, backlog: int, pause_s: float, every: tuple[float, float],
+                 receivers: str = "standby") -> None:
         self.root, self.seed, self.target_ratings = root, seed, ratings
+        self.receivers = receivers
         self.n_eval, self.with_kiosk, self.rate = evaluators, kiosk, rate
         self.backlog_target, self.pause_s, self.every = backlog, pause_s, every
         self.rnd = random.Random(seed)
@@ -274,7 +276,10 @@ class Soak:
             d.mkdir(parents=True)
             conf = d / "county.toml"
             conf.write_text("\n".join([
-                f'client_id = "county-r{i}"', f'database = "{self.db_url}"',
+                # standby: one partition, served by one receiver at a time (county/partition.py);
+                # race: two partitions both taking the hall, every event reaching both
+                f'client_id = "county-{HALL if self.receivers == "standby" else f"r{i}"}"',
+                f'database = "{self.db_url}"',
                 f'cases_database = "{d / "cases.db"}"',
                 "[mqtt]", f'url = "{svc.url}"', f'username = "{svc.username}"',
                 f'password_file = "{svc.password_file}"']) + "\n", encoding="utf-8")
@@ -601,13 +606,14 @@ class Soak:
                             if f.kind != "crash-restart")  # what the scheduler did, not the supervisor
         drains = [f.drain_s for f in self.faults if f.drain_s is not None]
         backlog = next((f.backlog for f in self.faults if f.kind == "backlog"), 0)
-        line = (f"chaos seed={self.seed} {verdict.line()} pressed={self.presses()}"
+        line = (f"chaos seed={self.seed} receivers={self.receivers} {verdict.line()} pressed={self.presses()}"
                 f" faults={len(self.faults)} ({', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))})"
                 f" backlog-killed={backlog} max-drain={max(drains, default=0):.1f}s"
                 f" final-drain={final_drain}s"
                 f" wall={time.monotonic() - started:.0f}s {'OK' if verdict.ok else 'FAILED'}")
         return {
             "line": line, "ok": verdict.ok, "seed": self.seed, "evaluators": self.n_eval,
+            "receivers": self.receivers,
             "kiosk": self.with_kiosk, "pressed": self.presses(), "accepted": verdict.accepted,
             "stored": verdict.stored, "lost": verdict.lost, "duplicated": verdict.duplicated,
             "unacked": verdict.unacked, "stored_never_accepted": verdict.phantom, "seq_gaps": verdict.gaps,
@@ -656,8 +662,8 @@ class Soak:
 
 def run(root: Path, seed: int, ratings: int, evaluators: int, kiosk: bool = True, rate: float = 8.0,
         backlog: int = 1000, pause_s: float = 60.0, every: tuple[float, float] = (6.0, 14.0),
-        on_line: Callable[[str], None] | None = None) -> dict[str, Any]:
-    soak = Soak(root, seed, ratings, evaluators, kiosk, rate, backlog, pause_s, every)
+        on_line: Callable[[str], None] | None = None, receivers: str = "standby") -> dict[str, Any]:
+    soak = Soak(root, seed, ratings, evaluators, kiosk, rate, backlog, pause_s, every, receivers)
     try:
         result = soak.run()
     finally:
@@ -679,13 +685,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--pause", type=float, default=60.0, help="seconds one process is SIGSTOPped")
     p.add_argument("--every", type=float, nargs=2, default=(6.0, 14.0), metavar=("MIN", "MAX"),
                    help="seconds between faults")
+    p.add_argument("--receivers", choices=("standby", "race"), default="standby",
+                   help="standby: one serves, the other takes over when it dies; race: both take every event")
     p.add_argument("--dir", type=Path, help="keep every log and database here")
     p.add_argument("--json", type=Path, help="write the figures here")
     a = p.parse_args(argv)
     root = a.dir or Path(tempfile.mkdtemp(prefix="hall-chaos-"))
     root.mkdir(parents=True, exist_ok=True)
     result = run(root, a.seed, a.ratings, a.evaluators, not a.no_kiosk, a.rate, a.backlog, a.pause,
-                 tuple(a.every))
+                 tuple(a.every), receivers=a.receivers)
     if a.json:
         a.json.parent.mkdir(parents=True, exist_ok=True)
         a.json.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
