@@ -458,14 +458,18 @@ class Soak:
         with self.lock:
             self.down.difference_update(names)
 
-    def pick(self, exclude: set[str]) -> str:
-        """A process of a random kind; every kind comes up once before any comes up again."""
+    def pick(self, exclude: set[str], killing: bool = True) -> str:
+        """A process of a random kind; every kind is killed once before any is killed again."""
         kinds = sorted({t.kind for n, t in self.targets.items() if n not in exclude})
-        fresh = [k for k in kinds if k not in self._kinds_used] or kinds
-        if fresh is kinds:
-            self._kinds_used.clear()
+        fresh = kinds
+        if killing:
+            fresh = [k for k in kinds if k not in self._kinds_used]
+            if not fresh:  # every kind had its turn: a new round
+                self._kinds_used.clear()
+                fresh = kinds
         kind = self.rnd.choice(fresh)
-        self._kinds_used.add(kind)
+        if killing:
+            self._kinds_used.add(kind)
         names = sorted(n for n, t in self.targets.items() if t.kind == kind and n not in exclude)
         return self.rnd.choice(names)
 
@@ -511,7 +515,7 @@ class Soak:
         self.watch_drain(f)
 
     def fault_pause(self) -> None:
-        name = self.pick(set())
+        name = self.pick(set(), killing=False)
         t = self.targets[name]
         pid = t.pid
         if pid is None:
