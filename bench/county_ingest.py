@@ -45,8 +45,11 @@ DEVICE = "eval-01"
 
 
 def publish_all(bridges: dict[str, Connected], payloads: dict[str, list[bytes]]) -> None:
-    infos = [bridges[h].client.publish(topics.event(h, DEVICE, "rating"), p, qos=1)
-             for h in HALLS for p in payloads[h]]
+    infos = [
+        bridges[h].client.publish(topics.event(h, DEVICE, "rating"), p, qos=1)
+        for h in HALLS
+        for p in payloads[h]
+    ]
     for i in infos:
         i.wait_for_publish(120)
 
@@ -60,8 +63,9 @@ def _rate(n_after_first: int, t_first: float, t_last: float) -> int:
     return round(n_after_first / (t_last - t_first)) if t_last > t_first else 0
 
 
-def run_receivers(pair: HallPair, root: Path, payloads: dict[str, list[bytes]], database_url: str | None,
-                  receivers: int) -> dict[str, float]:
+def run_receivers(
+    pair: HallPair, root: Path, payloads: dict[str, list[bytes]], database_url: str | None, receivers: int
+) -> dict[str, float]:
     """Backlog drain: events queued in the receivers' sessions while they are stopped, then drained.
     One receiver takes both halls; two take one hall each."""
     n = sum(len(v) for v in payloads.values())
@@ -69,13 +73,24 @@ def run_receivers(pair: HallPair, root: Path, payloads: dict[str, list[bytes]], 
     counties: list[CountyProcess] = []
     client_ids = [f"county-bench-{root.name}-{i}" for i in range(len(halls))]
     for client_id, hs in zip(client_ids, halls, strict=True):
-        counties.append(county_process(pair, root / client_id, database_url, client_id=f'"{client_id}"',
-                                       halls="[" + ", ".join(f'"{h}"' for h in hs) + "]"))
+        counties.append(
+            county_process(
+                pair,
+                root / client_id,
+                database_url,
+                client_id=f'"{client_id}"',
+                halls="[" + ", ".join(f'"{h}"' for h in hs) + "]",
+            )
+        )
     for c in counties:
         c.start()  # makes its persistent session and subscriptions
         c.stop()
-    bridges = {h: connect(settings_for(pair.county, pair.accounts, bridge_account(h)), f"bench-{h}",
-                          max_inflight=100) for h in HALLS}
+    bridges = {
+        h: connect(
+            settings_for(pair.county, pair.accounts, bridge_account(h)), f"bench-{h}", max_inflight=100
+        )
+        for h in HALLS
+    }
     lock = threading.Lock()
     got, first_batch, ack_msgs = 0, 0, 0
     t_first = t_last = 0.0
@@ -112,8 +127,9 @@ def run_receivers(pair: HallPair, root: Path, payloads: dict[str, list[bytes]], 
     stored = store.count("ratings")
     store.close()
     if not ok or stored != n:
-        raise SystemExit(f"receiver run incomplete: {got} acked, {stored} stored of {n}\n"
-                         f"{counties[0].tail()}")
+        raise SystemExit(
+            f"receiver run incomplete: {got} acked, {stored} stored of {n}\n{counties[0].tail()}"
+        )
     return {
         "events": n,
         "events_per_s": _rate(n - first_batch, t_first, t_last),
@@ -130,8 +146,12 @@ def run_baseline(pair: HallPair, payloads: dict[str, list[bytes]]) -> dict[str, 
     sub = connect(pair.county_service(), "baseline-counter", clean_start=False, session_expiry_s=600)
     sub.subscribe([topics.all_events()])
     sub.close()
-    bridges = {h: connect(settings_for(pair.county, pair.accounts, bridge_account(h)), f"bench-b-{h}",
-                          max_inflight=100) for h in HALLS}
+    bridges = {
+        h: connect(
+            settings_for(pair.county, pair.accounts, bridge_account(h)), f"bench-b-{h}", max_inflight=100
+        )
+        for h in HALLS
+    }
     publish_all(bridges, payloads)
     for b in bridges.values():
         b.close()
@@ -199,8 +219,9 @@ def main() -> int:
     p.add_argument("--no-postgres", action="store_true", help="SQLite and the baseline only")
     p.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "county_ingest.json")
     a = p.parse_args()
-    payloads = {h: [rating(hall=h, device=DEVICE).to_json() for _ in range(a.events // len(HALLS))]
-                for h in HALLS}
+    payloads = {
+        h: [rating(hall=h, device=DEVICE).to_json() for _ in range(a.events // len(HALLS))] for h in HALLS
+    }
     configs = [("sqlite_1_receiver", False, 1)]
     if not a.no_postgres:
         configs += [("postgres_1_receiver", True, 1), ("postgres_2_receivers", True, 2)]
@@ -251,8 +272,11 @@ def main() -> int:
         pg2 = medians["postgres_2_receivers"]["events_per_s"]
         result["postgres_vs_sqlite"] = round(pg1 / sqlite_rate, 3) if sqlite_rate else None
         result["two_vs_one_receiver_postgres"] = round(pg2 / pg1, 3) if pg1 else None
-        result["targets"] = {"sqlite_events_per_s": 5000, "postgres_within_2x_of_sqlite": 0.5,
-                             "two_receivers_not_slower_than_one": 1.0}
+        result["targets"] = {
+            "sqlite_events_per_s": 5000,
+            "postgres_within_2x_of_sqlite": 0.5,
+            "two_receivers_not_slower_than_one": 1.0,
+        }
     a.out.parent.mkdir(parents=True, exist_ok=True)
     a.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(result, indent=2))

@@ -159,7 +159,7 @@ def baseline_requests(mq: Any, rounds: int, id_number: str) -> list[float]:
     out = []
     for _ in range(rounds):
         corr = uuid.uuid4().bytes
-        props = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
+        props = Properties(PacketTypes.PUBLISH)
         props.ResponseTopic = topics.reply(HALL, DEVICE)
         props.CorrelationData = corr
         t0 = time.monotonic()

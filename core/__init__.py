@@ -1,4 +1,4 @@
 """Shared core of the hall terminals: payload models, topics, configuration, outbox, MQTT link.
 
-Imports neither Kivy nor pyserial (DESIGN §2).
+Imports neither Kivy nor pyserial (CONTRIBUTING.md; tests/test_layers.py checks).
 """

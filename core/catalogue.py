@@ -1,4 +1,4 @@
-"""The service catalogue (事项目录 with 办事指南), retained on `county/v1/catalogue` (DESIGN §4).
+"""The service catalogue (事项目录 with 办事指南), retained on `county/v1/catalogue` (docs/county-queries.md).
 
 The county publishes the whole catalogue as one retained message; kiosks cache it on disk so the
 service guides still show while the county is away. Texts are per language: `zh_CN` is required

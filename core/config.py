@@ -1,13 +1,15 @@
 """App configuration: one TOML file per app, every key overridable by `HALL_...` environment
-variables (nested keys with `__`, e.g. `HALL_MQTT__URL`), validated at start (DESIGN §7).
+variables (nested keys with `__`, e.g. `HALL_MQTT__URL`), validated at start (README.md, "The parts").
 
-A bad file or value raises `ConfigError` with one line naming the file, the key and the reason;
-each app's `main` prints it and exits 2, never a traceback. Secrets are read from files.
+A bad file or value raises `ConfigError` with one line per problem naming the file, the key and the
+reason; each app's `main` prints them all (`print_config_error`) and exits 2, never a traceback.
+Secrets are read from files.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 import tomllib
 from pathlib import Path
 from typing import Any, Self
@@ -136,7 +138,7 @@ class AppSettings(BaseSettings):
 
 
 class DeviceSettings(AppSettings):
-    """Keys every device app shares (DESIGN §7); each app subclasses it with its own."""
+    """Keys every device app shares (README.md, "The parts"); each app subclasses it with its own."""
 
     device_id: str = Field(default="device-01", pattern=f"^{ID_PATTERN}$")
     hall_id: str = Field(default="demo-hall", pattern=f"^{ID_PATTERN}$")
@@ -148,14 +150,25 @@ class DeviceSettings(AppSettings):
 
 
 def _describe(where: str, err: ValidationError) -> str:
-    first = err.errors(include_url=False)[0]
-    key = ".".join(str(p) for p in first["loc"]) or "(file)"
-    env = ENV_PREFIX + "__".join(str(p) for p in first["loc"]).upper()
+    """Every problem of the file, one line each: `FILE: KEY (from $ENV): REASON (got VALUE)`."""
+    return "\n".join(_one_problem(where, e) for e in err.errors(include_url=False))
+
+
+def _one_problem(where: str, e: Any) -> str:
+    key = ".".join(str(p) for p in e["loc"]) or "(file)"
+    env = ENV_PREFIX + "__".join(str(p) for p in e["loc"]).upper()
     source = f" (from ${env})" if env in os.environ else ""
-    msg = first["msg"]
-    if first["type"] == "extra_forbidden":
+    msg = e["msg"]
+    if e["type"] == "extra_forbidden":
         msg = "unknown key"
-    value = first.get("input")
+    elif e["type"] == "value_error":
+        msg = msg.removeprefix("Value error, ")
+    value = e.get("input")
     shown = f" (got {value!r})" if isinstance(value, str | int | float) and len(str(value)) < 60 else ""
-    more = f"; and {err.error_count() - 1} more" if err.error_count() > 1 else ""
-    return f"{where}: {key}{source}: {msg}{shown}{more}"
+    return f"{where}: {key}{source}: {msg}{shown}"
+
+
+def print_config_error(prog: str, err: ConfigError) -> None:
+    """Show a configuration error on stderr, one line per problem, each naming the program."""
+    for line in str(err).splitlines():
+        print(f"{prog}: {line}", file=sys.stderr)

@@ -1,4 +1,5 @@
-"""Device configuration sent by the county on the retained `.../config` topic (DESIGN §5)."""
+"""Device configuration sent by the county on the retained `.../config` topic
+(docs/county.md, "Device configuration")."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from core.payload import Part, Payload
 # Reason code a 差评 carries when it was given at a keypad, which cannot name a reason:
 # the county follows up by phone (回访).
 KEYPAD_REASON_DEFAULT = "R00"
+KEYPAD_REASON_TEXT = "键盘评价，未说明原因 — 请回访"
+KEYPAD_REASON_TEXT_EN = "Rated at a keypad, no reason given: call back"
 
 
 class StaffMember(Part):
@@ -37,6 +40,14 @@ DEFAULT_REASONS: tuple[Reason, ...] = (
     Reason(code="R07", text="系统故障", text_en="System failure"),
     Reason(code="R99", text="其他", text_en="Other"),
 )
+
+
+def reason_text(code: str, reasons: tuple[Reason, ...] | list[Reason] = DEFAULT_REASONS,
+                keypad_reason: str = KEYPAD_REASON_DEFAULT) -> str:
+    """What a reason code means to the person who follows the 差评 up (the code itself if unknown)."""
+    if code == keypad_reason:
+        return KEYPAD_REASON_TEXT
+    return next((r.text for r in reasons if r.code == code), code)
 
 
 class DeviceConfig(Payload):

@@ -1,4 +1,4 @@
-"""Events a device sends to the county (DESIGN §5). Each is stored once, by `event_id`."""
+"""Events a device sends to the county (docs/contracts.md, Payloads). Each is stored once, by `event_id`."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import AwareDatetime, Field, model_validator
 
-from core.ids import UUID_RE, new_event_id
+from core.ids import UUID_RE, WindowId, new_event_id
 from core.levels import Level
 from core.payload import Part, Payload, PayloadError, Text50, Text200
 from core.topics import ID_PATTERN
@@ -47,7 +47,7 @@ class RatingEvent(Event):
     SCHEMA: ClassVar[str] = "hall.rating/1"
     TYPE: ClassVar[str] = "rating"
 
-    window_id: DeviceId | None
+    window_id: WindowId | None
     region_code: RegionCode
     channel: Annotated[int, Field(ge=1, le=9)]
     input: Literal["touch", "keypad", "qr"]
@@ -82,7 +82,7 @@ class ExpiredEvent(Event):
     SCHEMA: ClassVar[str] = "hall.expired/1"
     TYPE: ClassVar[str] = "expired"
 
-    window_id: DeviceId | None
+    window_id: WindowId | None
     region_code: RegionCode
     case_id: Text50
     assess_number: Literal[1, 2] = 1
@@ -97,7 +97,7 @@ class SigninEvent(Event):
     SCHEMA: ClassVar[str] = "hall.signin/1"
     TYPE: ClassVar[str] = "signin"
 
-    window_id: DeviceId | None
+    window_id: WindowId | None
     staff: StaffRef
     at: AwareDatetime
 
@@ -106,7 +106,7 @@ class SignoutEvent(Event):
     SCHEMA: ClassVar[str] = "hall.signout/1"
     TYPE: ClassVar[str] = "signout"
 
-    window_id: DeviceId | None
+    window_id: WindowId | None
     staff: StaffRef
     at: AwareDatetime
     cause: Literal["card", "another_card", "idle", "shutdown", "manual"] = "card"

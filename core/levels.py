@@ -34,6 +34,13 @@ class Level(IntEnum):
         """The GB/T 39046 code of this level (1 = 非常满意 ... 5 = 非常不满意)."""
         return 6 - int(self)
 
+    @classmethod
+    def from_gbt_code(cls, code: int) -> Level:
+        """The level of a GB/T 39046 code (the inverse of `gbt_code`; ValueError outside 1-5)."""
+        if not 1 <= code <= 5:
+            raise ValueError(f"GB/T 39046 satisfaction code {code} is not 1-5")
+        return cls(6 - code)
+
 
 _TEXT: dict[Level, tuple[str, str]] = {
     Level.VERY_SATISFIED: ("非常满意", "Very satisfied"),

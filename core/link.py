@@ -1,5 +1,7 @@
-"""The MQTT link of a device: drains the outbox to the hall broker, takes the county's acks,
-commands and configuration, publishes retained status, telemetry and MQTT 5 requests (DESIGN §3-4).
+"""The MQTT link of a device: the connection to the hall broker and the draining of the outbox;
+it takes the county's acks, commands and configuration (docs/delivery.md, docs/contracts.md).
+Two pieces it uses: `core.requests` (MQTT 5 request/response: its queries, answers to commands)
+and `core.device_status` (status, telemetry, the session counter).
 
 Threads:
 - paho's network loop runs the `_on_*` callbacks; they only parse and hand work on;
@@ -16,15 +18,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import queue
-import resource
 import threading
 import time
-import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import paho.mqtt.client as mqtt
@@ -33,19 +30,21 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
 from core import topics
-from core.clock import Clock, SystemClock, epoch_ms
+from core.clock import Clock, SystemClock
 from core.commands import COMMAND_MODELS, CommandReply
 from core.config import DeviceSettings
 from core.device_config import DeviceConfig
+from core.device_status import DeviceReport
 from core.jobs import Job, run_jobs
-from core.messages import Ack, AckItem, CountyState, DeviceStatus, PeripheralState, Telemetry
+from core.messages import Ack, AckItem, CountyState, PeripheralState, Telemetry
 from core.mqtt_client import Will, connect_async, make_client
 from core.outbox import Outbox, OutboxError
 from core.payload import Payload, PayloadError
+from core.requests import Correlator, RequestTimeout, answer_properties, request_properties, response_topic
 
 log = logging.getLogger(__name__)
 
-# Events published and not yet PUBACKed. PLATFORM.md measured 20-100 on one broker; through the
+# Events published and not yet PUBACKed. 20-100 is enough on one broker; through the
 # bridge and with the county running, 300 drained a 10k backlog ~1.4x faster than 100 (bench/delivery.py).
 WINDOW = 300
 MAX_UNACKED = 1000  # events sent and not yet acked by the county
@@ -53,16 +52,6 @@ POLL_S = 0.5  # the sender looks at the outbox at least this often (resends, tel
 PRUNE_EVERY_S = 6 * 3600.0
 
 CommandHandler = Callable[[str, bytes], CommandReply]
-
-
-class RequestTimeout(Exception):
-    """No answer to a request in time, or the link is down; `str()` is one line."""
-
-
-@dataclass
-class _Pending:
-    done: threading.Event = field(default_factory=threading.Event)
-    payload: bytes = b""
 
 
 class Link:
@@ -111,12 +100,8 @@ class Link:
         self.acked = 0  # events the county acked
         self.reconnects = 0
 
-        self._session_file = Path(settings.state_dir) / f"{dev}.session"
-        self.session = self._read_session()
-        self._peripherals: dict[str, PeripheralState] = {}
-        self._detail = ""
-        self._status_lock = threading.Lock()
-        self._last_status: tuple[Any, ...] | None = None
+        self.report = DeviceReport(settings, kind=kind, version=version, outbox=outbox, clock=self._clock)
+        self._status_due = False  # the sender publishes the status (after a connect)
 
         # In-flight bookkeeping. Never held across client.publish(): on_publish takes it too.
         self._cond = threading.Condition()
@@ -125,8 +110,7 @@ class Link:
         self._early: dict[int, int] = {}  # PUBACKs that beat `publish()` returning
         self._generation = 0  # bumped at every (re)connect; older PUBACKs are ignored
 
-        self._pending: dict[bytes, _Pending] = {}
-        self._pending_lock = threading.Lock()
+        self._answers = Correlator()
         self._acks: queue.SimpleQueue[list[AckItem]] = queue.SimpleQueue()
         self._jobs: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
         self._wake = threading.Event()
@@ -135,13 +119,11 @@ class Link:
         self._last_problem = ""
         self._requeue = False
         self._threads: list[threading.Thread] = []
-        self._cpu_mark = (time.monotonic(), _cpu_seconds())
-        self._started = time.monotonic()
 
         self._client = make_client(
             settings.mqtt,
             dev,
-            will=Will(self._t_status, self._status("offline", self.session + 1).to_json()),
+            will=Will(self._t_status, self.report.status("offline", self.session + 1).to_json()),
             username=settings.mqtt.username or dev,
         )
         self._client.max_inflight_messages_set(self.window)
@@ -158,6 +140,21 @@ class Link:
     def connected(self) -> bool:
         return self._connected.is_set()
 
+    @property
+    def session(self) -> int:
+        """The session number of the current (or last) connection."""
+        return self.report.session.value
+
+    def problem(self) -> str | None:
+        """None while the link's threads run; else which one died (the watchdog's question)."""
+        if self._stopping.is_set():
+            return None
+        dead = [t.name for t in self._threads if not t.is_alive()]
+        network = getattr(self._client, "_thread", None)  # paho's loop: a callback's exception ends it
+        if network is not None and not network.is_alive():
+            dead.append("paho network loop")
+        return f"link thread(s) died: {', '.join(dead)}" if dead else None
+
     def start(self) -> None:
         """Start connecting (a broker that is down is retried with backoff) and draining."""
         for name, target in (("link-sender", self._sender), ("link-dispatch", self._dispatcher)):
@@ -171,8 +168,12 @@ class Link:
         """Publish status `offline` (retained), disconnect cleanly, stop the threads."""
         self._stopping.set()
         self._wake.set()
+        sent: list[mqtt.MQTTMessageInfo] = []
         if self.connected:
-            info = self._client.publish(self._t_status, self._status("offline").to_json(), qos=1, retain=True)
+            self.report.publish_offline(
+                lambda payload: sent.append(self._client.publish(self._t_status, payload, qos=1, retain=True))
+            )
+        for info in sent:
             with contextlib.suppress(RuntimeError, ValueError):
                 info.wait_for_publish(timeout)
         self._client.disconnect()
@@ -187,120 +188,52 @@ class Link:
         """Drain now (call after `outbox.put`), not at the next poll."""
         self._wake.set()
 
-    # --- status and telemetry ----------------------------------------------------------------
+    # --- status and telemetry (core.device_status) ----------------------------------------
 
     def set_peripheral(self, name: str, state: PeripheralState) -> None:
-        with self._status_lock:
-            if self._peripherals.get(name) == state:
-                return
-            self._peripherals[name] = state
-        self._publish_status()
+        if self.report.set_peripheral(name, state):
+            self._publish_status()
 
     def set_detail(self, text: str) -> None:
-        with self._status_lock:
-            if self._detail == text:
-                return
-            self._detail = text
-        self._publish_status()
-
-    def _status(self, state: str, session: int | None = None) -> DeviceStatus:
-        with self._status_lock:
-            peripherals, detail = dict(self._peripherals), self._detail
-        backlog = disk = None
-        if self.outbox is not None:
-            try:
-                backlog, disk = self.outbox.backlog(), self.outbox.disk()
-            except OutboxError as e:
-                detail = detail or str(e)
-        return DeviceStatus(
-            hall_id=self.settings.hall_id,
-            device_id=self.device_id,
-            kind=self.kind,
-            state=state,  # type: ignore[arg-type]
-            session=self.session if session is None else session,
-            timestamp=epoch_ms(self._clock),
-            version=self.version,
-            window_id=getattr(self.settings, "window_id", None),
-            peripherals=peripherals,
-            backlog=backlog,
-            disk=disk,
-            detail=detail,
-        )
+        if self.report.set_detail(text):
+            self._publish_status()
 
     def _publish_status(self, force: bool = False) -> None:
         if not self.connected:
             return
-        st = self._status("online")
-        key = (
-            st.session,
-            tuple(sorted(st.peripherals.items())),
-            st.detail,
-            st.backlog.unacked if st.backlog else None,
-            st.disk.low if st.disk else None,
+        self.report.publish_online(
+            lambda payload: self._publish(self._t_status, payload, qos=1, retain=True, what="status"),
+            force=force,
         )
-        with self._status_lock:
-            if key == self._last_status and not force:
-                return
-            self._last_status = key
-        self._publish(self._t_status, st.to_json(), qos=1, retain=True, what="status")
 
     def telemetry(self) -> Telemetry:
-        now = time.monotonic()
-        cpu = _cpu_seconds()
-        t0, c0 = self._cpu_mark
-        self._cpu_mark = (now, cpu)
-        cpu_percent = 100.0 * (cpu - c0) / (now - t0) if now > t0 else 0.0
-        if self.outbox is not None:
-            backlog, disk = self.outbox.backlog(), self.outbox.disk()
-        else:
-            from core.messages import Backlog, DiskState
-
-            backlog, disk = Backlog(unacked=0), DiskState(free_bytes=0, low=False)
-        return Telemetry(
-            hall_id=self.settings.hall_id,
-            device_id=self.device_id,
-            timestamp=epoch_ms(self._clock),
-            uptime_s=round(now - self._started, 3),
-            cpu_percent=round(cpu_percent, 2),
-            rss_bytes=_rss_bytes(),
-            backlog=backlog,
-            disk=disk,
-            published=self.published,
-            acked=self.acked,
-            reconnects=self.reconnects,
-        )
+        return self.report.telemetry(published=self.published, acked=self.acked, reconnects=self.reconnects)
 
     # --- requests ----------------------------------------------------------------------------
 
     def request(self, topic: str, payload: Payload, timeout: float) -> bytes:
-        """MQTT 5 request/response: publish with our `reply` topic and fresh correlation data."""
+        """MQTT 5 request/response (core.requests): our `reply` topic, fresh correlation data."""
         if not self.connected:
             raise RequestTimeout(f"no connection to the hall broker: cannot ask {topic}")
-        corr = uuid.uuid4().bytes
-        slot = _Pending()
-        with self._pending_lock:
-            self._pending[corr] = slot
-        try:
-            props = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
-            props.ResponseTopic = self._t_reply
-            props.CorrelationData = corr
+        with self._answers.expect() as waiter:
+            props = request_properties(self._t_reply, waiter.correlation)
             self._publish(topic, payload.to_json(), qos=1, properties=props, what="request")
-            if not slot.done.wait(timeout):
-                raise RequestTimeout(f"no answer from {topic} within {timeout:g} s")
-            return slot.payload
-        finally:
-            with self._pending_lock:
-                self._pending.pop(corr, None)
+            answer = waiter.wait(timeout)
+        if answer is None:
+            raise RequestTimeout(f"no answer from {topic} within {timeout:g} s")
+        return answer
 
     # --- paho callbacks (network thread) -----------------------------------------------------
 
     def _on_pre_connect(self, client: mqtt.Client, _userdata: Any) -> None:
         # A new session number for this connection, persisted first, and a will that carries it.
-        self.session += 1
-        self._write_session(self.session)
-        client.will_set(self._t_status, self._status("offline").to_json(), qos=1, retain=True)
-        # Forget what paho still holds from the last connection: the outbox resends what matters,
-        # and our window accounting starts from zero.
+        session = self.report.session.next()
+        client.will_set(self._t_status, self.report.status("offline", session).to_json(), qos=1, retain=True)
+        # Forget what paho still holds from the last connection. paho resends its unacknowledged
+        # QoS 1 messages on a new connection and has no public call to drop them, so this reaches
+        # into its queue: a resent old message would settle a new publish's in-flight slot with its
+        # stale PUBACK and go out twice; the outbox resends what matters, in order, by itself.
+        # tests/core/test_link.py::test_reconnect_sends_each_in_flight_event_once checks it.
         with client._out_message_mutex:
             client._out_messages.clear()
         with self._cond:
@@ -329,7 +262,7 @@ class Link:
                 self.outbox.requeue_all()
             except OutboxError as e:
                 log.error("%s", e)
-        self._publish_status(force=True)
+        self._status_due = True  # by the sender: a status publication never runs on paho's thread
         self._wake.set()
         self._dispatch(self.on_connection, True)
 
@@ -367,7 +300,7 @@ class Link:
             self._in_flight -= 1
             self._cond.notify_all()
         if rc >= 0x80:
-            name = ReasonCode(PacketTypes.PUBACK, identifier=rc).getName()  # type: ignore[no-untyped-call]
+            name = ReasonCode(PacketTypes.PUBACK, identifier=rc).getName()
             log.warning(
                 "hall broker refused %s%s: %s (%d)", what, f" {event_id}" if event_id else "", name, rc
             )
@@ -379,12 +312,7 @@ class Link:
                 self._acks.put(Ack.from_json(payload).acks)
                 self._wake.set()
             elif topic == self._t_reply:
-                corr = getattr(msg.properties, "CorrelationData", None)
-                with self._pending_lock:
-                    slot = self._pending.get(bytes(corr)) if corr else None
-                if slot is not None:
-                    slot.payload = payload
-                    slot.done.set()
+                self._answers.deliver(msg)
             elif topic.startswith(self._t_cmd_prefix):
                 name = topic[len(self._t_cmd_prefix) :]
                 props = msg.properties
@@ -428,16 +356,13 @@ class Link:
 
     def _run_command(self, name: str, raw: bytes, props: Properties | None) -> None:
         reply = self._command_reply(name, raw)
-        response_topic = getattr(props, "ResponseTopic", None)
-        if not response_topic:
+        to = response_topic(props)
+        if to is None:
             if reply.result != "accepted":
                 log.info("command %s without a response topic: %s (%s)", name, reply.result, reply.reason)
             return
-        out = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
-        corr = getattr(props, "CorrelationData", None)
-        if corr is not None:
-            out.CorrelationData = corr
-        self._publish(response_topic, reply.to_json(), qos=1, properties=out, what=f"reply to {name}")
+        out = answer_properties(props)
+        self._publish(to, reply.to_json(), qos=1, properties=out, what=f"reply to {name}")
 
     def _command_reply(self, name: str, raw: bytes) -> CommandReply:
         model = COMMAND_MODELS.get(name)
@@ -464,6 +389,9 @@ class Link:
             self._wake.wait(POLL_S)
             self._wake.clear()
             try:
+                if self._status_due and self.connected:  # before a backlog: the monitor waits for it
+                    self._status_due = False
+                    self._publish_status(force=True)
                 self._take_acks()
                 if self.outbox is not None:
                     if self._requeue:
@@ -575,37 +503,3 @@ class Link:
         if text != self._last_problem:
             log.warning("%s", text)
             self._last_problem = text
-
-    def _read_session(self) -> int:
-        try:
-            return int(self._session_file.read_text().strip() or 0)
-        except FileNotFoundError:
-            return 0
-        except (OSError, ValueError) as e:
-            log.warning("session counter %s unreadable (%s); starting from the clock", self._session_file, e)
-            return int(time.time())  # still rises past any earlier session
-
-    def _write_session(self, value: int) -> None:
-        tmp = self._session_file.with_suffix(".tmp")
-        try:
-            self._session_file.parent.mkdir(parents=True, exist_ok=True)
-            with open(tmp, "w") as f:
-                f.write(f"{value}\n")
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self._session_file)
-        except OSError as e:
-            log.warning("cannot save session counter %s: %s", self._session_file, e)
-
-
-def _cpu_seconds() -> float:
-    t = os.times()
-    return t.user + t.system
-
-
-def _rss_bytes() -> int:
-    try:
-        with open("/proc/self/statm") as f:
-            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024

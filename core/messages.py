@@ -1,4 +1,4 @@
-"""Messages around events: acks, device status, telemetry, the county's state (DESIGN §4-5)."""
+"""Messages around events: acks, device status, telemetry, the county's state (docs/contracts.md)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 
+from core.ids import WindowId
 from core.payload import Part, Payload
 
 AckResult = Literal["stored", "duplicate", "rejected"]
@@ -52,7 +53,7 @@ class DeviceStatus(Payload):
     session: Annotated[int, Field(ge=0)]
     timestamp: int  # ms since the epoch
     version: str = ""
-    window_id: str | None = None
+    window_id: WindowId | None = None
     peripherals: dict[str, PeripheralState] = Field(default_factory=dict)
     backlog: Backlog | None = None
     disk: DiskState | None = None

@@ -1,9 +1,9 @@
 """The durable outbox: every event a device accepts is committed here before the citizen is thanked.
 
-DESIGN §3. SQLite in WAL mode with `synchronous=FULL`, so a committed `put` survives kill -9 and
-power loss. An event lives until the county's application-level ack (a broker PUBACK is not
-enough); acked events stay for audit until `prune` removes them after the retention time. An
-unacked event is never dropped.
+docs/contracts.md (Delivery), docs/delivery.md. SQLite in WAL mode with `synchronous=FULL`, so a
+committed `put` survives kill -9 and power loss. An event lives until the county's application-level
+ack (a broker PUBACK is not enough); acked events stay for audit until `prune` removes them after
+the retention time. An unacked event is never dropped.
 
 `seq` comes from a counter row in the database (not from the highest row id of a table that is
 pruned), so it never repeats, also after a crash.

@@ -25,9 +25,25 @@ class Part(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _null_is_absent(cls, data: Any) -> Any:
+        """`"photo": null` from another system means "no photo": an optional field given as null
+        takes its default, as if it were left out (contract: null for absent optional fields).
+        A required field given as null is still refused."""
+        if not isinstance(data, dict) or None not in data.values():
+            return data
+        optional = set()
+        for name, f in cls.model_fields.items():
+            if not f.is_required():
+                optional.add(name)
+                if f.alias:
+                    optional.add(f.alias)
+        return {k: v for k, v in data.items() if not (v is None and k in optional)}
+
 
 class Payload(Part):
-    """A whole message: strict (unknown fields refused, DESIGN §5) and tagged with its schema."""
+    """A whole message: strict (unknown fields refused, docs/contracts.md) and tagged with its schema."""
 
     SCHEMA: ClassVar[str] = ""
     schema_: str = Field(default="", alias="schema")

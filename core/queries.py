@@ -1,4 +1,4 @@
-"""Kiosk queries to the county and their answers (MQTT 5 request/response, DESIGN §5).
+"""Kiosk queries to the county and their answers (MQTT 5 request/response, docs/county-queries.md).
 
 A progress query may carry an ID number: it travels only on ACL-protected topics and is never
 stored or logged, on the device or at the county.
@@ -10,7 +10,9 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import AwareDatetime, Field, model_validator
 
-from core.events import DeviceId
+from core.events import DeviceId, StaffRef
+from core.gb11643 import ID_NUMBER_PATTERN
+from core.ids import WindowId
 from core.payload import Part, Payload, Text50
 
 
@@ -18,7 +20,7 @@ class ProgressQuery(Payload):
     SCHEMA: ClassVar[str] = "hall.query.progress/1"
     hall_id: DeviceId
     device_id: DeviceId
-    id_number: Annotated[str, Field(pattern=r"^[0-9]{17}[0-9X]$")] | None = None
+    id_number: Annotated[str, Field(pattern=ID_NUMBER_PATTERN)] | None = None
     case_id: Text50 | None = None
 
     @model_validator(mode="after")
@@ -52,8 +54,8 @@ class CaseProgress(Part):
     state: Literal[1, 2, 3]  # 1 待办, 2 办理中, 3 已完结
     rateable: bool
     assess_number: Literal[1, 2] = 1  # the rating round a rating now would be
-    window_id: str | None = None
-    staff: list[dict[str, str]] = Field(default_factory=list)
+    window_id: WindowId | None = None
+    staff: list[StaffRef] = Field(default_factory=list)  # who handled it: [{"id", "name"}]
     steps: list[Step] = Field(default_factory=list)
 
 

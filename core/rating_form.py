@@ -1,6 +1,7 @@
 """One rating being filled in: the level the citizen chose, reasons, comment, public or not.
 
-Shared by the window evaluator and the kiosk, so the rules of DESIGN §1 live in one place:
+Shared by the window evaluator and the kiosk, so the rules of docs/evaluator.md ("Rules it
+enforces") live in one place:
 - no level until the citizen chooses one (never pre-selected);
 - a 差评 (level 1-2) needs at least one reason code or a comment; on a device without a screen
   (a keypad-only box) it carries the configured `keypad_reason` code instead, so the county can
@@ -12,7 +13,6 @@ Plain Python: no Kivy, no I/O. `build()` makes the `RatingEvent` the outbox stor
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
@@ -98,12 +98,6 @@ class RatingForm:
             return False
         self.reasons.append(code)
         return True
-
-    def set_reasons(self, codes: Iterable[str]) -> None:
-        self.reasons.clear()
-        for code in codes:
-            if code not in self.reasons:
-                self.toggle_reason(code)
 
     def set_comment(self, text: str) -> None:
         self.comment = text.strip()[:COMMENT_MAX]

@@ -1,4 +1,4 @@
-"""The one place MQTT topic strings are built and parsed (DESIGN §4)."""
+"""The one place MQTT topic strings are built and parsed (docs/contracts.md, MQTT topics)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ COUNTY_STATE = "county/v1/state"
 CATALOGUE = "county/v1/catalogue"
 QUERY_PREFIX = "county/v1/query"
 RESPONSE_PREFIX = "county/v1/response"
+# the county's reports to the province: queue length, oldest unsent, refusals (retained)
+UPSTREAM_STATUS = "county/v1/upstream"
 
-EVENT_TYPES = frozenset({"rating", "expired", "signin", "signout"})
 DEVICE_KINDS = frozenset({"event", "ack", "status", "telemetry", "config", "cmd", "reply"})
 
 

@@ -1,6 +1,6 @@
 """The county's case store (办件库): cases with their steps, as exported by the business system.
 
-Kiosks ask it for a citizen's case progress (DESIGN §5, GB/T 39046 progress items). The store
+Kiosks ask it for a citizen's case progress (docs/county-queries.md, GB/T 39046 progress items). The store
 never holds a citizen's ID number in clear: it keeps `HMAC-SHA256(key, id_number)` so a query by
 ID number finds the cases, while a copy of the database alone (without the key file) reveals no
 ID numbers. The applicant's name is stored masked only (张*); step handlers are masked too.
@@ -30,28 +30,18 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from core import gb11643
 from core.clock import CHINA_TZ
+from core.events import StaffRef
+from core.gb11643 import ID_NUMBER_PATTERN
+from core.ids import WindowId
 from core.payload import one_line
 from core.privacy import mask_name
 from core.queries import CaseProgress, Step
 
-ID_NUMBER_PATTERN = r"^[0-9]{17}[0-9X]$"
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_CHECK = "10X98765432"
-
 
 class CaseImportError(ValueError):
     """An export that cannot be imported; `str()` names the record and the problem."""
-
-
-def id_check_digit(first17: str) -> str:
-    """GB 11643 (ISO 7064 MOD 11-2) check character of the first 17 digits."""
-    return _CHECK[sum(int(c) * w for c, w in zip(first17, _WEIGHTS, strict=True)) % 11]
-
-
-def id_number_valid(id_number: str) -> bool:
-    n = id_number.strip().upper()
-    return len(n) == 18 and n[:17].isdigit() and id_check_digit(n[:17]) == n[17]
 
 
 def load_or_create_key(path: Path) -> bytes:
@@ -116,7 +106,7 @@ class CaseRecord(_Strict):
     promised_at: datetime | None = None
     finished_at: datetime | None = None
     state: Literal[1, 2, 3]
-    window_id: str | None = None
+    window_id: WindowId | None = None
     staff: list[StaffRecord] = Field(default_factory=list, max_length=10)
     rating_round: Literal[1, 2] = 1  # 2 when the business system opens a second rating (追评)
     steps: list[StepRecord] = Field(default_factory=list)
@@ -133,7 +123,7 @@ class CaseRecord(_Strict):
     @field_validator("applicant_id_number")
     @classmethod
     def _check_digit(cls, v: str | None) -> str | None:
-        if v is not None and not id_number_valid(v):
+        if v is not None and not gb11643.is_valid(v):
             raise ValueError("ID number check digit is wrong")  # never echo the number
         return v
 
@@ -157,7 +147,7 @@ class StoredCase:
     finished_at: datetime | None
     state: int
     window_id: str | None
-    staff: list[dict[str, str]]
+    staff: list[StaffRef]
     rating_round: int
     steps: list[Step]
 
@@ -166,13 +156,13 @@ class StoredCase:
             case_id=self.case_id,
             item_code=self.item_code,
             item_name=self.item_name,
-            case_type=self.case_type,  # type: ignore[arg-type]
+            case_type=self.case_type,
             applicant_masked=self.applicant_masked,
             accepted_at=self.accepted_at,
             promised_at=self.promised_at,
-            state=self.state,  # type: ignore[arg-type]
+            state=self.state,
             rateable=rateable,
-            assess_number=self.rating_round,  # type: ignore[arg-type]
+            assess_number=self.rating_round,
             window_id=self.window_id,
             staff=self.staff,
             steps=self.steps,
@@ -333,7 +323,7 @@ class CaseStore:
                         finished_at=_dt(row[7]),
                         state=row[8],
                         window_id=row[9],
-                        staff=json.loads(row[10]),
+                        staff=[StaffRef(**s) for s in json.loads(row[10])],
                         rating_round=row[11],
                         steps=[
                             Step(

@@ -3,6 +3,8 @@
 hall-county import-cases FILE      cases exported by the business system (JSON or CSV)
 hall-county demo-cases FILE        write realistic demo cases (JSON) to import
 hall-county export-catalogue FILE  write the catalogue in use (demo or catalogue_file) as JSON
+hall-county upstream list|retry   reports the province refused (county/upstream/cli.py)
+hall-county export-gbt39046 --from D --to D --out FILE.csv|.xlsx
 hall-county publish-config --device HALL/DEVICE FILE
                                    a device's configuration (window, staff roster, reasons, ...),
                                    checked, then published retained to its `config` topic
@@ -31,8 +33,9 @@ from county.cases import CaseImportError, CaseStore, load_or_create_key, read_ex
 from county.catalogue import CatalogueError, load_catalogue
 from county.demo_cases import demo_export
 from county.settings import CountySettings
+from county.upstream import cli as upstream_cli
 
-COMMANDS = ("import-cases", "demo-cases", "export-catalogue", "publish-config")
+COMMANDS = ("import-cases", "demo-cases", "export-catalogue", "publish-config", *upstream_cli.COMMANDS)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -41,6 +44,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("file", nargs="?", type=Path, help="the file the command reads or writes")
     p.add_argument("--device", metavar="HALL/DEVICE", help="publish-config: the device it is for")
+    upstream_cli.add_arguments(p)
 
 
 def run(settings: CountySettings, command: str, file: Path | None, device: str | None = None) -> int:

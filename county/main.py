@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import signal
 import sys
 import threading
@@ -11,7 +10,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 
-from core.config import ConfigError
+from core import topics
+from core.config import ConfigError, print_config_error
+from core.logs import setup_logging
+from core.upstream import UpstreamStatus
 from county import commands
 from county.cases import CaseImportError
 from county.catalogue import CatalogueError
@@ -20,6 +22,8 @@ from county.query_service import QueryResponder
 from county.receiver import Receiver
 from county.settings import CountySettings
 from county.store import StoreError, open_store
+from county.upstream import cli as upstream_cli
+from county.upstream.sender import UpstreamSender
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -34,18 +38,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = CountySettings.load(args.config)
     except ConfigError as e:
-        print(f"hall-county: {e}", file=sys.stderr)
+        print_config_error("hall-county", e)
         return 2
-    logging.basicConfig(
-        level=settings.log_level.upper(), stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    setup_logging(settings.log_level)
+    if args.command in upstream_cli.COMMANDS:
+        return upstream_cli.run(settings, args)
     if args.command:
         return commands.run(settings, args.command, args.file, args.device)
     try:
         store = open_store(settings.database)
         receiver = Receiver(settings, store)
         queries = QueryResponder(settings) if settings.answer_queries else None
+        upstream = None
+        if settings.upstream.url is not None:
+            # its own connection: the receiver's transactions and the sender's must not interleave
+            upstream = UpstreamSender(settings.upstream, open_store(settings.database),
+                                      owner=settings.client_id,
+                                      on_status=lambda st: publish_upstream(receiver, st))
     except (StoreError, ConfigError, CatalogueError, CaseImportError, OSError) as e:
         print(f"hall-county: {e}", file=sys.stderr)
         return 2
@@ -56,22 +65,36 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGHUP, on_signal)  # a closed terminal: the same clean stop
     if queries is not None:
         queries.start()
     # PostgreSQL: one receiver at a time per client id; a second one with the same settings waits
+    # (county/partition.py), and so does its upstream sender, whose claims carry the client id
     lock = PartitionLock(settings.database, settings.client_id) if settings.database.startswith(
         ("postgresql://", "postgres://")) else None
-    kept = True
+    kept, serving = True, False
     try:
         if lock is None or lock.acquire(stop):
+            serving = True
+            if upstream is not None:
+                upstream.start()
             kept = receiver.run(stop, still_ours=lock.held if lock is not None else None)
     finally:
+        if upstream is not None:
+            if serving:
+                upstream.stop()
+            upstream.store.close()
         if queries is not None:
             queries.stop()
         if lock is not None:
             lock.release()
         store.close()
     return 0 if kept else 1
+
+
+def publish_upstream(receiver: Receiver, status: UpstreamStatus) -> None:
+    """Retained, so a monitor or console that starts later sees the queue at once."""
+    receiver.client.publish(topics.UPSTREAM_STATUS, status.to_json(), qos=1, retain=True)
 
 
 if __name__ == "__main__":

@@ -56,8 +56,10 @@ class PartitionLock:
                     said_standby = True
             except psycopg.Error as e:
                 if not said_error:
-                    log.warning("partition lock: cannot reach PostgreSQL (%s); retrying",
-                                str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__)
+                    log.warning(
+                        "partition lock: cannot reach PostgreSQL (%s); retrying",
+                        str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__,
+                    )
                     said_error = True
                 self._close()
             stop.wait(self.check_every_s)

@@ -13,10 +13,8 @@ from datetime import date, timedelta
 from typing import Protocol
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.packettypes import PacketTypes
-from paho.mqtt.properties import Properties
 
-from core import topics
+from core import requests, topics
 from core.clock import Clock, now
 from core.payload import PayloadError
 from core.queries import ProgressQuery, ProgressReply
@@ -110,8 +108,7 @@ class QueryService:
 
     def on_message(self, client: mqtt.Client, msg: mqtt.MQTTMessage) -> None:
         props = getattr(msg, "properties", None)
-        response_topic = getattr(props, "ResponseTopic", None) if props else None
-        correlation = getattr(props, "CorrelationData", None) if props else None
+        response_topic = requests.response_topic(props)
         try:
             kind = topics.parse_query(msg.topic)
         except topics.TopicError as e:
@@ -137,7 +134,4 @@ class QueryService:
             reply.result,
             len(reply.cases),
         )
-        out = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
-        if correlation is not None:
-            out.CorrelationData = correlation
-        client.publish(response_topic, reply.to_json(), qos=1, properties=out)
+        client.publish(response_topic, reply.to_json(), qos=1, properties=requests.answer_properties(props))

@@ -44,6 +44,7 @@ from core.ids import UUID_RE
 from core.messages import Ack, AckItem, CountyState
 from core.mqtt_client import RECONNECT_MAX_S, Will, make_client
 from core.payload import PayloadError
+from core.sdnotify import Watchdog
 from county.settings import CountySettings
 from county.store import EventStore
 
@@ -161,8 +162,8 @@ class Receiver:
         )
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
-        self.client.on_message = self._on_message
         self.client.on_connect_fail = self._on_connect_fail
+        self.client.on_message = self._on_message
 
     # --- MQTT callbacks (paho's thread) ---
     def _on_connect(self, client: mqtt.Client, _u: object, flags: mqtt.ConnectFlags, rc: ReasonCode,
@@ -300,15 +301,29 @@ class Receiver:
         self.client.loop_stop()
         log.info("stopped: %s", dict(self.counts))
 
+    def problem(self) -> str | None:
+        """None while the store worker and the MQTT loop run; else what died (for the watchdog)."""
+        dead = [] if self._worker.is_alive() else ["store worker"]
+        network = getattr(self.client, "_thread", None)  # paho's loop: a callback's exception ends it
+        if network is not None and not network.is_alive():
+            dead.append("paho network loop")
+        return f"thread(s) died: {', '.join(dead)}" if dead else None
+
     def run(self, stop: threading.Event, report_every_s: float = 60.0,
             still_ours: Callable[[], bool] | None = None) -> bool:
-        """Serve until `stop`; False when `still_ours` (the partition lock, county/partition.py)
-        said the partition was lost, so another receiver may serve it now."""
+        """Until `stop`: the watchdog fed from this loop (systemd restarts a hung or broken service).
+        False when `still_ours` (the partition lock, county/partition.py) said the partition was
+        lost, so another receiver may serve it now."""
+        watchdog = Watchdog(self.problem)
         self.start()
-        last = Counter(self.counts)
-        next_report = time.monotonic() + report_every_s
+        watchdog.ready(f"receiving events into {self.store.url}")
+        step = min(report_every_s, watchdog.interval_s or report_every_s)
+        if still_ours is not None:
+            step = min(step, 1.0)
+        last, next_report = Counter(self.counts), time.monotonic() + report_every_s
         kept = True
-        while not stop.wait(1.0 if still_ours is not None else report_every_s):
+        while not stop.wait(step):
+            watchdog.tick()
             if still_ours is not None and not still_ours():
                 log.error("lost the partition lock (PostgreSQL restarted or unreachable): stopping, so that"
                           " no two receivers serve %s", self.settings.client_id)
@@ -319,5 +334,6 @@ class Receiver:
                 if self.counts != last:
                     log.info("events so far: %s", dict(self.counts))
                     last = Counter(self.counts)
+        watchdog.stopping()
         self.stop()
         return kept

@@ -95,7 +95,33 @@ MIGRATIONS: list[Migration] = [
         "CREATE INDEX IF NOT EXISTS ratings_rated_at ON ratings (rated_at)",
         "CREATE INDEX IF NOT EXISTS events_device_seq ON events (hall_id, device_id, seq)",
     ]),
-    # 2: the county loop (work orders, ...); 3: the upstream queue. Numbers are taken in order.
+    # 2: the county loop (work orders, ...), on its own branch. Numbers are taken in order.
+    Migration(3, "upstream: the queue of reports to the province (docs/county.md)", [
+        # one row per stored rating, written in the rating's transaction; deleted on the
+        # province's success answer. `claimed_until` (ms) is a lease: a sender that dies
+        # mid-post loses its claim when it runs out, and another sender takes the row.
+        """
+        CREATE TABLE IF NOT EXISTS upstream_queue (
+            event_id TEXT PRIMARY KEY,
+            queued_ms BIGINT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_ms BIGINT NOT NULL DEFAULT 0,
+            claimed_by TEXT,
+            claimed_until BIGINT NOT NULL DEFAULT 0,
+            refused BOOLEAN NOT NULL DEFAULT FALSE,
+            last_error TEXT
+        )""",
+        # oldest first: the sender walks this index and skips what is postponed or claimed
+        "CREATE INDEX IF NOT EXISTS upstream_queue_order ON upstream_queue (queued_ms, event_id)",
+        # what the province confirmed, kept for audit: a report confirmed twice would show here
+        """
+        CREATE TABLE IF NOT EXISTS upstream_sent (
+            event_id TEXT PRIMARY KEY,
+            confirmed_ms BIGINT NOT NULL,
+            attempts INTEGER NOT NULL,
+            duplicate BOOLEAN NOT NULL
+        )""",
+    ]),
 ]
 
 VERSION_TABLE = """

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from core import topics
 from core.accounts import COUNTY_SERVICE
 from core.config import AppSettings, MqttSettings
 from core.messages import COUNTY_HEARTBEAT_S
+from county.upstream.settings import UpstreamSettings
 
 
 class CountyMqttSettings(MqttSettings):
@@ -24,7 +25,10 @@ class CountySettings(AppSettings):
     APP: ClassVar[str] = "county"
 
     mqtt: CountyMqttSettings = Field(default_factory=CountyMqttSettings)
-    # sqlite:///relative.db, sqlite:////absolute/path.db or postgresql://user@host/db
+    # the folder of the default files: county.db, cases.db, id-hmac.key (each key below overrides)
+    state_dir: Path = Path("/var/lib/hall")
+    # sqlite:///relative.db, sqlite:////absolute/path.db or postgresql://user@host/db;
+    # default: sqlite:///<state_dir>/county.db
     database: str = "sqlite:////var/lib/hall/county.db"
     # The halls whose events this receiver takes (a plain persistent subscription per hall, which
     # Mosquitto keeps across its own restarts); none: every hall. Several receivers split a county
@@ -45,7 +49,7 @@ class CountySettings(AppSettings):
 
     # --- kiosk queries and the service catalogue (county/queries.py, county/cases.py) ---
     # the case store (办件库) imported from the business system with `hall-county import-cases`;
-    # default: cases.db beside an SQLite `database` (/var/lib/hall/cases.db with PostgreSQL)
+    # default: cases.db beside an SQLite `database` (in `state_dir` with PostgreSQL)
     cases_database: Path | None = None
     # secret key for the HMAC that stands in for applicants' ID numbers; created on first use;
     # default: id-hmac.key beside the case store. Back it up: without it no case is found by ID.
@@ -55,6 +59,18 @@ class CountySettings(AppSettings):
     # a finished case may be rated within this many working days (then the system default applies)
     rating_window_days: int = Field(default=5, ge=1, le=60)
     answer_queries: bool = True
+
+    # --- reporting to the provincial 好差评 system (county/upstream/) ---
+    upstream: UpstreamSettings = Field(default_factory=UpstreamSettings)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _database_in_state_dir(cls, data: Any) -> Any:
+        """No `database` given: the SQLite file in `state_dir` (file or HALL_STATE_DIR alike)."""
+        if isinstance(data, dict) and not data.get("database"):
+            state_dir = data.get("state_dir") or "/var/lib/hall"
+            data = {**data, "database": f"sqlite:///{Path(state_dir) / 'county.db'}"}
+        return data
 
     @field_validator("halls")
     @classmethod
@@ -82,7 +98,7 @@ class CountySettings(AppSettings):
             return self.cases_database
         if self.database.startswith("sqlite:///"):
             return Path(self.database[len("sqlite:///") :]).parent / "cases.db"
-        return Path("/var/lib/hall/cases.db")
+        return self.state_dir / "cases.db"
 
     @property
     def id_key_path(self) -> Path:

@@ -1,4 +1,4 @@
-"""Storage of events, exactly once (DESIGN §3): SQLite (WAL) by default, PostgreSQL by URL.
+"""Storage of events, exactly once (docs/contracts.md, Delivery): SQLite (WAL) by default, PostgreSQL by URL.
 
 One interface, `EventStore.store_batch`: it stores a batch in one transaction and returns, per
 event, `stored` or `duplicate` (same `event_id` again, or a second rating of the same
@@ -15,7 +15,7 @@ import re
 import sqlite3
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -81,6 +81,9 @@ class _Cursor(Protocol):
     def fetchall(self) -> list[Any]: ...
 
 
+Cursor = _Cursor  # the public name, for modules with their own tables (county/upstream/queue.py)
+
+
 class EventStore:
     """Exactly-once storage over a DB-API connection; the backends differ in connection and SQL dialect."""
 
@@ -92,6 +95,14 @@ class EventStore:
     @contextmanager
     def _transaction(self) -> Iterator[_Cursor]:
         raise NotImplementedError
+
+    def transaction(self) -> AbstractContextManager[_Cursor]:
+        """One transaction (committed on a clean exit) for modules that keep their own tables."""
+        return self._transaction()
+
+    def sql(self, sql: str) -> str:
+        """`sql` with `?` placeholders in this backend's style."""
+        return self._sql(sql)
 
     def _sql(self, sql: str) -> str:
         return sql if self.placeholder == "?" else sql.replace("?", self.placeholder)
@@ -188,6 +199,12 @@ class EventStore:
                 " VALUES (?, ?, ?, ?, ?, ?, ?)"), rows)
         for sql, params in details.items():
             cur.executemany(self._sql(sql), params)
+        # every stored rating (device ratings and system defaults) is reported to the province,
+        # and its report row commits or rolls back with it (county/upstream/queue.py sends them)
+        reports = [(r[0], now) for r in rows if r[1] == RatingEvent.TYPE]
+        if reports:
+            cur.executemany(
+                self._sql("INSERT INTO upstream_queue (event_id, queued_ms) VALUES (?, ?)"), reports)
         return results
 
     def _existing_pairs(self, cur: _Cursor, case_ids: list[str]) -> list[tuple[str, int]]:

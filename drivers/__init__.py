@@ -1,1 +1,1 @@
-"""Serial drivers for the hall peripherals and their simulators (DESIGN §6)."""
+"""Serial drivers for the hall peripherals and their simulators (docs/drivers.md)."""

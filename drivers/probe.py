@@ -1,4 +1,4 @@
-"""`hall-probe`: field diagnostics for one serial peripheral (DESIGN §6, contract).
+"""`hall-probe`: field diagnostics for one serial peripheral (docs/drivers.md, contract).
 
     hall-probe {idcard|keypad|scanner|staffcard} PORT_URL [--baud N] [--protocol NAME] [--show-pii]
 
@@ -168,9 +168,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--count", type=int, default=0, help="exit after N events (default: never)")
     parser.add_argument("--timeout", type=float, default=0.0, help="exit after S seconds (default: never)")
     lines = parser.add_argument_group("line readers (scanner, staffcard)")
-    lines.add_argument("--terminator", choices=("CR", "LF", "CRLF", "ANY"), default="ANY")
-    lines.add_argument("--prefix", default="")
-    lines.add_argument("--suffix", default="")
+    lines.add_argument(
+        "--terminator", choices=("CR", "LF", "CRLF", "ANY"), default="ANY",
+        help="what ends one code: CR, LF, CRLF, or ANY of them (default ANY)",
+    )
+    lines.add_argument(
+        "--prefix", default="", metavar="TEXT",
+        help="text the reader sends before each code, stripped (default none)",
+    )
+    lines.add_argument(
+        "--suffix", default="", metavar="TEXT",
+        help="text the reader sends after each code, before the terminator, stripped (default none)",
+    )
     return parser
 
 

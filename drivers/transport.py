@@ -10,7 +10,9 @@ import os
 from typing import Any
 
 import serial
+from pydantic import field_validator
 
+from core.config import SerialSettings
 from drivers.errors import PortUnavailable
 
 DEFAULT_WRITE_TIMEOUT_S = 1.0
@@ -55,3 +57,36 @@ def port_exists(url: str) -> bool:
     if "://" in url:
         return True
     return os.path.exists(url)
+
+
+def check_port_url(url: str) -> None:
+    """Raise ValueError (one line) for a URL pyserial cannot parse: an unknown scheme
+    (`bogus://nowhere`), `socket://` without a port, an unknown option. That is a configuration
+    error, unlike a device path that is merely absent now (unplugged): it is not looked at here."""
+    if "://" not in url or url.startswith(("hwgrep://", "file://", "spy://")):
+        # a device path, or a search for the device (hwgrep): found or not when opened;
+        # spy's parser opens (and empties) its log file, so it is left to the opening
+        return
+    try:
+        port = serial.serial_for_url(url, do_not_open=True)
+        from_url = getattr(port, "from_url", None)
+        if from_url is not None:
+            from_url(url)  # the handler's own parser (host:port, options)
+    except (ValueError, serial.SerialException) as e:
+        raise ValueError(f"not a serial port URL pyserial can use: {one_line(e)}") from None
+    except Exception:  # pyserial's parsers trip over some malformed URLs with KeyError or TypeError
+        raise ValueError(
+            "malformed serial port URL (e.g. /dev/ttyUSB0, socket://host:port, loop://)"
+        ) from None
+
+
+class CheckedSerialSettings(SerialSettings):
+    """`[serial]` of an app that opens ports: each URL checked by pyserial's parser at start, so a
+    typo stops the app with one line instead of being waited for forever as an unplugged device."""
+
+    @field_validator("keypad", "staff_card", "scanner", "idcard", "printer")
+    @classmethod
+    def _parsable(cls, url: str | None) -> str | None:
+        if url:
+            check_port_url(url)
+        return url

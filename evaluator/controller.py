@@ -9,11 +9,11 @@ rated (level chosen; the event is being stored) or reasons (差评: reasons, pub
 → ready. The state is derived from the fields below rather than stored, so it cannot disagree
 with them.
 
-Rules enforced here (DESIGN §1): no level is pre-selected; a level counts only while a rating is
-open, and the keypad's keys are enabled only then; one valid rating per invitation (and a case
-already rated on this device is refused); a 差评 needs a reason (`core.rating_form`); the event is
-in the outbox before the thank-you shows, and a rating the outbox refused stays on screen and is
-retried, never dropped.
+Rules enforced here (docs/evaluator.md, "Rules it enforces"): no level is pre-selected; a level
+counts only while a rating is open, and the keypad's keys are enabled only then; one valid rating
+per invitation (and a case already rated on this device is refused); a 差评 needs a reason
+(`core.rating_form`); the event is in the outbox before the thank-you shows, and a rating the outbox
+refused stays on screen and is retried, never dropped.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import math
 import threading
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote
@@ -42,28 +42,27 @@ from core.events import (
 from core.levels import Level
 from core.payload import PayloadError
 from core.rating_form import InputKind, RatingForm, RatingFormError, RatingSource, RatingSubject
+from core.recorder import NOT_SAVED, EventSink, Recorder
+from drivers.keypad.events import KeyPressed
 from evaluator.config_store import ConfigStore
-from evaluator.ports import AudioPort, EventSink, KeypadPort, Prompt
+from evaluator.ports import AudioPort, KeypadPort, Prompt
 from evaluator.viewmodel import CaseView, ClerkView, ReasonView, State, ViewModel
 
 log = logging.getLogger(__name__)
 
 REASONS_MIN_S = 60.0  # a 差评's reasons screen stays at least this long, whatever was left
-RETRY_S = 2.0  # how often an event the outbox refused is tried again
 MESSAGE_S = 5.0  # how long an information line stays on screen
 RESTART_DELAY_S = 1.0  # lets the `restart` reply go out before the app stops
 RATED_MEMORY = 1000
 COUNTDOWN_EXACT_S = 10  # (case, assess_number) pairs remembered to refuse a second rating
 
-Key = int | str  # 1-5, or "invite" / "confirm" / "cancel" (as the keypad driver reports them)
 
 MSG_UNKNOWN_CARD = "未登记的工作证，请联系管理员 / Unknown staff card"
 MSG_SIGN_IN_FIRST = "请工作人员先刷卡签到 / Please sign in with your staff card first"
 MSG_BUSY = "正在评价中，请稍候 / A rating is in progress"
 MSG_BAD_CODE = "无法识别的办件条码 / Unrecognised case barcode"
-MSG_ALREADY_RATED = "该办件已评价 / This case has already been rated"
 MSG_FREE_OFF = "本窗口未开放主动评价 / Free rating is not enabled here"
-MSG_STORE_FAILED = "评价暂未保存，请稍候重试 / Rating not saved yet, retrying"
+MSG_STORE_FAILED = NOT_SAVED
 MSG_WAIT = "请稍候再试 / Please wait {s} s"
 
 
@@ -104,11 +103,13 @@ class EvaluatorController:
         audio: AudioPort | None = None,
         config_store: ConfigStore | None = None,
         on_restart: Callable[[], None] | None = None,
+        wake: Callable[[], None] = lambda: None,
     ) -> None:
         self.identity = identity
         self.config = config
         self.clock = clock
         self.sink = sink
+        self.recorder = Recorder(sink, clock, wake)  # outbox, then wake the link; retries refusals
         self.has_screen = has_screen
         self.keypad = keypad
         self.audio = audio
@@ -122,8 +123,6 @@ class EvaluatorController:
         self._clerk: StaffMember | None = None
         self._open: _Open | None = None
         self._awaiting: RatingEvent | None = None  # chosen, not yet stored: thanks waits for it
-        self._pending: deque[Event] = deque()  # events the outbox refused, oldest first
-        self._next_retry = 0.0
         self._thanks_until: float | None = None
         self._thanks_level: Level | None = None
         self._message = ""
@@ -190,7 +189,9 @@ class EvaluatorController:
 
     # -- the keypad ----------------------------------------------------------------------------
 
-    def keypad_key(self, key: Key) -> None:
+    def keypad_key(self, press: KeyPressed) -> None:
+        """A key press as the keypad driver reports it (a level 1-5, invite, confirm, cancel)."""
+        key = press.key
         with self._lock:
             if key == "invite":
                 self._request_free_rating()
@@ -202,8 +203,8 @@ class EvaluatorController:
             elif key == "cancel":
                 if self._open is not None and self._open.form.level is not None:
                     self._back_to_levels()
-            elif isinstance(key, int) and 1 <= key <= 5:
-                self._choose(Level(key), "keypad")
+            elif press.level is not None and 1 <= press.level <= 5:
+                self._choose(Level(press.level), "keypad")
             else:
                 log.warning("ignoring keypad key %r", key)
         self._notify()
@@ -301,8 +302,7 @@ class EvaluatorController:
                 self._clear_message()
             if self._identify_until is not None and t >= self._identify_until:
                 self._identify_until = None
-            if self._pending and t >= self._next_retry:
-                self._flush()
+            if self.recorder.tick():
                 self._after_store()
             if self._restart_at is not None and t >= self._restart_at:
                 self._restart_at = None
@@ -359,7 +359,7 @@ class EvaluatorController:
                 window_id=self.identity.window_id,
                 staff=ref,
                 at=now(self.clock),
-                cause=cause,  # type: ignore[arg-type]
+                cause=cause,
             )
         )
         self._say(f"{ref.name} 已签退 / signed out")
@@ -480,7 +480,9 @@ class EvaluatorController:
         self._after_store()
 
     def _after_store(self) -> None:
-        if self._awaiting is None or any(e is self._awaiting for e in self._pending):
+        if not self.recorder.failing and self._message_error and self._message == MSG_STORE_FAILED:
+            self._clear_message()
+        if self._awaiting is None or self.recorder.is_pending(self._awaiting):
             if self._awaiting is not None:
                 self._say(MSG_STORE_FAILED, error=True, sticky=True)
             return
@@ -492,7 +494,7 @@ class EvaluatorController:
         self._prompt(Prompt.THANKS)
 
     def _retry_now(self) -> None:
-        self._flush()
+        self.recorder.retry()
         self._after_store()
 
     def _expire(self) -> None:
@@ -535,20 +537,8 @@ class EvaluatorController:
 
     def _store(self, event: Event) -> None:
         """Into the outbox, in order: after one failure, later events queue behind it."""
-        self._pending.append(event)
-        self._flush()
-
-    def _flush(self) -> None:
-        while self._pending:
-            event = self._pending[0]
-            try:
-                self.sink.put(event)
-            except Exception as e:  # the outbox says why; anything else is a failure too
-                log.error("outbox refused %s %s: %s", event.TYPE, event.event_id, e)
-                self._next_retry = self.clock.monotonic() + RETRY_S
-                return
-            self._pending.popleft()
-        if self._message_error and self._message == MSG_STORE_FAILED:
+        self.recorder.record(event)
+        if not self.recorder.failing and self._message_error and self._message == MSG_STORE_FAILED:
             self._clear_message()
 
     def _say(self, text: str, *, error: bool = False, sticky: bool = False) -> None:

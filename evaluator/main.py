@@ -18,7 +18,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 
-from core.config import ConfigError
+from core.config import ConfigError, print_config_error
+from core.logs import setup_logging
 from core.outbox import OutboxError
 from evaluator.settings import EvaluatorSettings
 
@@ -42,11 +43,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = EvaluatorSettings.load(args.config)
     except ConfigError as e:
-        print(f"hall-evaluator: {e}", file=sys.stderr)
+        print_config_error("hall-evaluator", e)
         return 2
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    setup_logging(settings.log_level)
     try:
         return run_headless(settings) if args.headless else run_with_screen(settings)
     except (ConfigError, OutboxError) as e:
@@ -64,6 +63,7 @@ def run_headless(settings: EvaluatorSettings) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGHUP, on_signal)  # a closed terminal: the same clean stop
     service = EvaluatorService(settings, has_screen=False)
     log.info("evaluator %s running headless (window %s)", settings.device_id, settings.window_id)
     return service.run_headless(stop)
@@ -90,6 +90,7 @@ def run_with_screen(settings: EvaluatorSettings) -> int:
     app = EvaluatorApp(settings)
     signal.signal(signal.SIGTERM, lambda _s, _f: app.request_stop())
     signal.signal(signal.SIGINT, lambda _s, _f: app.request_stop())
+    signal.signal(signal.SIGHUP, lambda _s, _f: app.request_stop())  # a closed terminal: the same clean stop
     app.run()
     return app.exit_code
 

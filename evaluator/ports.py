@@ -9,8 +9,6 @@ from __future__ import annotations
 from enum import Enum
 from typing import Protocol
 
-from core.events import Event
-
 
 class Prompt(Enum):
     """Voice prompts; the value is the hk1 `83 play prompt` number."""
@@ -18,12 +16,6 @@ class Prompt(Enum):
     PLEASE_RATE = 1  # 请您对我的服务做出评价
     THANKS = 2  # 谢谢您的评价
     WELCOME = 3
-
-
-class EventSink(Protocol):
-    def put(self, event: Event) -> Event:
-        """Store durably and return the event with its `seq`; raise when it cannot be stored."""
-        ...
 
 
 class KeypadPort(Protocol):

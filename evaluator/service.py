@@ -12,10 +12,10 @@ from typing import Any
 
 from core.clock import Clock, SystemClock
 from core.device_config import DeviceConfig
-from core.events import Event
 from core.link import Link
 from core.outbox import Outbox
 from core.payload import PayloadError
+from core.sdnotify import Watchdog
 from drivers.device import SerialDevice, StateChange
 from drivers.keypad.events import KeypadHello, KeyPressed
 from drivers.keypad.registry import open_keypad
@@ -35,20 +35,6 @@ VERSION = "0.1.0"
 KEYPAD_POLL_S = 0.1
 LINE_POLL_S = 0.25
 RESTART_EXIT_CODE = 75  # EX_TEMPFAIL: the `restart` command; systemd (Restart=always) starts it again
-
-
-class OutboxSink:
-    """`EventSink`: commit to the outbox (durable before it returns), then wake the link."""
-
-    def __init__(self, outbox: Outbox, link: Link | None) -> None:
-        self.outbox = outbox
-        self.link = link
-
-    def put(self, event: Event) -> Event:
-        stored = self.outbox.put(event)
-        if self.link is not None:
-            self.link.wake()
-        return stored
 
 
 def initial_config(settings: EvaluatorSettings, store: ConfigStore) -> DeviceConfig:
@@ -82,6 +68,8 @@ class EvaluatorService:
         state = settings.state_dir
         self.outbox = Outbox.for_device(settings, self.clock)
         self.link = Link(settings, kind="evaluator", outbox=self.outbox, clock=self.clock, version=VERSION)
+        # fed by `tick()`, i.e. from the main loop (Kivy's clock, or the headless loop)
+        self.watchdog = Watchdog(self.link.problem)
         store = ConfigStore(state / "config.json")
         self.devices: list[SerialDevice] = []
         self.keypad_port: AsyncKeypad | None = None
@@ -98,12 +86,13 @@ class EvaluatorService:
             DeviceIdentity(settings.hall_id, settings.device_id, settings.window_id, settings.region_code),
             initial_config(settings, store),
             self.clock,
-            OutboxSink(self.outbox, self.link),
+            self.outbox,
             has_screen=has_screen,
             keypad=self.keypad_port,
             audio=audio,
             config_store=store,
             on_restart=self._restart,
+            wake=self.link.wake,
         )
         c = self.controller
         self.link.on_command = c.on_command
@@ -139,6 +128,7 @@ class EvaluatorService:
             d.start()  # a missing port is reported as `missing` and retried, never fatal
 
     def stop(self) -> None:
+        self.watchdog.stopping()
         self.controller.shutdown()
         if self.keypad_port is not None:
             self.keypad_port.stop()
@@ -149,10 +139,12 @@ class EvaluatorService:
 
     def tick(self) -> None:
         self.controller.tick()
+        self.watchdog.tick()
 
     def run_headless(self, stop: threading.Event) -> int:
         """Tick until `stop` is set (a signal) or a `restart` command; the exit code."""
         self.start()
+        self.watchdog.ready(f"evaluator {self.settings.device_id} running headless")
         try:
             while not stop.wait(self.settings.tick_s):
                 self.tick()
@@ -171,7 +163,7 @@ class EvaluatorService:
 
     def _keypad_event(self, event: Any) -> None:
         if isinstance(event, KeyPressed):
-            self.controller.keypad_key(event.key)
+            self.controller.keypad_key(event)
         elif isinstance(event, KeypadHello):
             self.controller.keypad_restarted()
 

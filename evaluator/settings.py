@@ -8,14 +8,17 @@ from typing import ClassVar, Literal
 from pydantic import Field
 
 from core.config import DeviceSettings
+from core.ids import WindowId
 from core.topics import ID_PATTERN
+from drivers.transport import CheckedSerialSettings
 
 
 class EvaluatorSettings(DeviceSettings):
     APP: ClassVar[str] = "evaluator"
 
     device_id: str = Field(default="eval-01", pattern=f"^{ID_PATTERN}$")
-    window_id: str | None = Field(default="w01", pattern=f"^{ID_PATTERN}$")
+    serial: CheckedSerialSettings = Field(default_factory=CheckedSerialSettings)
+    window_id: WindowId | None = "w01"  # the hall's own name for the window: `A03`, `W01`, `综合窗口3`
     # The screen: size of the window (the layout follows portrait or landscape), full screen on
     # the device. `--headless` runs without one (a keypad-only box).
     screen_width: int = Field(default=1280, ge=320, le=7680)

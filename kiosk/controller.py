@@ -4,11 +4,11 @@ Plain Python driven by a `Clock`: the view calls the input methods and `tick()` 
 and re-renders on `on_change`; blocking work (the progress query, printing) goes to a `Worker`
 whose results come back through `_query_done` / `_print_done` on the UI thread.
 
-Privacy (DESIGN §5): the ID number read from a card lives only in the query handed to the worker
-and is dropped with it; the controller keeps masked names only. Everything about the citizen is in
-one `Session` object that `reset()` replaces, after `idle_timeout_s` without a touch or at "home",
-so nothing leaks into the next citizen's session. A query result that arrives after a reset is
-dropped by its token.
+Privacy (docs/kiosk.md, docs/contracts.md): the ID number read from a card lives only in the query
+handed to the worker and is dropped with it; the controller keeps masked names only. Everything
+about the citizen is in one `Session` object that `reset()` replaces, after `idle_timeout_s` without
+a touch or at "home", so nothing leaks into the next citizen's session. A query result that arrives
+after a reset is dropped by its token.
 """
 
 from __future__ import annotations
@@ -23,11 +23,12 @@ from core import topics
 from core.catalogue import Catalogue, Item
 from core.clock import Clock, now
 from core.device_config import DeviceConfig
-from core.events import CHANNEL_HALL_TERMINAL, StaffRef
+from core.events import CHANNEL_HALL_TERMINAL, RatingEvent
 from core.payload import PayloadError
 from core.privacy import mask_name
 from core.queries import CaseProgress, ProgressQuery, ProgressReply
 from core.rating_form import RatingForm, RatingFormError, RatingSource, RatingSubject
+from core.recorder import NOT_SAVED, Recorder
 from kiosk import texts
 from kiosk.guide_search import GuideIndex
 from kiosk.pinyin_index import Spellings
@@ -55,21 +56,6 @@ Screen = Literal[
     "guide_list",
     "guide",
 ]
-CITIZEN_SCREENS: frozenset[str] = frozenset(
-    {
-        "querying",
-        "progress",
-        "not_found",
-        "case",
-        "unavailable",
-        "rate",
-        "rate_thanks",
-        "rate_refused",
-        "printing",
-        "print_done",
-        "print_error",
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -102,6 +88,7 @@ class Session:
     retry_case_id: str | None = None  # a case-number query may be repeated; an ID number never is
     form: RatingForm | None = None
     rated_event_id: str | None = None
+    saving: RatingEvent | None = None  # submitted, not yet in the outbox: the thank-you waits
     rated_case_ids: set[str] = field(default_factory=set)
     print_problem: str = ""  # paper_out / missing / fault
     query_started: float | None = None
@@ -135,8 +122,8 @@ class KioskController:
         self.requester = requester
         self.worker = worker
         self.outbox = outbox
+        self.recorder = Recorder(outbox, clock, wake)  # outbox, then wake the link; retries refusals
         self.printer = printer
-        self.wake = wake
         self.config = DeviceConfig()
         self.on_change: Callable[[], None] = lambda: None
         # asks the card reader to report the card still lying on it (IdCardReader.read_again)
@@ -241,9 +228,13 @@ class KioskController:
         return self._tokens
 
     def tick(self) -> None:
-        """Call a few times a second: idle reset, query deadline, message screens, rating acks."""
+        """Call a few times a second: idle reset, query deadline, message screens, rating acks,
+        a rating the outbox refused tried again."""
         t = self.clock.monotonic()
         s = self.session
+        if self.recorder.tick() and s.saving is not None and not self.recorder.is_pending(s.saving):
+            self._rating_saved(s.saving)
+            return
         stuck = s.query_started is not None and t - s.query_started > self.options.query_timeout_s + 1.0
         if self.screen == "querying" and stuck:  # the worker never came back
             self._unavailable()
@@ -473,9 +464,7 @@ class KioskController:
             assess_number=case.assess_number,
             item_code=case.item_code,
             item_name=case.item_name,
-            staff=tuple(
-                StaffRef(id=s["id"], name=s["name"]) for s in case.staff if s.get("id") and s.get("name")
-            ),
+            staff=tuple(case.staff),
             applicant_masked=case.applicant_masked,
         )
         self.session.form = RatingForm.for_config(subject, self.config)
@@ -483,31 +472,52 @@ class KioskController:
 
     def choose_level(self, level: int) -> None:
         self.touch()
-        if self.session.form is not None and self.screen == "rate":
-            self.session.form.choose(level, "touch")
+        if (form := self._open_form()) is not None:
+            form.choose(level, "touch")
             self.on_change()
 
     def toggle_reason(self, code: str) -> None:
         self.touch()
-        if self.session.form is not None and self.screen == "rate":
+        if (form := self._open_form()) is not None:
             try:
-                self.session.form.toggle_reason(code)
+                form.toggle_reason(code)
             except RatingFormError as e:
                 log.warning("%s", e)
             self.on_change()
 
     def set_public(self, public: bool) -> None:
         self.touch()
-        if self.session.form is not None and self.screen == "rate":
-            self.session.form.set_public(public)
+        if (form := self._open_form()) is not None:
+            form.set_public(public)
             self.on_change()
 
+    def _open_form(self) -> RatingForm | None:
+        """The rating form while it takes input: on the rate screen, and not yet submitted."""
+        if self.screen != "rate" or self.session.saving is not None:
+            return None
+        return self.session.form
+
+    def rate_problem(self) -> str | None:
+        """What the rate screen says under the form (one line, zh / en): not saved yet, or what
+        the form still needs once a level is chosen."""
+        if self.session.saving is not None:
+            return NOT_SAVED
+        form = self.session.form
+        return form.problem() if form is not None and form.level is not None else None
+
     def submit_rating(self) -> str | None:
-        """Store the rating durably, then thank. Returns the problem (one line) when not complete."""
+        """Store the rating durably, then thank. Returns the problem (one line) when not complete,
+        or `NOT_SAVED` while the outbox refuses it (kept and retried: never lost, never doubled)."""
         self.touch()
         form, case = self.session.form, self.session.case
         if form is None or case is None or self.screen != "rate":
             return None
+        if self.session.saving is not None:  # pressed again while not saved: try now
+            if self.recorder.retry():
+                self._rating_saved(self.session.saving)
+                return None
+            self.on_change()
+            return NOT_SAVED
         if form.problem() is not None:
             self.on_change()
             return form.problem()
@@ -523,14 +533,23 @@ class KioskController:
         except RatingFormError as e:
             self.on_change()
             return str(e)
-        stored = self.outbox.put(event)  # committed before the thank-you (DESIGN §3)
-        self.wake()
-        self.session.rated_event_id = stored.event_id
-        self.session.rated_case_ids.add(case.case_id)
-        self.session.form = None
-        self._mark_rated(case.case_id)
-        self._go("rate_thanks")
+        # committed to the outbox before the thank-you (docs/contracts.md, Delivery)
+        if not self.recorder.record(event):
+            self.session.saving = event
+            self.on_change()
+            return NOT_SAVED
+        self._rating_saved(event)
         return None
+
+    def _rating_saved(self, event: RatingEvent) -> None:
+        s = self.session
+        s.saving = None
+        s.rated_event_id = event.event_id
+        if event.case_id is not None:
+            s.rated_case_ids.add(event.case_id)
+            self._mark_rated(event.case_id)
+        s.form = None
+        self._go("rate_thanks")
 
     def _mark_rated(self, case_id: str) -> None:
         s = self.session

@@ -1,16 +1,17 @@
 """`hall-kiosk`: the self-service kiosk (自助服务终端): ID card → case progress, service guides,
-receipts, rating. Settings: TOML file plus `HALL_...` environment variables (DESIGN §7)."""
+receipts, rating. Settings: TOML file plus `HALL_...` environment variables (docs/kiosk.md,
+"Configuration")."""
 
 from __future__ import annotations
 
 import argparse
-import logging
 import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from core.config import ConfigError
+from core.config import ConfigError, print_config_error
+from core.logs import setup_logging
 from core.outbox import OutboxError
 from kiosk.settings import KioskSettings
 
@@ -32,11 +33,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = KioskSettings.load(args.config)
     except ConfigError as e:
-        print(f"hall-kiosk: {e}", file=sys.stderr)
+        print_config_error("hall-kiosk", e)
         return 2
-    logging.basicConfig(  # force: a library imported on the way may have configured logging already
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True
-    )
+    setup_logging(settings.log_level)  # replaces what a library imported on the way may have set
     import ui.env
 
     ui.env.prepare(settings.state_dir / "kivy", size=(settings.screen_width, settings.screen_height))
@@ -53,6 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     signal.signal(signal.SIGTERM, lambda _s, _f: app.request_stop())
     signal.signal(signal.SIGINT, lambda _s, _f: app.request_stop())
+    signal.signal(signal.SIGHUP, lambda _s, _f: app.request_stop())  # a closed terminal: the same clean stop
     app.run()
     return 0
 

@@ -10,7 +10,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from core.events import RatingEvent
+from core.events import Event
 from core.payload import Payload
 from kiosk.receipt import Receipt
 
@@ -24,7 +24,7 @@ class Requester(Protocol):
 class RatingOutbox(Protocol):
     """The durable outbox (`core.outbox.Outbox`), as far as the kiosk uses it."""
 
-    def put(self, event: RatingEvent) -> RatingEvent: ...
+    def put(self, event: Event) -> Event: ...
 
     def outcome(self, event_id: str) -> tuple[str, str | None] | None: ...
 

@@ -16,6 +16,7 @@ from core.clock import Clock, SystemClock
 from core.device_config import DeviceConfig
 from core.link import Link
 from core.outbox import Outbox
+from core.sdnotify import Watchdog
 from drivers.device import SerialDevice, StateChange
 from drivers.idcard.reader import CardRead, CardReadFailed, IdCardReader
 from drivers.line_reader import CodeRead, LineReader
@@ -61,6 +62,7 @@ class KioskService:
         state = settings.state_dir
         self.outbox = Outbox.for_device(settings, self.clock)
         self.link = Link(settings, kind="kiosk", outbox=self.outbox, clock=self.clock, version=VERSION)
+        self.watchdog = Watchdog(self.link.problem)  # fed by `tick()`, from Kivy's clock
         self.catalogue = CatalogueCache(state / "catalogue.json")
         ser = settings.serial
         self.devices: list[SerialDevice] = []
@@ -173,8 +175,10 @@ class KioskService:
 
     def tick(self) -> None:
         self.controller.tick()
+        self.watchdog.tick()  # from Kivy's clock: a hung screen stops feeding it
 
     def stop(self) -> None:
+        self.watchdog.stopping()
         for d in self.devices:
             d.stop()
         self.link.stop()

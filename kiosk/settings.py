@@ -9,6 +9,7 @@ from pydantic import Field
 
 from core.config import DeviceSettings
 from core.topics import ID_PATTERN
+from drivers.transport import CheckedSerialSettings
 from kiosk.receipt import DEFAULT_PROGRESS_URL
 
 
@@ -16,12 +17,16 @@ class KioskSettings(DeviceSettings):
     APP: ClassVar[str] = "kiosk"
 
     device_id: str = Field(default="kiosk-01", pattern=f"^{ID_PATTERN}$")
+    serial: CheckedSerialSettings = Field(default_factory=CheckedSerialSettings)
     hall_name: str = "政务服务中心"
     language: Literal["zh_CN", "en", "mn"] = "zh_CN"  # the language a session starts in
     # The screen: government kiosks are 1080×1920 portrait panels; full screen on the device.
     screen_width: int = Field(default=1080, ge=320, le=7680)
     screen_height: int = Field(default=1920, ge=320, le=7680)
     fullscreen: bool = False
+    # Draw the screen at this scale of its size above: a 1080×1920 kiosk shown whole in a smaller
+    # window (hall-demo on a laptop sets the window to 0.5× and this to 0.5). 1 on a real kiosk.
+    ui_scale: float = Field(default=1.0, gt=0.1, le=4.0)
     font: Path | None = None  # a CJK .ttf/.ttc; found on the system when not set
     # How long to wait for the county before "service unavailable, try again".
     query_timeout_s: float = Field(default=3.0, gt=0, le=30)

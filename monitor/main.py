@@ -21,7 +21,8 @@ from pydantic import Field
 from core import topics
 from core.accounts import MONITOR
 from core.clock import SystemClock
-from core.config import AppSettings, ConfigError, MqttSettings
+from core.config import AppSettings, ConfigError, MqttSettings, print_config_error
+from core.logs import setup_logging
 from core.mqtt_client import connect_async, make_client
 from monitor.render import render
 from monitor.state import HallState
@@ -44,7 +45,8 @@ def watch(mqtt_settings: MqttSettings, hall_id: str, state: HallState, lock: thr
             log.error("broker refused the monitor: %s", rc)
             return
         c.subscribe([(topics.all_status(hall_id), 1), (topics.all_telemetry(hall_id), 0),
-                     (topics.all_events(hall=hall_id), 1), (topics.COUNTY_STATE, 1)])
+                     (topics.all_events(hall=hall_id), 1), (topics.COUNTY_STATE, 1),
+                     (topics.UPSTREAM_STATUS, 1)])
 
     def on_message(_c: mqtt.Client, _u: Any, msg: mqtt.MQTTMessage) -> None:
         with lock:
@@ -68,9 +70,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = MonitorSettings.load(args.config)
     except ConfigError as e:
-        print(f"hall-monitor: config error: {e}", file=sys.stderr)
+        print_config_error("hall-monitor", e)
         return 2
-    logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
+    setup_logging(settings.log_level)
 
     state = HallState(SystemClock())
     lock = threading.Lock()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from core.clock import CHINA_TZ, epoch_ms
+from core.device_config import reason_text
 from core.levels import DISPLAY_ORDER
 from monitor.state import HallState
 
@@ -22,6 +23,7 @@ def render(state: HallState) -> str:
     county = {True: "在线 online", False: "离线 OFFLINE", None: "未知 unknown"}[state.county_online]
     lines = [
         f"大厅监控 Hall monitor   {now:%Y-%m-%d %H:%M:%S}   县级评价服务 county service: {county}",
+        *([state.upstream.summary(now_ms)] if state.upstream is not None else []),
         "",
         f"{'设备 device':<28}{'状态 state':<18}{'窗口 window':<14}{'积压 backlog':>14}  外设 peripherals",
     ]
@@ -48,9 +50,12 @@ def render(state: HallState) -> str:
         f"差评待回访 bad ratings to follow up: {len(state.alerts)}",
     ]
     for a in state.alerts[-10:]:
+        # the reason's words, not its code: whoever calls the citizen back reads this
+        reasons = "；".join(reason_text(code) for code in a.reasons) or "-"
         lines.append(
             f"  {a.rated_at.astimezone(CHINA_TZ):%H:%M:%S} {a.device} 窗口 {a.window_id or '-'} "
-            f"{a.level.zh} 办件 {a.case_id or '(无 none)'} 原因 {','.join(a.reasons) or '-'}"
+            f"{a.level.zh} 办件 {a.case_id or '(无 none)'} 工作人员 {'、'.join(a.staff) or '-'} "
+            f"原因 {reasons}"
         )
     if state.rejected_messages:
         lines.append(f"\n无效消息 malformed messages ignored: {state.rejected_messages}")

@@ -19,6 +19,7 @@ from core.events import RatingEvent, parse_event
 from core.levels import Level
 from core.messages import COUNTY_HEARTBEAT_S, CountyState, DeviceStatus, Telemetry
 from core.payload import PayloadError
+from core.upstream import UpstreamStatus
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,7 @@ class BadRatingAlert:
     reasons: tuple[str, ...]
     case_id: str | None
     rated_at: datetime
+    staff: tuple[str, ...] = ()  # the clerks' names, as the event names them
 
 
 @dataclass
@@ -72,6 +74,7 @@ class HallState:
     tally: Counter[Level] = field(default_factory=Counter)
     tally_day: date | None = None
     alerts: list[BadRatingAlert] = field(default_factory=list)
+    upstream: UpstreamStatus | None = None  # the county's reports to the province
     rejected_messages: int = 0
     _seen_events: set[str] = field(default_factory=set)
     # the county's liveness from its state beats: a restarted broker's stale `online: true` and
@@ -92,6 +95,9 @@ class HallState:
         try:
             if topic == topics.COUNTY_STATE:
                 self.county.on_state(CountyState.from_json(payload))
+                return
+            if topic == topics.UPSTREAM_STATUS:
+                self.upstream = UpstreamStatus.from_json(payload)
                 return
             t = topics.parse(topic)
             if t.kind == "status":
@@ -140,7 +146,7 @@ class HallState:
             self.alerts.append(
                 BadRatingAlert(
                     ev.event_id, t.hall, t.device, ev.window_id, ev.level, tuple(ev.reasons),
-                    ev.case_id, ev.rated_at,
+                    ev.case_id, ev.rated_at, tuple(s.name for s in ev.staff),
                 )
             )
 

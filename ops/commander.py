@@ -13,14 +13,13 @@ import uuid
 from typing import Any
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.packettypes import PacketTypes
-from paho.mqtt.properties import Properties
 
 from core import topics
 from core.commands import CommandReply
 from core.config import MqttSettings
 from core.mqtt_client import make_client
 from core.payload import Payload
+from core.requests import Correlator, request_properties
 
 
 class CommandTimeout(Exception):
@@ -31,8 +30,7 @@ class Commander:
     def __init__(self, settings: MqttSettings, client_id: str | None = None, timeout: float = 10.0) -> None:
         self.account = settings.username or "anonymous"
         self.client = make_client(settings, client_id or f"cmd-{uuid.uuid4().hex[:10]}")
-        self._replies: dict[bytes, tuple[threading.Event, list[bytes]]] = {}
-        self._lock = threading.Lock()
+        self._answers = Correlator()
         connected = threading.Event()
         subscribed = threading.Event()
         self.client.on_connect = lambda *_a: connected.set()
@@ -51,31 +49,17 @@ class Commander:
     def send(
         self, hall: str, device: str, name: str, payload: Payload, timeout: float = 10.0
     ) -> CommandReply:
-        corr = uuid.uuid4().bytes
-        done = threading.Event()
-        box: list[bytes] = []
-        with self._lock:
-            self._replies[corr] = (done, box)
-        props = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
-        props.ResponseTopic = topics.responses(self.account, device)
-        props.CorrelationData = corr
-        self.client.publish(topics.cmd(hall, device, name), payload.to_json(), qos=1, properties=props)
-        try:
-            if not done.wait(timeout):
-                raise CommandTimeout(f"{device} did not answer {name} within {timeout:.0f} s")
-            return CommandReply.from_json(box[0])
-        finally:
-            with self._lock:
-                self._replies.pop(corr, None)
+        with self._answers.expect() as waiter:
+            props = request_properties(topics.responses(self.account, device), waiter.correlation)
+            self.client.publish(topics.cmd(hall, device, name), payload.to_json(), qos=1, properties=props)
+            answer = waiter.wait(timeout)
+        if answer is None:
+            raise CommandTimeout(f"{device} did not answer {name} within {timeout:.0f} s")
+        return CommandReply.from_json(answer)
 
     def close(self) -> None:
         self.client.disconnect()
         self.client.loop_stop()
 
     def _on_message(self, _c: mqtt.Client, _u: Any, msg: mqtt.MQTTMessage) -> None:
-        corr = getattr(msg.properties, "CorrelationData", None)
-        with self._lock:
-            waiting = self._replies.get(bytes(corr)) if corr is not None else None
-        if waiting is not None:
-            waiting[1].append(bytes(msg.payload))
-            waiting[0].set()
+        self._answers.deliver(msg)

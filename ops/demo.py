@@ -1,7 +1,8 @@
 """`hall-demo`: a whole simulated hall on one machine.
 
 Starts the county and hall Mosquitto brokers (rendered from `broker_config/`, bridged), the
-county service (`hall-county`), a self-service kiosk (unless --no-kiosk), and two service
+county service (`hall-county`, reporting every rating to a simulated provincial 好差评 system,
+county/upstream/province_sim.py), a self-service kiosk (unless --no-kiosk), and two service
 windows, each with a simulated hk1 keypad and staff-card reader on pseudo-terminals and its own
 `hall-evaluator` process (with windows when a display exists, headless otherwise). A script
 plays the hall: clerks sign in with their cards, the window business system invites each
@@ -15,9 +16,11 @@ everything (children in order, then the brokers).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import random
+import re
 import secrets
 import shutil
 import signal
@@ -32,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from types import FrameType
-from typing import IO, Any
+from typing import Any
 
 from core.accounts import COUNTY_SERVICE, MANAGER, MONITOR
 from core.clock import CHINA_TZ, SystemClock
@@ -40,18 +43,23 @@ from core.commands import InviteCommand
 from core.config import MqttSettings
 from core.device_config import DeviceConfig, StaffMember
 from core.events import StaffRef
+from core.logs import setup_logging
+from county.upstream.province_sim import Province
 from drivers.sim.keypad import KeypadSim
 from drivers.sim.line import StaffCardSim
+from evaluator.controller import REASONS_MIN_S
 from monitor.main import watch
 from monitor.render import render
 from monitor.state import HallState
 from ops import brokers
 from ops.commander import Commander, CommandTimeout
-from ops.procs import HOST, free_port, listening, stop_process
+from ops.procs import HOST, die_with_parent, free_port, listening, stop_process
+from ops.screen_layout import Place, layout, screen_size
 
 log = logging.getLogger("hall-demo")
 
 HALL_ID = "demo-hall"
+DEMO_AREA_CODE = "110101000000"  # the province's code for the demo county (行政区划, 12 digits)
 KIOSK_ID = "kiosk-01"
 ITEMS = (
     ("11110000000000000A", "居民身份证换领"),
@@ -74,6 +82,86 @@ class DemoError(RuntimeError):
     pass
 
 
+KIOSK_SIZE = (1080, 1920)  # the kiosk's design size (a portrait panel)
+REASONS_SCREEN_S = REASONS_MIN_S  # how long a 差评's reasons screen waits for the citizen
+
+
+def citizen_level(rnd: random.Random, gui: bool) -> int:
+    """What a citizen presses. Mostly content; now and then a 差评 (1-2), at a keypad-only window
+    and, less often, where a screen then asks for the reason, so that screen is seen too."""
+    weights = [50, 31, 13, 4, 2] if gui else [45, 30, 12, 8, 5]
+    return rnd.choices([5, 4, 3, 2, 1], weights)[0]
+
+
+def window_position(place: Place | None) -> dict[str, str]:
+    """Kivy's config by environment (KCFG_<section>_<key>): where the window opens."""
+    if place is None:
+        return {}
+    return {"KCFG_GRAPHICS_POSITION": "custom", "KCFG_GRAPHICS_LEFT": str(place.x),
+            "KCFG_GRAPHICS_TOP": str(place.y)}
+
+
+# Written in the folder the demo made: a later `--dir` at the same place is known as an earlier run.
+MARKER = ".hall-demo"
+
+
+class Console:
+    """The demo's own output. A closed pipe (`hall-demo | head`) or a terminal that went away
+    (SIGHUP, a lost SSH session) must stop the demo in order, not kill it between two prints and
+    leave its brokers, county and evaluators running."""
+
+    def __init__(self, stop: threading.Event) -> None:
+        self.stop = stop
+        self.closed = False
+        self._lock = threading.Lock()
+
+    def show(self, text: str, *, error: bool = False) -> None:
+        with self._lock:
+            if self.closed:
+                return
+            try:
+                print(text, file=sys.stderr if error else sys.stdout, flush=True)
+            except OSError:  # BrokenPipeError, or EIO from a hung-up terminal
+                self.closed = True
+                self.stop.set()
+                # nothing more can be shown; keep Python's exit flush from failing again
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                for stream in (sys.stdout, sys.stderr):
+                    with contextlib.suppress(OSError, ValueError):
+                        os.dup2(devnull, stream.fileno())
+                os.close(devnull)
+
+
+def prepare_dir(root: Path, fresh: bool) -> str | None:
+    """Make the demo's folder; what to tell about an earlier run in it (None: nothing to tell).
+    Raises DemoError (one line) for a folder that cannot be one."""
+    if root.exists() and not root.is_dir():
+        raise DemoError(f"--dir {root}: is a file, not a folder")
+    earlier = (root / MARKER).exists()
+    if root.is_dir() and any(root.iterdir()):
+        if fresh and not earlier:
+            raise DemoError(f"--dir {root}: not empty and not an earlier hall-demo folder; "
+                            "--fresh empties only those (choose a new folder)")
+        if fresh:
+            try:
+                for entry in root.iterdir():
+                    if entry.is_dir() and not entry.is_symlink():
+                        shutil.rmtree(entry)
+                    else:
+                        entry.unlink()
+            except OSError as e:
+                raise DemoError(f"--dir {root}: cannot empty it: {e.strerror or e}") from None
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        (root / MARKER).write_text("a hall-demo folder (hall-demo --fresh empties it)\n", encoding="utf-8")
+    except OSError as e:
+        raise DemoError(f"--dir {root}: cannot use it: {e.strerror or e}") from None
+    if earlier and not fresh:
+        return (f"{root} holds an earlier run: its ratings and logs stay and count in the tally "
+                "(--fresh starts clean)")
+    return None
+
+
 def find_program(name: str, *fallbacks: str) -> str:
     found = shutil.which(name) or next((f for f in fallbacks if Path(f).is_file()), None)
     if found is None:
@@ -94,7 +182,8 @@ class Child:
     def start(self) -> None:
         with open(self.log_path, "ab") as out:
             self.proc = subprocess.Popen(
-                self.args, stdout=out, stderr=subprocess.STDOUT, env=self.env, start_new_session=True
+                self.args, stdout=out, stderr=subprocess.STDOUT, env=self.env, start_new_session=True,
+                preexec_fn=die_with_parent,  # and SIGKILL when the demo dies, even by SIGKILL
             )
 
     @property
@@ -142,6 +231,15 @@ class Hall:
     monitor_state: HallState = field(default_factory=lambda: HallState(SystemClock()))
     monitor_lock: threading.Lock = field(default_factory=threading.Lock)
     monitor_client: Any = None  # paho client of start_monitor
+    province: Province | None = None  # the simulated provincial system (start_county)
+    console: Console = field(default_factory=lambda: Console(threading.Event()))
+    _last_view: str = ""
+    gui: bool = False
+    places: list[Place] = field(default_factory=list)  # the evaluators' windows on the display
+    kiosk_place: Place | None = None
+
+    def show(self, text: str) -> None:
+        self.console.show(text)
 
     # -- brokers and county ------------------------------------------------------------------------
 
@@ -170,7 +268,9 @@ class Hall:
             raise DemoError(str(e)) from None
         for name, conf, port in (("county-broker", local.county_conf, self.county_port),
                                  ("hall-broker", local.hall_conf, self.hall_port)):
-            child = Child(name, [mosquitto, "-c", str(conf)], self.root / f"{name}.log")
+            # China time in its log lines too (the zone every log of the hall uses, core/logs.py)
+            child = Child(name, [mosquitto, "-c", str(conf)], self.root / f"{name}.log",
+                          env={**os.environ, "TZ": "Asia/Shanghai"})
             child.start()
             self.children.append(child)
             deadline = time.monotonic() + 10
@@ -179,16 +279,28 @@ class Hall:
                     raise DemoError(f"{name} did not start:\n{child.tail()}")
                 time.sleep(0.05)
         county_url, hall_url = f"mqtt://{HOST}:{self.county_port}", f"mqtt://{HOST}:{self.hall_port}"
-        print(f"  brokers: county {county_url}, hall {hall_url}, bridged")
+        self.show(f"  brokers: county {county_url}, hall {hall_url}, bridged")
 
     def start_county(self) -> None:
         svc = self.account(COUNTY_SERVICE)
         self.county_db = self.root / "county.db"
         conf = self.root / "county.toml"
+        # the provincial 好差评 system, simulated in this process: the county reports every rating to it
+        token = self.root / "province.token"
+        token.write_text(secrets.token_hex(16), encoding="utf-8")
+        self.province = Province(token.read_text(encoding="utf-8")).start()
         conf.write_text(
             "\n".join([
                 f'database = "sqlite:///{self.county_db}"',
                 f'cases_database = "{self.root / "cases.db"}"',
+                "[upstream]",
+                f'url = "{self.province.url}"',
+                'profile = "zj"',
+                f'area_code = "{DEMO_AREA_CODE}"',
+                'dept_code = "DEMO-HALL"',
+                'data_source = "hall-demo"',
+                f'token_file = "{token}"',
+                "status_every_s = 2",
                 "[mqtt]",
                 f'url = "mqtt://{HOST}:{self.county_port}"',
                 f'username = "{COUNTY_SERVICE}"',
@@ -206,7 +318,8 @@ class Hall:
         child.start()
         self.children.append(child)
         self._wait_county_online(child)
-        print(f"  county service: storing into {self.county_db}")
+        self.show(f"  county service: storing into {self.county_db}")
+        self.show(f"  province (simulated 省级好差评系统): {self.province.url}")
 
     def _wait_county_online(self, child: Child, timeout: float = 20.0) -> None:
         """Online as the monitor sees it through the hall broker: proves the county and the bridge
@@ -222,11 +335,25 @@ class Hall:
 
     # -- windows -------------------------------------------------------------------------------
 
+    def plan_screen(self) -> None:
+        """With a display: every window side by side and inside the screen, the kiosk scaled to
+        its height (without a window manager they would all open at (0, 0), on top of each other)."""
+        self.gui = not self.headless and bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+        screen = screen_size() if self.gui else None
+        if screen is None:
+            return
+        sizes = [WINDOWS[i % len(WINDOWS)][3] for i in range(self.windows_n)]
+        self.places, self.kiosk_place = layout(screen, sizes, KIOSK_SIZE if self.with_kiosk else None)
+
     def start_windows(self) -> None:
-        gui = not self.headless and bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+        self.plan_screen()
+        gui = self.gui
         names = iter(random.sample([s + g for s in SURNAMES for g in GIVEN], 2 * self.windows_n))
         for i in range(self.windows_n):
             window_id, name, name_en, size = WINDOWS[i % len(WINDOWS)]
+            place = self.places[i] if i < len(self.places) else None
+            if place is not None:
+                size = (max(320, place.width), max(320, place.height))
             device_id = f"eval-{i + 1:02d}"
             staff = [
                 StaffMember(id=f"S{i + 1}{k}", name=next(names), card=f"CARD-{i + 1}{k:03d}",
@@ -259,20 +386,25 @@ class Hall:
             args = [sys.executable, "-m", "evaluator.main", "--config", str(toml)]
             if not gui:
                 args.append("--headless")
-            env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+            env = {**os.environ, "PYTHONUNBUFFERED": "1", **window_position(place)}
             child = Child(device_id, args, wdir / "evaluator.log", env=env)
             child.start()
             self.children.append(child)
             self.windows.append(Window(device_id, window_id, config, keypad, cards, child, gui))
             mode = "with a window" if gui else "headless"
-            print(f"  {device_id} ({name}): keypad {keypad.path}, staff card {cards.path}, {mode}")
+            self.show(f"  {device_id} ({name}): keypad {keypad.path}, staff card {cards.path}, {mode}")
         self.manager = Commander(self.account(MANAGER))
 
     def start_kiosk(self) -> None:
         from ops.kiosk_demo import start_kiosk
 
-        self.kiosk = start_kiosk(self.root / KIOSK_ID, self.account(KIOSK_ID), HALL_ID, device_id=KIOSK_ID)
-        print(f"  {KIOSK_ID}: self-service kiosk with ID card reader, scanner and printer simulators")
+        p = self.kiosk_place
+        extra = "" if p is None else (
+            f"screen_width = {p.width}\nscreen_height = {p.height}\nui_scale = {p.scale:.4f}"
+        )
+        self.kiosk = start_kiosk(self.root / KIOSK_ID, self.account(KIOSK_ID), HALL_ID, device_id=KIOSK_ID,
+                                 extra_toml=extra, env=window_position(p))
+        self.show(f"  {KIOSK_ID}: self-service kiosk with ID card reader, scanner and printer simulators")
 
     def play_kiosk(self, stop: threading.Event) -> None:
         """Now and then a citizen lays an ID card on the kiosk's reader, reads the cases, leaves."""
@@ -342,28 +474,38 @@ class Hall:
             while not w.keypad.keys_enabled and time.monotonic() < deadline and not stop.is_set():
                 time.sleep(0.05)
             stop.wait(rnd.uniform(0.3, 1.2) * pace)
-            levels, weights = ([5, 4, 3], [55, 32, 13]) if w.gui else ([5, 4, 3, 2, 1], [45, 30, 12, 8, 5])
-            level = rnd.choices(levels, weights)[0]
+            level = citizen_level(rnd, w.gui)
             if w.keypad.press(level):  # type: ignore[arg-type]
                 if rnd.random() < 0.15:
                     w.keypad.resend_last()  # a lost ack: the keypad sends the same frame again
                     self.say(f"{w.device_id}: citizen presses {level} (the keypad resends the frame)")
                 else:
                     self.say(f"{w.device_id}: citizen presses {level}")
+                if w.gui and level <= 2:
+                    self._reasons_on_screen(w, stop)
 
-    _print_lock = threading.Lock()
+    def _reasons_on_screen(self, w: Window, stop: threading.Event) -> None:
+        """A 差评 at a window with a screen: the reasons screen asks why, and only a touch answers
+        it. Whoever watches the demo can pick a reason and submit; untouched, it expires."""
+        self.say(f"{w.device_id}: the reasons screen asks why (pick a reason and 提交 submit on the "
+                 f"screen; untouched, the rating expires after {REASONS_SCREEN_S:.0f} s)")
+        deadline = time.monotonic() + REASONS_SCREEN_S + 5
+        while w.keypad.keys_enabled and time.monotonic() < deadline and not stop.wait(0.5):
+            pass
 
     def say(self, text: str) -> None:
-        with self._print_lock:
-            # China time, as every device and the monitor show it, whatever this machine's zone
-            print(f"  {datetime.now(CHINA_TZ):%H:%M:%S} {text}", flush=True)
+        # China time, as every device, log and the monitor show it, whatever this machine's zone
+        self.show(f"  {datetime.now(CHINA_TZ):%H:%M:%S}+08:00 {text}")
 
     # -- the tally --------------------------------------------------------------------------------------
 
     def tally(self) -> str:
-        if not self.county_db.exists():
+        if self.county_db == Path() or not self.county_db.is_file():  # the county never started
             return "county: (no database yet)"
-        db = sqlite3.connect(f"file:{self.county_db}?mode=ro", uri=True, timeout=2)
+        try:
+            db = sqlite3.connect(f"file:{self.county_db}?mode=ro", uri=True, timeout=2)
+        except sqlite3.Error as e:
+            return f"county: ({e})"
         try:
             levels = dict(db.execute("SELECT level, count(*) FROM ratings GROUP BY level").fetchall())
             per_device = dict(
@@ -382,9 +524,11 @@ class Hall:
         total = sum(levels.values())
         by_level = " ".join(f"{lvl}:{levels.get(lvl, 0)}" for lvl in (5, 4, 3, 2, 1))
         devices = " ".join(f"{d}={n}" for d, n in sorted(per_device.items()))
+        province = self.province.state.stats().get("records", 0) if self.province is not None else 0
         return (
             f"county stored: {total} ratings [{by_level}] · {expired} expired · {signs} sign-in/out"
             f" · per window {devices or '-'} · cases rated twice: {dup_cases}"
+            f" · province holds {province}"
         )
 
     # -- the hall managers' view ------------------------------------------------------------------
@@ -395,9 +539,15 @@ class Hall:
             self.account(MONITOR), HALL_ID, self.monitor_state, self.monitor_lock
         )
 
-    def monitor_view(self) -> str:
+    def monitor_view(self) -> str | None:
+        """The managers' view framed for the console; None when it is the one shown last (but for
+        its clock): a stop right after a periodic view must not print the same view again."""
         with self.monitor_lock:
             screen = render(self.monitor_state)
+        body = re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", "", screen, count=1)
+        if body == self._last_view:
+            return None
+        self._last_view = body
         framed = ["  ---- hall-monitor " + "-" * 60, *("  " + ln for ln in screen.splitlines())]
         return "\n".join(["", *framed, ""])
 
@@ -419,6 +569,8 @@ class Hall:
             for child in self.children:
                 if child.name == name:
                     child.stop()
+        if self.province is not None:
+            self.province.stop()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -435,30 +587,48 @@ def main(argv: Sequence[str] | None = None) -> int:
                    help="a self-service kiosk (hall-kiosk) in the hall (default: yes)")
     p.add_argument("--monitor-every", type=float, default=15.0, metavar="SECONDS",
                    help="print the hall managers' monitor view this often (0: never; default 15)")
-    p.add_argument("--dir", type=Path, help="keep logs, databases and configs here (default: a temp dir)")
+    p.add_argument("--dir", type=Path,
+                   help="keep logs, databases and configs here; every file the demo makes goes here "
+                   "(default: a temp dir, removed after a clean run)")
+    p.add_argument("--fresh", action="store_true",
+                   help="empty --dir first if it holds an earlier run (otherwise its ratings count too)")
     args = p.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    setup_logging(logging.WARNING)
 
-    root = args.dir or Path(tempfile.mkdtemp(prefix="hall-demo-"))
-    root.mkdir(parents=True, exist_ok=True)
     stop = threading.Event()
+    console = Console(stop)
+    try:
+        root = args.dir or Path(tempfile.mkdtemp(prefix="hall-demo-"))
+        notice = prepare_dir(root, args.fresh)
+    except (DemoError, OSError) as e:
+        console.show(f"hall-demo: {e}", error=True)
+        return 2
+
+    # every child's temporary files (and this process's from now on) stay inside --dir too
+    (root / "tmp").mkdir(exist_ok=True)
+    os.environ["TMPDIR"] = str(root / "tmp")
+    tempfile.tempdir = None
 
     def on_signal(_sig: int, _frame: FrameType | None) -> None:
         stop.set()
 
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
-    hall = Hall(root, args.headless, args.windows, with_kiosk=args.kiosk)
-    out: IO[str] = sys.stdout
-    print(f"hall-demo: a simulated hall in {root}", file=out)
+    # Ctrl-C, a service stop, a closed terminal: all stop the hall in order (children are in
+    # sessions of their own, so the signal reaches the demo alone)
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, on_signal)
+    hall = Hall(root, args.headless, args.windows, with_kiosk=args.kiosk, console=console)
+    console.show(f"hall-demo: a simulated hall in {root}")
+    if notice:
+        console.show(f"hall-demo: {notice}")
     code = 0
+    players: list[threading.Thread] = []
     try:
         hall.start_brokers()
         hall.start_monitor()  # before the county: it also tells when the county is online
         hall.start_county()
         hall.start_windows()
         hall.wait_windows_ready(stop)
-        if args.kiosk:
+        if args.kiosk and not stop.is_set():
             hall.start_kiosk()
         players = [
             threading.Thread(target=hall.play_window, args=(w, stop, args.pace), daemon=True)
@@ -469,37 +639,43 @@ def main(argv: Sequence[str] | None = None) -> int:
         for t in players:
             t.start()
         started = last_view = time.monotonic()
-        print("hall-demo: running; Ctrl-C stops it", file=out, flush=True)
+        console.show("hall-demo: running; Ctrl-C stops it")
         while not stop.wait(3.0):
+            if args.duration and time.monotonic() - started >= args.duration:
+                break  # the final view follows: not one now as well
             hall.say(hall.tally())
             if args.monitor_every and time.monotonic() - last_view >= args.monitor_every:
                 last_view = time.monotonic()
-                print(hall.monitor_view(), file=out, flush=True)
+                view = hall.monitor_view()
+                if view is not None:
+                    console.show(view)
             dead = [c.name for c in hall.children if not c.alive]
             if hall.kiosk is not None and not hall.kiosk.alive:
                 dead.append(KIOSK_ID)
             if dead:
                 raise DemoError(f"{', '.join(dead)} stopped unexpectedly; logs in {root}")
-            if args.duration and time.monotonic() - started >= args.duration:
-                break
         stop.set()
         for t in players:
             t.join(5)
         time.sleep(1.5)  # let the last presses reach the county
     except DemoError as e:
-        print(f"hall-demo: {e}", file=sys.stderr)
+        console.show(f"hall-demo: {e}", error=True)
         code = 1
     finally:
         stop.set()
-        if hall.monitor_client is not None:
-            print(hall.monitor_view(), file=out, flush=True)
-        print("hall-demo: stopping ...", file=out, flush=True)
+        for t in players:
+            t.join(5)
+        # the managers' last view once, while every device still runs: what the hall looked like
+        view = hall.monitor_view() if hall.monitor_client is not None else None
+        if view is not None:
+            console.show(view)
+        console.show("hall-demo: stopping ...")
         hall.stop_all()
-        print(f"hall-demo: final {hall.tally()}", file=out, flush=True)
+        console.show(f"hall-demo: final {hall.tally()}")
         if args.dir is None and code == 0:
             shutil.rmtree(root, ignore_errors=True)
         elif code:
-            print(f"hall-demo: logs kept in {root}", file=out)
+            console.show(f"hall-demo: logs kept in {root}")
     return code
 
 

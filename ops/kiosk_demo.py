@@ -17,7 +17,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -29,15 +28,17 @@ from county.settings import CountySettings
 from drivers.sim.idcard import IdCardSimulator
 from drivers.sim.line import LineSim
 from drivers.sim.printer import PrinterSimulator
+from ops.procs import die_with_parent
 
 __all__ = ["KioskDemo", "seed_county_cases", "start_kiosk"]
 
 
 def seed_county_cases(county_config: Path) -> int:
-    """Write the demo cases as a business-system export and import them into the county's case
-    store (the one `county_config` names). Returns the exit code of the import (0 = done)."""
+    """Write the demo cases as a business-system export beside `county_config` (so a demo leaves
+    nothing outside its folder) and import them into the county's case store (the one
+    `county_config` names). Returns the exit code of the import (0 = done)."""
     settings = CountySettings.load(county_config)
-    export = Path(tempfile.mkdtemp(prefix="demo-cases-")) / f"cases-{datetime.now(CHINA_TZ):%Y%m%d}.json"
+    export = county_config.parent / f"demo-cases-{datetime.now(CHINA_TZ):%Y%m%d}.json"
     rc = commands.run(settings, "demo-cases", export)
     return rc or commands.run(settings, "import-cases", export)
 
@@ -96,6 +97,7 @@ def start_kiosk(
     language: str = "zh_CN",
     fullscreen: bool = False,
     extra_toml: str = "",
+    env: dict[str, str] | None = None,
 ) -> KioskDemo:
     """Start the simulators and a `hall-kiosk` process using them; returns at once (the kiosk
     connects and draws in the background). Without a display the window renders offscreen."""
@@ -125,10 +127,14 @@ def start_kiosk(
     toml.write_text("\n".join(line for line in lines if line) + "\n", encoding="utf-8")
     log = root / "kiosk.log"
     out = open(log, "ab")  # noqa: SIM115 - lives as long as the child
+    # its own session: Ctrl-C in the demo's terminal reaches the demo alone, which stops the
+    # kiosk in order; and it dies with the demo, even if the demo is killed
     proc = subprocess.Popen(
         [sys.executable, "-m", "kiosk.main", "--config", str(toml)],
         stdout=out,
         stderr=subprocess.STDOUT,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
+        start_new_session=True,
+        preexec_fn=die_with_parent,
     )
     return KioskDemo(device_id, proc, card, scanner, printer, toml, log, out)

@@ -75,7 +75,6 @@ class ReasonsGrid(GridLayout):
     """Reason tiles; `on_reason(code)` on each touch. `set_items` updates in place."""
 
     __events__ = ("on_reason",)
-    columns_hint = NumericProperty(2)
     text_scale = NumericProperty(1.0)
 
     def __init__(self, **kwargs: Any) -> None:

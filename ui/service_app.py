@@ -12,14 +12,18 @@ from kivy.app import App
 from kivy.clock import Clock
 from kivy.core.window import Window
 
+from core.sdnotify import Watchdog
+
 
 class TickedService(Protocol):
+    watchdog: Watchdog
+
     def start(self) -> None: ...
     def tick(self) -> None: ...
     def stop(self) -> None: ...
 
 
-class ServiceApp(App):  # type: ignore[misc]
+class ServiceApp(App):
     service: TickedService
 
     def __init__(self, log: logging.Logger, tick_s: float, **kwargs: Any) -> None:
@@ -42,6 +46,7 @@ class ServiceApp(App):  # type: ignore[misc]
         # the benches time start-up to this line
         Window.unbind(on_flip=self._first_frame)
         self._log.info("first frame drawn (%dx%d)", *Window.size)
+        self.service.watchdog.ready("screen drawn")  # systemd (Type=notify): started
 
     def request_stop(self) -> None:
         """From a signal handler: stop on Kivy's thread."""

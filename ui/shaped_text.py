@@ -171,7 +171,7 @@ class ShapedLabel(Widget):
             self.text,
             self.lang,
             int(self.font_size),
-            rgba,  # type: ignore[arg-type]
+            rgba,
             vertical=self.vertical,
             wrap=self.wrap,
         )

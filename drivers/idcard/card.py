@@ -1,6 +1,6 @@
 """The resident ID card record (居民身份证) and the parser of GA 467 read-base-info data.
 
-Layout of the answer to read base information (30 01), after SW1 SW2 SW3 (DESIGN §6, contract):
+Layout of the answer to read base information (30 01), after SW1 SW2 SW3 (docs/idcard-ga467.md, contract):
 text length (2, big-endian, 01 00 = 256), photo length (2, 04 00 = 1024), 256 bytes UCS-2LE text,
 then the 1024-byte WLT photo. The text is fixed-width fields padded with spaces.
 """
@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Final, Literal
 
+from core import gb11643
 from core.privacy import mask_id_number, mask_name
 from drivers.errors import DeviceError
-from drivers.idcard import gb11643
 from drivers.idcard.nations import nation_name
 
 TEXT_LEN: Final = 256
@@ -95,7 +95,8 @@ class IdCard:
         return not isinstance(self.valid_to, str) and today > self.valid_to
 
     def fields(self, *, show_pii: bool = False) -> dict[str, Any]:
-        """The card as JSON-ready fields (DESIGN §6 field diagnostics); name and ID masked by default."""
+        """The card as JSON-ready fields (field diagnostics, docs/drivers.md); name and ID masked
+        by default."""
         return {
             "id_number": self.id_number if show_pii else mask_id_number(self.id_number),
             "name": self.name if show_pii else mask_name(self.name),

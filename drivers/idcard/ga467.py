@@ -3,7 +3,7 @@
 Pure: no I/O. The reader driver (`drivers.idcard.reader`) and the simulator (`drivers.sim.idcard`)
 both feed bytes into `Ga467Decoder` and build frames with `encode_request` / `encode_response`.
 
-Frame, both directions (DESIGN §6, contract):
+Frame, both directions (docs/idcard-ga467.md, contract):
 
     AA AA AA 96 69 | LEN (2, big-endian) | body | CHK
 
@@ -370,7 +370,3 @@ class Ga467Decoder:
             bodies.append(body)
             del buf[:end]
             self.stats.frames += 1
-
-
-def decode_responses(decoder: Ga467Decoder, data: bytes) -> list[Response]:
-    return [Response.from_body(body) for body in decoder.feed(data)]

@@ -1,4 +1,4 @@
-"""`hall-probe idcard`: one JSON line per card read (DESIGN §6 field diagnostics), masked unless
+"""`hall-probe idcard`: one JSON line per card read (field diagnostics, docs/drivers.md), masked unless
 `--show-pii`; failures to read a card and removals get their own lines."""
 
 from __future__ import annotations

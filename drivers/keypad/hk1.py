@@ -1,4 +1,4 @@
-"""The `hk1` keypad protocol (DESIGN §6; for makers: docs/keypad-hk1.md): frames and decoder.
+"""The `hk1` keypad protocol (the contract for makers: docs/keypad-hk1.md): frames and decoder.
 
     02 | LEN | SEQ | CMD | DATA... | CRC16 | 03
 
@@ -14,6 +14,7 @@ from enum import IntEnum
 import crcmod.predefined
 
 from drivers.errors import FrameError
+from drivers.keypad.events import Key
 
 STX = 0x02
 ETX = 0x03
@@ -56,6 +57,18 @@ class NakReason(IntEnum):
 KEY_INVITE = 0x10  # 请评价 (the clerk's key)
 KEY_CONFIRM = 0x11
 KEY_CANCEL = 0x12
+# The one key table, both ways: the driver decodes with it, the simulator encodes with it.
+KEY_CODES: dict[int, Key] = {
+    1: 1,
+    2: 2,
+    3: 3,
+    4: 4,
+    5: 5,
+    KEY_INVITE: "invite",
+    KEY_CONFIRM: "confirm",
+    KEY_CANCEL: "cancel",
+}
+KEY_BYTES: dict[Key, int] = {key: code for code, key in KEY_CODES.items()}
 
 # LED mask bits (command 81): bit 0..4 = level keys 1..5, bit 5 = the 请评价 lamp
 LED_INVITE = 0x20

@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 from drivers.errors import DeviceError, NotAcknowledged, PortUnavailable
 from drivers.keypad import hk1
 from drivers.keypad.base import Keypad
-from drivers.keypad.events import Heartbeat, Key, KeypadHello, KeyPressed, Prompt
+from drivers.keypad.events import Heartbeat, KeypadHello, KeyPressed, Prompt
 from drivers.keypad.hk1 import Cmd, Frame, NakReason
 
 DEFAULT_HEARTBEAT_S = 2.0
@@ -29,17 +29,6 @@ ACK_TIMEOUT_S = 0.2
 RESENDS = 3
 DEDUP_WINDOW_S = 2.0  # longer than 4 sends x 200 ms, shorter than a reboot of either side
 RESYNC_GAP_S = 0.1  # idle time after which a partial frame is given up
-
-KEY_CODES: dict[int, Key] = {
-    1: 1,
-    2: 2,
-    3: 3,
-    4: 4,
-    5: 5,
-    hk1.KEY_INVITE: "invite",
-    hk1.KEY_CONFIRM: "confirm",
-    hk1.KEY_CANCEL: "cancel",
-}
 
 
 @dataclass
@@ -212,7 +201,7 @@ class Hk1Keypad(Keypad):
 
     def _interpret(self, frame: Frame) -> tuple[object | None, NakReason | None]:
         if frame.cmd == Cmd.KEY:
-            key = KEY_CODES.get(frame.data[0]) if len(frame.data) == 1 else None
+            key = hk1.KEY_CODES.get(frame.data[0]) if len(frame.data) == 1 else None
             if key is None:
                 return None, NakReason.BAD_DATA
             return KeyPressed(key, self.name), None

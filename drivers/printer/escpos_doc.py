@@ -9,10 +9,23 @@ document turns Chinese mode on once and writes every text as GB18030 bytes itsel
 
 from __future__ import annotations
 
+import os
+import tempfile
 import unicodedata
 
-from escpos.constants import QR_ECLEVEL_M, QR_MODEL_2
-from escpos.printer import Dummy
+# python-escpos caches its capability table in a folder from mkdtemp(), made at every import even
+# when ESCPOS_CAPABILITIES_PICKLE_DIR names another (the default argument is always evaluated), and
+# never removes it: a kiosk would leave one in /tmp per start. It gets ours for that one call, which
+# goes when the process ends.
+_capabilities_cache = tempfile.TemporaryDirectory(prefix="hall-escpos-")
+os.environ.setdefault("ESCPOS_CAPABILITIES_PICKLE_DIR", _capabilities_cache.name)
+_mkdtemp = tempfile.mkdtemp
+tempfile.mkdtemp = lambda *_a, **_k: _capabilities_cache.name  # type: ignore[assignment]
+try:
+    from escpos.constants import QR_ECLEVEL_M, QR_MODEL_2
+    from escpos.printer import Dummy
+finally:
+    tempfile.mkdtemp = _mkdtemp
 
 ESC_INIT = b"\x1b@"  # ESC @: reset modes, clear the buffer
 FS_CHINESE_ON = b"\x1c&"  # FS &: Chinese character mode (GB18030 on mainland printers)

@@ -19,6 +19,7 @@ import termios
 import time
 from dataclasses import dataclass
 
+from core.gb11643 import with_check_digit
 from drivers.idcard.card import encode_base_info, encode_text
 from drivers.idcard.ga467 import (
     MIN_REQUEST_LEN,
@@ -27,7 +28,6 @@ from drivers.idcard.ga467 import (
     Request,
     encode_response,
 )
-from drivers.idcard.gb11643 import with_check_digit
 from drivers.sim.base import ConsoleCommand, ConsoleError, Simulator, int_arg
 from drivers.sim.main import SimSpec
 

@@ -24,16 +24,7 @@ from drivers.keypad.hk1_driver import ACK_TIMEOUT_S, DEDUP_WINDOW_S, DEFAULT_HEA
 from drivers.sim.base import ConsoleCommand, ConsoleError, Simulator, float_arg
 from drivers.sim.main import SimSpec
 
-KEY_BYTES: dict[Key, int] = {
-    1: 1,
-    2: 2,
-    3: 3,
-    4: 4,
-    5: 5,
-    "invite": hk1.KEY_INVITE,
-    "confirm": hk1.KEY_CONFIRM,
-    "cancel": hk1.KEY_CANCEL,
-}
+KEY_BYTES = hk1.KEY_BYTES
 
 
 @dataclass
@@ -171,11 +162,6 @@ class KeypadSim(Simulator):
         data = os.urandom(n)
         self.send(data)
         return data
-
-    def power_cycle(self) -> None:
-        """The keypad restarts (unplug + replug at the same path): hello again, keys disabled."""
-        self.unplug()
-        self.replug()
 
     # -- simulator hooks (simulator thread, under self.lock) ------------------------------------
 

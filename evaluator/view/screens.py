@@ -9,10 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Protocol
 
-from kivy.lang import Builder
 from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
+import ui.kv
 from core.levels import Level
 
 # The kv files use these classes by name: importing them registers them with Kivy's Factory.
@@ -22,7 +22,6 @@ from ui import choices, marks, qr, rating  # noqa: F401
 
 KV_DIR = Path(__file__).parent
 SCREEN_KV = ("idle", "ready", "invited", "reasons", "rated", "thanks")
-_loaded = False
 
 
 class Touches(Protocol):
@@ -37,11 +36,7 @@ class Touches(Protocol):
 
 
 def load_kv() -> None:
-    global _loaded
-    if not _loaded:
-        for name in SCREEN_KV:
-            Builder.load_file(str(KV_DIR / f"{name}.kv"))
-        _loaded = True
+    ui.kv.load_kv(KV_DIR, SCREEN_KV)
 
 
 class EvalScreen(Screen):

@@ -11,6 +11,9 @@ from collections.abc import Callable
 from typing import Any
 
 from kivy.clock import Clock
+from kivy.uix.floatlayout import FloatLayout
+from kivy.uix.scatter import Scatter
+from kivy.uix.widget import Widget
 
 from kiosk.service import KioskService
 from kiosk.settings import KioskSettings
@@ -34,7 +37,19 @@ class KioskApp(ServiceApp):
         self.settings = settings
         self.service = KioskService(settings, post)
 
-    def build(self) -> KioskRoot:
+    def build(self) -> Widget:
         root = KioskRoot(self.service.controller)
         self.service.controller.on_change = root.render
-        return root
+        s = self.settings.ui_scale
+        if s == 1:
+            return root
+        # the design size, drawn (and touched) at scale s in a window s times as large
+        design = (self.settings.screen_width / s, self.settings.screen_height / s)
+        root.size_hint = (None, None)
+        root.size = design
+        frame = Scatter(do_rotation=False, do_scale=False, do_translation=False, scale=s,
+                        size_hint=(None, None), size=design, pos=(0, 0))
+        frame.add_widget(root)
+        holder = FloatLayout()
+        holder.add_widget(frame)
+        return holder

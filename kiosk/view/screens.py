@@ -11,7 +11,6 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-from kivy.lang import Builder
 from kivy.properties import ObjectProperty
 from kivy.uix.anchorlayout import AnchorLayout
 from kivy.uix.boxlayout import BoxLayout
@@ -19,6 +18,7 @@ from kivy.uix.label import Label
 from kivy.uix.screenmanager import Screen
 from kivy.uix.widget import Widget
 
+import ui.kv
 from core.catalogue import BASE_LANGUAGE, Item, Named
 from core.levels import Level
 from core.queries import CaseProgress
@@ -35,7 +35,6 @@ from ui.shaped_text import ShapedLabel
 
 KV_DIR = Path(__file__).parent
 SCREENS: tuple[ScreenName, ...] = get_args(ScreenName)  # one .kv file per controller screen
-_loaded = False
 
 
 def tx(c: KioskController, key: str, **fmt: object) -> str:
@@ -46,11 +45,7 @@ def tx(c: KioskController, key: str, **fmt: object) -> str:
 
 
 def load_kv() -> None:
-    global _loaded
-    if not _loaded:
-        for name in SCREENS:
-            Builder.load_file(str(KV_DIR / f"{name}.kv"))
-        _loaded = True
+    ui.kv.load_kv(KV_DIR, SCREENS)
 
 
 def _clear(*areas: Any) -> None:
@@ -342,7 +337,7 @@ class RateScreen(KioskScreen):
                 [_Reason(r.code, r.text, r.text_en, r.code in form.reasons) for r in form.reason_list]
             )
         public.public = form.public if form is not None else True
-        problem = form.problem() if form is not None and form.level is not None else None
+        problem = c.rate_problem()
         self.ids.problem.text = (problem or "").split(" / ")[0 if c.language != "en" else -1]
         self.ids.problem.font_size = th.fs(32)
         self.ids.problem.color = th.bad

@@ -96,7 +96,8 @@ def test_request_response_properties_cross_the_bridge(hall_pair):
 
 
 def test_bridged_backlog_over_1000_survives_a_county_outage(hall_pair):
-    """PLATFORM.md pitfall: the default queue of 1000 per client drops a bridged backlog silently."""
+    """Mosquitto pitfall (docs/brokers.md, Queues): the default queue of 1000 per client drops a
+    bridged backlog silently."""
     n = 3000
     svc = connect(hall_pair.county_service(), "svc-backlog", clean_start=False, session_expiry_s=3600)
     svc.subscribe([topics.all_events()])

@@ -52,9 +52,11 @@ class Verdict:
         return not (self.lost or self.duplicated or self.unacked or self.phantom or self.gaps)
 
     def line(self) -> str:
-        return (f"accepted={self.accepted} stored={self.stored} lost={len(self.lost)}"
-                f" duplicated={len(self.duplicated)} unacked={len(self.unacked)}"
-                f" stored-never-accepted={len(self.phantom)} seq-gaps={len(self.gaps)}")
+        return (
+            f"accepted={self.accepted} stored={self.stored} lost={len(self.lost)}"
+            f" duplicated={len(self.duplicated)} unacked={len(self.unacked)}"
+            f" stored-never-accepted={len(self.phantom)} seq-gaps={len(self.gaps)}"
+        )
 
 
 def check(accepted: Iterable[Accepted], stored: Iterable[Stored]) -> Verdict:
@@ -71,7 +73,8 @@ def check(accepted: Iterable[Accepted], stored: Iterable[Stored]) -> Verdict:
     v.duplicated = sorted(
         [f"{d}#{s} x{n}" for (d, s), n in per_seq.items() if n > 1]
         + [f"case {c}/{k} x{n}" for (c, k), n in per_round.items() if n > 1]
-        + [f"event {e} x{n}" for e, n in stored_ids.items() if n > 1])
+        + [f"event {e} x{n}" for e, n in stored_ids.items() if n > 1]
+    )
     seqs: dict[str, list[int]] = {}
     for a in acc:
         seqs.setdefault(a.device, []).append(a.seq)
@@ -93,9 +96,12 @@ def read_outbox(path: Path, device: str) -> list[Accepted]:
     """The accepted events of one device (read-only: the device may still be running)."""
     con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
     try:
-        return [Accepted(device, int(seq), eid, acked is not None, _case_round(payload))
-                for seq, eid, acked, payload in con.execute(
-                    "SELECT seq, event_id, acked_at, payload FROM events ORDER BY seq")]
+        return [
+            Accepted(device, int(seq), eid, acked is not None, _case_round(payload))
+            for seq, eid, acked, payload in con.execute(
+                "SELECT seq, event_id, acked_at, payload FROM events ORDER BY seq"
+            )
+        ]
     finally:
         con.close()
 

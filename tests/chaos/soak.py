@@ -68,8 +68,15 @@ class Child:
     def start(self) -> None:
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(REPO)}
         with open(self.log, "ab") as out:
-            self.proc = subprocess.Popen(self.argv, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=REPO,
-                                         start_new_session=True, preexec_fn=die_with_parent)
+            self.proc = subprocess.Popen(
+                self.argv,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=env,
+                cwd=REPO,
+                start_new_session=True,
+                preexec_fn=die_with_parent,
+            )
 
     @property
     def alive(self) -> bool:
@@ -183,9 +190,19 @@ class Fault:
 
 
 class Soak:
-    def __init__(self, root: Path, seed: int, ratings: int, evaluators: int, kiosk: bool,
-                 rate: float, backlog: int, pause_s: float, every: tuple[float, float],
-                 receivers: str = "standby") -> None:
+    def __init__(
+        self,
+        root: Path,
+        seed: int,
+        ratings: int,
+        evaluators: int,
+        kiosk: bool,
+        rate: float,
+        backlog: int,
+        pause_s: float,
+        every: tuple[float, float],
+        receivers: str = "standby",
+    ) -> None:
         self.root, self.seed, self.target_ratings = root, seed, ratings
         self.receivers = receivers
         self.n_eval, self.with_kiosk, self.rate = evaluators, kiosk, rate
@@ -205,7 +222,8 @@ class Soak:
         # Every process is started from this one thread, alive until the end: children get
         # PR_SET_PDEATHSIG (die with the soak), which Linux fires when the *thread* that forked exits.
         self._starts: queue.Queue[tuple[Callable[[], None], threading.Event, list[BaseException]] | None] = (
-            queue.Queue())
+            queue.Queue()
+        )
         self._starter = threading.Thread(target=self._start_loop, name="starter", daemon=True)
         self._starter.start()
 
@@ -253,8 +271,9 @@ class Soak:
     def build(self) -> None:
         accounts = Accounts(self.root / "accounts")
         devices = [f"eval-{i + 1:02d}" for i in range(self.n_eval)] + ([KIOSK] if self.with_kiosk else [])
-        accounts.add_many([*devices, names.MANAGER, names.MONITOR, names.COUNTY_SERVICE,
-                           names.bridge_account(HALL)])
+        accounts.add_many(
+            [*devices, names.MANAGER, names.MONITOR, names.COUNTY_SERVICE, names.bridge_account(HALL)]
+        )
         self.accounts = accounts
         self.pg = Cluster()
         import psycopg
@@ -275,14 +294,23 @@ class Soak:
             d = self.root / f"receiver-{i}"
             d.mkdir(parents=True)
             conf = d / "county.toml"
-            conf.write_text("\n".join([
-                # standby: one partition, served by one receiver at a time (county/partition.py);
-                # race: two partitions both taking the hall, every event reaching both
-                f'client_id = "county-{HALL if self.receivers == "standby" else f"r{i}"}"',
-                f'database = "{self.db_url}"',
-                f'cases_database = "{d / "cases.db"}"',
-                "[mqtt]", f'url = "{svc.url}"', f'username = "{svc.username}"',
-                f'password_file = "{svc.password_file}"']) + "\n", encoding="utf-8")
+            conf.write_text(
+                "\n".join(
+                    [
+                        # standby: one partition, served by one receiver at a time (county/partition.py);
+                        # race: two partitions both taking the hall, every event reaching both
+                        f'client_id = "county-{HALL if self.receivers == "standby" else f"r{i}"}"',
+                        f'database = "{self.db_url}"',
+                        f'cases_database = "{d / "cases.db"}"',
+                        "[mqtt]",
+                        f'url = "{svc.url}"',
+                        f'username = "{svc.username}"',
+                        f'password_file = "{svc.password_file}"',
+                    ]
+                )
+                + "\n",
+                encoding="utf-8",
+            )
             if self.with_kiosk:
                 from ops.kiosk_demo import seed_county_cases
 
@@ -296,8 +324,9 @@ class Soak:
         if self.with_kiosk:
             from ops.kiosk_demo import start_kiosk
 
-            self.kiosk = start_kiosk(self.root / KIOSK, settings_for(hall, accounts, KIOSK), HALL,
-                                     device_id=KIOSK)
+            self.kiosk = start_kiosk(
+                self.root / KIOSK, settings_for(hall, accounts, KIOSK), HALL, device_id=KIOSK
+            )
             argv = [sys.executable, "-m", "kiosk.main", "--config", str(self.kiosk.config)]
             k = Child(KIOSK, "kiosk", argv, self.kiosk.log)
             k.proc = self.kiosk.process
@@ -308,24 +337,47 @@ class Soak:
         device = f"eval-{i + 1:02d}"
         d = self.root / device
         d.mkdir(parents=True)
-        clerk = StaffMember(id=f"S{i + 1:02d}", name=f"窗口{i + 1}号", card=f"CARD-{i + 1:04d}",
-                            title="受理员")
-        config = DeviceConfig(window_name=f"{i + 1}号窗口", window_name_en=f"Window {i + 1}", staff=[clerk],
-                              rating_url="https://hcp.example.gov.cn/rate?case={case_id}&n={assess_number}")
+        clerk = StaffMember(
+            id=f"S{i + 1:02d}", name=f"窗口{i + 1}号", card=f"CARD-{i + 1:04d}", title="受理员"
+        )
+        config = DeviceConfig(
+            window_name=f"{i + 1}号窗口",
+            window_name_en=f"Window {i + 1}",
+            staff=[clerk],
+            rating_url="https://hcp.example.gov.cn/rate?case={case_id}&n={assess_number}",
+        )
         (d / "initial-config.json").write_text(config.to_json().decode(), encoding="utf-8")
         keypad, cards = KeypadSim(serial=f"HK1-CHAOS-{i + 1:04d}"), StaffCardSim()
         keypad.start()
         cards.start()
         mq = settings_for(self.hall_broker, self.accounts, device)
         toml = d / "evaluator.toml"
-        toml.write_text("\n".join([
-            f'device_id = "{device}"', f'hall_id = "{HALL}"', f'window_id = "w-{i + 1:02d}"',
-            f'state_dir = "{d / "state"}"', f'initial_config = "{d / "initial-config.json"}"',
-            "[mqtt]", f'url = "{mq.url}"', f'username = "{device}"', f'password_file = "{mq.password_file}"',
-            "[serial]", f'keypad = "{keypad.path}"', f'staff_card = "{cards.path}"']) + "\n",
-            encoding="utf-8")
-        ev = Child(device, "evaluator", [sys.executable, "-m", "evaluator.main", "--config", str(toml),
-                                         "--headless"], d / "evaluator.log")
+        toml.write_text(
+            "\n".join(
+                [
+                    f'device_id = "{device}"',
+                    f'hall_id = "{HALL}"',
+                    f'window_id = "w-{i + 1:02d}"',
+                    f'state_dir = "{d / "state"}"',
+                    f'initial_config = "{d / "initial-config.json"}"',
+                    "[mqtt]",
+                    f'url = "{mq.url}"',
+                    f'username = "{device}"',
+                    f'password_file = "{mq.password_file}"',
+                    "[serial]",
+                    f'keypad = "{keypad.path}"',
+                    f'staff_card = "{cards.path}"',
+                ]
+            )
+            + "\n",
+            encoding="utf-8",
+        )
+        ev = Child(
+            device,
+            "evaluator",
+            [sys.executable, "-m", "evaluator.main", "--config", str(toml), "--headless"],
+            d / "evaluator.log",
+        )
         ev.start()
         self.targets[device] = ev
         return Window(device, keypad, cards, clerk, ev, d / "state")
@@ -354,10 +406,20 @@ class Soak:
             case = f"{w.device}-{self.seed}-{n:06d}"
             result: str
             try:
-                reply = cmd.send(HALL, w.device, "invite", InviteCommand(
-                    case_id=case, item_code="11110000000000000A", item_name="居民身份证换领",
-                    staff=[StaffRef(id=w.clerk.id, name=w.clerk.name)], applicant_masked="张*",
-                    expires_in_s=30), timeout=3)
+                reply = cmd.send(
+                    HALL,
+                    w.device,
+                    "invite",
+                    InviteCommand(
+                        case_id=case,
+                        item_code="11110000000000000A",
+                        item_name="居民身份证换领",
+                        staff=[StaffRef(id=w.clerk.id, name=w.clerk.name)],
+                        applicant_masked="张*",
+                        expires_in_s=30,
+                    ),
+                    timeout=3,
+                )
                 result, reason = reply.result, reply.reason or ""
             except CommandTimeout:
                 result, reason = "no answer", ""
@@ -412,8 +474,9 @@ class Soak:
                 con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
                 try:
                     limit = (marks or {}).get(device, 1 << 62)
-                    total += con.execute("SELECT count(*) FROM events WHERE acked_at IS NULL AND seq <= ?",
-                                         (limit,)).fetchone()[0]
+                    total += con.execute(
+                        "SELECT count(*) FROM events WHERE acked_at IS NULL AND seq <= ?", (limit,)
+                    ).fetchone()[0]
                     last[device] = con.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
                 finally:
                     con.close()
@@ -571,8 +634,10 @@ class Soak:
     def run(self) -> dict[str, Any]:
         started = time.monotonic()
         self.on_starter(self.build)
-        self.say(f"hall up: PostgreSQL, 2 brokers, 2 receivers, {self.n_eval} evaluators"
-                 f"{', a kiosk' if self.with_kiosk else ''}; seed {self.seed}")
+        self.say(
+            f"hall up: PostgreSQL, 2 brokers, 2 receivers, {self.n_eval} evaluators"
+            f"{', a kiosk' if self.with_kiosk else ''}; seed {self.seed}"
+        )
         sup = threading.Thread(target=self.supervise, daemon=True)
         sup.start()
         players = [threading.Thread(target=self.play_window, args=(w,), daemon=True) for w in self.windows]
@@ -584,7 +649,7 @@ class Soak:
         sched = threading.Thread(target=self.schedule, args=(citizens_done,), daemon=True)
         sched.start()
         last_report = 0.0
-        while any(p.is_alive() for p in players[:self.n_eval]):
+        while any(p.is_alive() for p in players[: self.n_eval]):
             time.sleep(1)
             if self.now() - last_report > 15:
                 last_report = self.now()
@@ -606,23 +671,40 @@ class Soak:
         self.stop.set()
         verdict = self.verdict()
         kinds = Counter(f.kind for f in self.faults)
-        by_target = Counter(n.rstrip("0123456789").rstrip("-") for f in self.faults for n in f.targets
-                            if f.kind != "crash-restart")  # what the scheduler did, not the supervisor
+        by_target = Counter(
+            n.rstrip("0123456789").rstrip("-")
+            for f in self.faults
+            for n in f.targets
+            if f.kind != "crash-restart"
+        )  # what the scheduler did, not the supervisor
         drains = [f.drain_s for f in self.faults if f.drain_s is not None]
         backlog = next((f.backlog for f in self.faults if f.kind == "backlog"), 0)
-        line = (f"chaos seed={self.seed} receivers={self.receivers} {verdict.line()} pressed={self.presses()}"
-                f" faults={len(self.faults)} ({', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))})"
-                f" backlog-killed={backlog} max-drain={max(drains, default=0):.1f}s"
-                f" final-drain={final_drain}s"
-                f" wall={time.monotonic() - started:.0f}s {'OK' if verdict.ok else 'FAILED'}")
+        line = (
+            f"chaos seed={self.seed} receivers={self.receivers} {verdict.line()} pressed={self.presses()}"
+            f" faults={len(self.faults)} ({', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))})"
+            f" backlog-killed={backlog} max-drain={max(drains, default=0):.1f}s"
+            f" final-drain={final_drain}s"
+            f" wall={time.monotonic() - started:.0f}s {'OK' if verdict.ok else 'FAILED'}"
+        )
         return {
-            "line": line, "ok": verdict.ok, "seed": self.seed, "evaluators": self.n_eval,
+            "line": line,
+            "ok": verdict.ok,
+            "seed": self.seed,
+            "evaluators": self.n_eval,
             "receivers": self.receivers,
-            "kiosk": self.with_kiosk, "pressed": self.presses(), "accepted": verdict.accepted,
-            "stored": verdict.stored, "lost": verdict.lost, "duplicated": verdict.duplicated,
-            "unacked": verdict.unacked, "stored_never_accepted": verdict.phantom, "seq_gaps": verdict.gaps,
-            "faults_by_kind": dict(kinds), "faults_by_process": dict(by_target),
-            "faults": [f.__dict__ for f in self.faults], "final_drain_s": final_drain,
+            "kiosk": self.with_kiosk,
+            "pressed": self.presses(),
+            "accepted": verdict.accepted,
+            "stored": verdict.stored,
+            "lost": verdict.lost,
+            "duplicated": verdict.duplicated,
+            "unacked": verdict.unacked,
+            "stored_never_accepted": verdict.phantom,
+            "seq_gaps": verdict.gaps,
+            "faults_by_kind": dict(kinds),
+            "faults_by_process": dict(by_target),
+            "faults": [f.__dict__ for f in self.faults],
+            "final_drain_s": final_drain,
             "invites": {w.device: dict(w.invites) for w in self.windows},
             "wall_s": round(time.monotonic() - started, 1),
         }
@@ -664,9 +746,19 @@ class Soak:
         self._starts.put(None)
 
 
-def run(root: Path, seed: int, ratings: int, evaluators: int, kiosk: bool = True, rate: float = 8.0,
-        backlog: int = 1000, pause_s: float = 60.0, every: tuple[float, float] = (6.0, 14.0),
-        on_line: Callable[[str], None] | None = None, receivers: str = "standby") -> dict[str, Any]:
+def run(
+    root: Path,
+    seed: int,
+    ratings: int,
+    evaluators: int,
+    kiosk: bool = True,
+    rate: float = 8.0,
+    backlog: int = 1000,
+    pause_s: float = 60.0,
+    every: tuple[float, float] = (6.0, 14.0),
+    on_line: Callable[[str], None] | None = None,
+    receivers: str = "standby",
+) -> dict[str, Any]:
     soak = Soak(root, seed, ratings, evaluators, kiosk, rate, backlog, pause_s, every, receivers)
     try:
         result = soak.run()
@@ -687,17 +779,37 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rate", type=float, default=8.0, help="ratings per second the citizens aim at")
     p.add_argument("--backlog", type=int, default=1000, help="events held at the hall broker before its kill")
     p.add_argument("--pause", type=float, default=60.0, help="seconds one process is SIGSTOPped")
-    p.add_argument("--every", type=float, nargs=2, default=(6.0, 14.0), metavar=("MIN", "MAX"),
-                   help="seconds between faults")
-    p.add_argument("--receivers", choices=("standby", "race"), default="standby",
-                   help="standby: one serves, the other takes over when it dies; race: both take every event")
+    p.add_argument(
+        "--every",
+        type=float,
+        nargs=2,
+        default=(6.0, 14.0),
+        metavar=("MIN", "MAX"),
+        help="seconds between faults",
+    )
+    p.add_argument(
+        "--receivers",
+        choices=("standby", "race"),
+        default="standby",
+        help="standby: one serves, the other takes over when it dies; race: both take every event",
+    )
     p.add_argument("--dir", type=Path, help="keep every log and database here")
     p.add_argument("--json", type=Path, help="write the figures here")
     a = p.parse_args(argv)
     root = a.dir or Path(tempfile.mkdtemp(prefix="hall-chaos-"))
     root.mkdir(parents=True, exist_ok=True)
-    result = run(root, a.seed, a.ratings, a.evaluators, not a.no_kiosk, a.rate, a.backlog, a.pause,
-                 tuple(a.every), receivers=a.receivers)
+    result = run(
+        root,
+        a.seed,
+        a.ratings,
+        a.evaluators,
+        not a.no_kiosk,
+        a.rate,
+        a.backlog,
+        a.pause,
+        tuple(a.every),
+        receivers=a.receivers,
+    )
     if a.json:
         a.json.parent.mkdir(parents=True, exist_ok=True)
         a.json.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

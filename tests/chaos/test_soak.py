@@ -20,11 +20,21 @@ pytestmark = [pytest.mark.chaos, pytest.mark.timeout(540), pytest.mark.xdist_gro
 REPO = Path(__file__).resolve().parents[2]
 
 
-def test_the_soak_loses_nothing_and_stores_nothing_twice(tmp_path: Path, capsys: pytest.CaptureFixture[str]
-                                                         ) -> None:
+def test_the_soak_loses_nothing_and_stores_nothing_twice(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     seed = int(os.environ.get("HALL_CHAOS_SEED", "1"))
-    result = run(tmp_path, seed=seed, ratings=2000, evaluators=6, kiosk=True, rate=9.0, backlog=1000,
-                 pause_s=20.0, every=(6.0, 14.0))
+    result = run(
+        tmp_path,
+        seed=seed,
+        ratings=2000,
+        evaluators=6,
+        kiosk=True,
+        rate=9.0,
+        backlog=1000,
+        pause_s=20.0,
+        every=(6.0, 14.0),
+    )
     with capsys.disabled():
         print(f"\n{result['line']}")  # the one line, in the test output as scripts/chaos prints it
     out = REPO / "artifacts" / f"chaos-{seed}.json"
@@ -36,6 +46,10 @@ def test_the_soak_loses_nothing_and_stores_nothing_twice(tmp_path: Path, capsys:
     backlog = [f for f in result["faults"] if f["kind"] == "backlog"]
     assert len(backlog) == 1 and backlog[0]["backlog"] >= 1000, "the hall broker died with 1,000+ queued"
     assert result["faults_by_kind"].get("pause") == 1
-    killed = {n.rstrip("0123456789").rstrip("-") for f in result["faults"]
-              if f["kind"] in ("kill", "double-kill", "backlog") for n in f["targets"]}
+    killed = {
+        n.rstrip("0123456789").rstrip("-")
+        for f in result["faults"]
+        if f["kind"] in ("kill", "double-kill", "backlog")
+        for n in f["targets"]
+    }
     assert {"postgres", "county-broker", "hall-broker", "receiver", "eval", "kiosk"} <= killed, killed

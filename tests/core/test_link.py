@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -20,10 +21,11 @@ from core.clock import FakeClock
 from core.commands import CommandReply
 from core.config import DeviceSettings
 from core.device_config import DeviceConfig
-from core.link import Link, RequestTimeout
+from core.link import Link
 from core.messages import Ack, AckItem, DeviceStatus, Telemetry
 from core.outbox import Outbox
 from core.queries import ProgressQuery
+from core.requests import RequestTimeout
 from tests.support.acker import Acker
 from tests.support.events import rating
 from tests.support.mosquitto import HALL_ID, Accounts, Broker, make_hall_broker, settings_for
@@ -68,7 +70,7 @@ def make_link(
             outbox=outbox,
             version="test",
             **kw,
-        )  # type: ignore[arg-type]
+        )
         links.append(link)
         return link
 
@@ -178,7 +180,7 @@ def test_commands_reply_on_response_topic(
     w = watcher(hall_broker, broker_accounts, resp)
 
     def ask(name: str, payload: bytes, corr: bytes) -> dict[str, object]:
-        props = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
+        props = Properties(PacketTypes.PUBLISH)
         props.ResponseTopic = resp
         props.CorrelationData = corr
         w.client.publish(topics.cmd(HALL_ID, DEV, name), payload, qos=1, properties=props)
@@ -233,7 +235,7 @@ def test_request_response_and_timeout(
     def answer() -> None:
         m = county.get(10)
         assert m.properties is not None
-        props = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
+        props = Properties(PacketTypes.PUBLISH)
         props.CorrelationData = getattr(m.properties, "CorrelationData", b"")
         body = b'{"answer":' + m.payload + b"}"
         county.client.publish(getattr(m.properties, "ResponseTopic", ""), body, qos=1, properties=props)
@@ -343,3 +345,35 @@ def test_holds_new_events_while_too_many_wait_for_the_county(
         assert acker.unique() == {e.event_id for e in evs[:10]}
     finally:
         acker.close()
+
+
+def test_reconnect_sends_each_in_flight_event_once(
+    hall_broker: Broker, broker_accounts: Accounts, outbox: Outbox, make_link: Callable[..., Link]
+) -> None:
+    """Events in flight when the connection dies (published, no PUBACK) go out once on the next
+    connection: from the outbox, not a second time from paho's own queue (core/link.py drops it)."""
+    svc = settings_for(hall_broker, broker_accounts, COUNTY_SERVICE)
+    watch = connect(svc, "inflight-watch", clean_start=False, session_expiry_s=600)
+    watch.subscribe([topics.all_events()])
+    watch.close()
+    hall_broker.restart()  # SIGTERM saves the watcher's session; a SIGKILL later keeps it
+    link = make_link(outbox)
+    link.start()
+    assert wait(lambda: link.connected)
+    assert hall_broker.proc is not None
+    hall_broker.proc.send_signal(signal.SIGSTOP)  # takes nothing, acks nothing
+    evs = [outbox.put(rating(HALL_ID, DEV, case_id=f"F{i}")) for i in range(20)]
+    link.wake()
+    assert wait(lambda: link.published >= 20)  # handed to paho: in flight
+    hall_broker.kill()
+    assert wait(lambda: not link.connected)
+    hall_broker.start()
+    assert wait(lambda: link.connected, timeout=30)
+    assert wait(lambda: link.published >= 40)  # the outbox sent them again at the reconnect
+    time.sleep(1.0)  # and anything paho would resend by itself goes out meanwhile
+    watch = connect(svc, "inflight-watch", clean_start=False, session_expiry_s=600)
+    try:
+        got = [json.loads(m.payload)["event_id"] for m in watch.collect(100, timeout=3.0)]
+    finally:
+        watch.close()
+    assert sorted(got) == sorted(e.event_id for e in evs)  # each once

@@ -1,4 +1,4 @@
-"""The one rating form shared by the evaluator and the kiosk (DESIGN §1 rules)."""
+"""The one rating form shared by the evaluator and the kiosk (docs/evaluator.md, "Rules it enforces")."""
 
 from __future__ import annotations
 

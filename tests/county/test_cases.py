@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from core.clock import CHINA_TZ, FakeClock
+from core.gb11643 import is_valid as id_number_valid
 from core.queries import ProgressQuery, ProgressReply
-from county.cases import CaseImportError, CaseStore, id_number_valid, load_or_create_key, read_export
+from county.cases import CaseImportError, CaseStore, load_or_create_key, read_export
 from county.demo_cases import DEMO_APPLICANTS, demo_cases, demo_export
 from county.queries import QueryService, add_working_days
 

@@ -57,3 +57,14 @@ def test_console_script_entry_runs(tmp_path):
     r = subprocess.run([sys.executable, "-m", "county.main", "--help"],
                        capture_output=True, text=True, timeout=30)
     assert r.returncode == 0 and "hall-county" in r.stdout
+
+
+def test_every_config_error_is_shown_one_per_line(tmp_path, capsys):
+    bad = tmp_path / "county.toml"
+    bad.write_text('database = "mysql://x"\nbatch_max = 0\nbatch_size = 3\n[mqtt]\nurl = "http://x"\n')
+    assert main(["--config", str(bad)]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 4 and all(line.startswith(f"hall-county: {bad}: ") for line in lines)
+    text = "\n".join(lines)
+    for key in ("database", "batch_max", "batch_size: unknown key", "mqtt.url"):
+        assert key in text

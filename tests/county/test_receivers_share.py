@@ -49,8 +49,7 @@ class BridgeSim:
         self.early: list[str] = []  # acked, but not (yet) in the store
         self.lock = threading.Lock()
         self.subscribed = threading.Event()
-        self.client = make_client(settings_for(county, accounts, bridge_account(hall)),
-                                  f"sim-bridge-{hall}")
+        self.client = make_client(settings_for(county, accounts, bridge_account(hall)), f"sim-bridge-{hall}")
         self.client.max_inflight_messages_set(100)
         self.client.on_connect = lambda c, *_: c.subscribe(topics.ack(hall, "eval-01"), qos=1)
         self.client.on_subscribe = lambda *_: self.subscribed.set()
@@ -62,8 +61,12 @@ class BridgeSim:
     def _on_ack(self, _c: mqtt.Client, _u: object, m: mqtt.MQTTMessage) -> None:
         items = Ack.from_json(bytes(m.payload)).acks
         ids = [i.event_id for i in items]
-        found = {r[0] for r in self.store.rows(
-            "SELECT event_id FROM events WHERE event_id IN ({})".format(",".join("?" * len(ids))), ids)}
+        found = {
+            r[0]
+            for r in self.store.rows(
+                "SELECT event_id FROM events WHERE event_id IN ({})".format(",".join("?" * len(ids))), ids
+            )
+        }
         with self.lock:
             for i in items:
                 self.acks[i.event_id] += 1
@@ -72,8 +75,10 @@ class BridgeSim:
                     self.early.append(i.event_id)
 
     def publish(self, n: int, start: int) -> list[str]:
-        events = [rating(hall=self.hall, device="eval-01", case_id=f"{self.hall}-C{start + k:05d}")
-                  for k in range(n)]
+        events = [
+            rating(hall=self.hall, device="eval-01", case_id=f"{self.hall}-C{start + k:05d}")
+            for k in range(n)
+        ]
         for e in events:
             self.client.publish(topics.event(self.hall, "eval-01", "rating"), e.to_json(), qos=1)
         return [e.event_id for e in events]
@@ -84,8 +89,9 @@ class BridgeSim:
         self.store.close()
 
 
-def receivers_for(pair: HallPair, root: Path, url: str, n: int,
-                  halls: list[tuple[str, ...]] | None = None) -> list[CountyProcess]:
+def receivers_for(
+    pair: HallPair, root: Path, url: str, n: int, halls: list[tuple[str, ...]] | None = None
+) -> list[CountyProcess]:
     out = []
     for i in range(n):
         extra = {"client_id": f'"county-r{i}"', "log_level": '"INFO"'}
@@ -105,7 +111,7 @@ def county_only(tmp_path: Path) -> Iterator[HallPair]:
         yield HallPair(hall=county, county=county, accounts=accounts)  # only .county is used
 
 
-def wait_for(cond, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
+def wait_for(cond, timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if cond():
@@ -120,8 +126,9 @@ def stored_counts(r: CountyProcess) -> Counter[str]:
     return Counter(stored=int(found[-1]) if found else 0)
 
 
-def test_two_receivers_split_survive_a_kill_and_rejoin(county_only: HallPair, tmp_path: Path,
-                                                       postgres_url: str) -> None:
+def test_two_receivers_split_survive_a_kill_and_rejoin(
+    county_only: HallPair, tmp_path: Path, postgres_url: str
+) -> None:
     receivers = receivers_for(county_only, tmp_path, postgres_url, 2, halls=[HALLS[0::2], HALLS[1::2]])
     sims: list[BridgeSim] = []
     store = open_store(postgres_url)
@@ -165,7 +172,8 @@ def test_two_receivers_split_survive_a_kill_and_rejoin(county_only: HallPair, tm
 
 
 def test_two_receivers_racing_on_the_same_events_store_once_and_both_ack(
-        county_only: HallPair, tmp_path: Path, postgres_url: str) -> None:
+    county_only: HallPair, tmp_path: Path, postgres_url: str
+) -> None:
     """Both receivers get every event of a hall (the same hall in both `halls` lists, as while a
     hall moves between receivers, or a redelivery racing a restart): one row each, and each
     receiver acks every event, one `stored` and one `duplicate`."""
@@ -191,21 +199,26 @@ def test_two_receivers_racing_on_the_same_events_store_once_and_both_ack(
         store.close()
 
 
-
 def test_a_standby_takes_over_the_partition_of_a_receiver_killed_mid_stream(
-        county_only: HallPair, tmp_path: Path, postgres_url: str) -> None:
+    county_only: HallPair, tmp_path: Path, postgres_url: str
+) -> None:
     """Two receivers with the same client id and halls on one PostgreSQL: one serves, the other
     waits on the partition lock (county/partition.py). SIGKILL the serving one mid-stream and never
     start it again: the standby takes the session over and stores everything, each event once."""
-    active, standby = (county_process(county_only, tmp_path / name, postgres_url, client_id='"county-a"')
-                       for name in ("active", "standby"))
+    active, standby = (
+        county_process(county_only, tmp_path / name, postgres_url, client_id='"county-a"')
+        for name in ("active", "standby")
+    )
     sims: list[BridgeSim] = []
     store = open_store(postgres_url)
     try:
         active.start()
         standby.spawn()
-        wait_for(lambda: "standby: another receiver serves county-a" in standby.log.read_text(), 30,
-                 "the second receiver to wait as standby")
+        wait_for(
+            lambda: "standby: another receiver serves county-a" in standby.log.read_text(),
+            30,
+            "the second receiver to wait as standby",
+        )
         sims = [BridgeSim(county_only.county, county_only.accounts, h, postgres_url) for h in HALLS[:2]]
         sent: list[str] = []
         for k in range(0, 200, 20):
@@ -232,7 +245,8 @@ def test_a_standby_takes_over_the_partition_of_a_receiver_killed_mid_stream(
 
 
 def test_a_receiver_that_loses_its_partition_lock_stops_serving(
-        county_only: HallPair, tmp_path: Path, postgres_server: str, postgres_url: str) -> None:
+    county_only: HallPair, tmp_path: Path, postgres_server: str, postgres_url: str
+) -> None:
     """Its lock connection ended (PostgreSQL restarted, or the connection was cut): it can no
     longer know that no other receiver serves its session, so it stops (exit 1; systemd starts it
     again and it competes for the lock anew)."""
@@ -242,8 +256,10 @@ def test_a_receiver_that_loses_its_partition_lock_stops_serving(
     r.start()
     try:
         with psycopg.connect(postgres_server, autocommit=True) as admin:
-            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
-                          (postgres_url.rsplit("/", 1)[1],))
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                (postgres_url.rsplit("/", 1)[1],),
+            )
         assert r.proc is not None
         assert r.proc.wait(20) == 1
         assert "lost the partition lock" in r.log.read_text()

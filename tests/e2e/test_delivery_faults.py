@@ -1,4 +1,4 @@
-"""The delivery guarantee end to end (DESIGN §3), with every part killed in turn.
+"""The delivery guarantee end to end (docs/contracts.md, Delivery), with every part killed in turn.
 
 A device process sends 2,000 rating events through hall broker → bridge → county broker →
 county service while the test kills and restarts, in turn, the county broker (long enough for
@@ -49,7 +49,7 @@ def status_where(watch: Connected, pred: Callable[[DeviceStatus], bool]) -> Devi
     raise AssertionError("no such device status")
 
 
-def wait_for(cond, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
+def wait_for(cond, timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if cond():

@@ -21,6 +21,7 @@ from core.events import (
     SigninEvent,
     SignoutEvent,
 )
+from drivers.keypad.events import KeyPressed
 from evaluator.config_store import ConfigStore
 from evaluator.controller import DeviceIdentity, EvaluatorController
 from evaluator.ports import Prompt
@@ -193,7 +194,7 @@ def test_good_keypad_press_stores_rating_then_thanks_then_ready() -> None:
     c, clock, sink, keypad = signed_in(audio=audio)
     invite(c, staff=[{"id": "S07", "name": "赵强"}])
     clock.advance(4)
-    c.keypad_key(5)
+    c.keypad_key(KeyPressed(5))
     (ev,) = sink.of(RatingEvent)
     assert (ev.level, ev.case_id, ev.input, ev.channel) == (5, "C001", "keypad", CHANNEL_HALL_TABLET)
     assert [s.id for s in ev.staff] == ["S07"] and ev.seq > 0
@@ -211,10 +212,10 @@ def test_one_rating_per_invitation() -> None:
     invite(c)
     c.touch_level(4)
     c.touch_level(5)
-    c.keypad_key(3)
+    c.keypad_key(KeyPressed(3))
     clock.advance(5)
     c.tick()
-    c.keypad_key(1)
+    c.keypad_key(KeyPressed(1))
     assert [e.level for e in sink.of(RatingEvent)] == [4]
     assert invite(c, "C001") == "refused"  # the same case again: 一事一评
     assert invite(c, "C001", assess_number=2) == "accepted"  # the second round is its own rating
@@ -223,7 +224,7 @@ def test_one_rating_per_invitation() -> None:
 def test_no_rating_without_open_window() -> None:
     c, _, sink, _ = signed_in()
     c.touch_level(5)
-    c.keypad_key(1)
+    c.keypad_key(KeyPressed(1))
     c.touch_submit()
     assert sink.of(RatingEvent) == []
     assert st(c) is State.READY
@@ -260,11 +261,11 @@ def test_bad_rating_without_reason_refused_then_sent_with_reason() -> None:
 def test_bad_rating_other_bad_level_does_not_send_before_confirm() -> None:
     c, _, sink, _ = signed_in()
     invite(c)
-    c.keypad_key(2)
+    c.keypad_key(KeyPressed(2))
     c.touch_reason("R01")
     c.touch_level(1)  # changes the level on the reasons screen
     assert st(c) is State.REASONS and sink.of(RatingEvent) == []
-    c.keypad_key("confirm")
+    c.keypad_key(KeyPressed("confirm"))
     assert sink.of(RatingEvent)[0].level == 1
 
 
@@ -275,16 +276,16 @@ def test_back_from_reasons_clears_level() -> None:
     c.touch_back()
     vm = c.view_model()
     assert vm.state is State.INVITED and vm.level is None
-    c.keypad_key(1)
-    c.keypad_key("cancel")
+    c.keypad_key(KeyPressed(1))
+    c.keypad_key(KeyPressed("cancel"))
     assert c.view_model().level is None and sink.of(RatingEvent) == []
 
 
 def test_reasons_screen_gets_time_even_near_the_end_of_a_free_window() -> None:
     c, clock, sink, _ = signed_in()
-    c.keypad_key("invite")
+    c.keypad_key(KeyPressed("invite"))
     clock.advance(9)
-    c.keypad_key(1)
+    c.keypad_key(KeyPressed(1))
     clock.advance(30)
     c.tick()
     assert st(c) is State.REASONS
@@ -297,7 +298,7 @@ def test_keypad_only_bad_rating_uses_keypad_reason_and_terminal_channel() -> Non
     c, _, sink, keypad = signed_in(has_screen=False)
     invite(c)
     assert ("play", Prompt.PLEASE_RATE) in keypad.calls
-    c.keypad_key(2)
+    c.keypad_key(KeyPressed(2))
     (ev,) = sink.of(RatingEvent)
     assert ev.reasons == ["R00"] and ev.channel == CHANNEL_HALL_TERMINAL
     assert ("play", Prompt.THANKS) in keypad.calls
@@ -327,7 +328,7 @@ def test_invitation_expires_with_expired_event() -> None:
     (ev,) = sink.of(ExpiredEvent)
     assert (ev.case_id, ev.item_code) == ("C001", "11110000")
     assert (ev.expired_at - ev.invited_at).total_seconds() == 120
-    c.keypad_key(5)
+    c.keypad_key(KeyPressed(5))
     assert sink.of(RatingEvent) == []
 
 
@@ -353,7 +354,7 @@ def test_cancel_command() -> None:
 
 def test_free_rating_window_and_min_interval() -> None:
     c, clock, sink, keypad = signed_in()
-    c.keypad_key("invite")
+    c.keypad_key(KeyPressed("invite"))
     vm = c.view_model()
     assert vm.state is State.INVITED and vm.case is not None and vm.case.case_id is None
     assert keypad.calls[-1] == ("enable", 10) and vm.qr_url == ""
@@ -361,31 +362,31 @@ def test_free_rating_window_and_min_interval() -> None:
     c.tick()
     assert st(c) is State.READY and sink.of(ExpiredEvent) == []  # a free window leaves no trace
     clock.advance(2)
-    c.keypad_key("invite")
+    c.keypad_key(KeyPressed("invite"))
     assert st(c) is State.READY and "请稍候" in c.view_model().message
     clock.advance(3)
-    c.keypad_key("invite")
+    c.keypad_key(KeyPressed("invite"))
     assert st(c) is State.INVITED
-    c.keypad_key(4)
+    c.keypad_key(KeyPressed(4))
     (ev,) = sink.of(RatingEvent)
     assert ev.case_id is None and ev.level == 4 and [s.id for s in ev.staff] == ["S01"]
 
 
 def test_free_rating_needs_clerk_and_permission() -> None:
     c, *_ = make()
-    c.keypad_key("invite")
+    c.keypad_key(KeyPressed("invite"))
     assert st(c) is State.IDLE and "签到" in c.view_model().message
     cfg = DeviceConfig(staff=ROSTER, allow_free_rating=False)
     c2, *_ = make(config=cfg)
     c2.staff_card("CARD-0001")
-    c2.keypad_key("invite")
+    c2.keypad_key(KeyPressed("invite"))
     assert st(c2) is State.READY and "未开放" in c2.view_model().message
 
 
 def test_free_rating_refused_while_invitation_open() -> None:
     c, *_ = signed_in()
     invite(c)
-    c.keypad_key("invite")
+    c.keypad_key(KeyPressed("invite"))
     assert c.view_model().case.case_id == "C001"  # type: ignore[union-attr]
 
 
@@ -512,7 +513,7 @@ def test_shutdown_signs_out() -> None:
 def test_unknown_keys_ignored(key) -> None:
     c, _, sink, _ = signed_in()
     invite(c)
-    c.keypad_key(key)
+    c.keypad_key(KeyPressed(key))
     assert st(c) is State.INVITED and sink.of(RatingEvent) == []
 
 

@@ -8,7 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.events import RatingEvent
+from core.events import Event, RatingEvent
+from core.outbox import OutboxError
 from core.payload import Payload
 from kiosk.ports import PrinterError
 from kiosk.receipt import Receipt
@@ -61,7 +62,12 @@ class Outbox:
     events: list[RatingEvent] = field(default_factory=list)
     outcomes: dict[str, tuple[str, str | None]] = field(default_factory=dict)
 
-    def put(self, event: RatingEvent) -> RatingEvent:
+    fail: str | None = None  # the outbox refuses (a full disk, a locked database)
+
+    def put(self, event: Event) -> Event:
+        if self.fail:
+            raise OutboxError(self.fail)
+        assert isinstance(event, RatingEvent)
         stored = event.model_copy(update={"seq": len(self.events) + 1})
         self.events.append(stored)
         return stored

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import pytest
 
@@ -36,11 +37,11 @@ def reply_for(applicant_index: int = 0, rateable_items: tuple[str, ...] = ("0001
 
 
 class Kiosk:
-    def __init__(self, **opts: object) -> None:
-        self.clock = FakeClock(NOW.timestamp())
+    def __init__(self, outbox: Any = None, clock: FakeClock | None = None, **opts: object) -> None:
+        self.clock = clock or FakeClock(NOW.timestamp())
         self.worker = ManualWorker()
         self.requester = Requester()
-        self.outbox = Outbox()
+        self.outbox = outbox if outbox is not None else Outbox()
         self.printer = Printer()
         self.woken = 0
         self.changes = 0
@@ -129,7 +130,7 @@ def test_not_found_and_bad_card(k: Kiosk) -> None:
 
 
 def test_county_silent_shows_unavailable_then_retry_recovers(k: Kiosk) -> None:
-    from core.link import RequestTimeout
+    from core.requests import RequestTimeout
 
     k.query_card(RequestTimeout("no answer"))
     assert k.screen() == "unavailable"
@@ -162,7 +163,7 @@ def test_county_error_and_garbage_reply_are_unavailable(k: Kiosk) -> None:
 
 
 def test_case_number_query_can_be_retried(k: Kiosk) -> None:
-    from core.link import RequestTimeout
+    from core.requests import RequestTimeout
 
     k.requester.answer = RequestTimeout("x")
     k.c.code_scanned("1501022026112300001")

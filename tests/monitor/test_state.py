@@ -11,8 +11,8 @@ from monitor.state import SILENT_AFTER_MS, HallState
 
 def _status(clock: FakeClock, state: str, session: int, **kw: object) -> bytes:
     return DeviceStatus(
-        hall_id="h1", device_id="ev-01", kind="evaluator", state=state,  # type: ignore[arg-type]
-        session=session, timestamp=epoch_ms(clock), **kw,  # type: ignore[arg-type]
+        hall_id="h1", device_id="ev-01", kind="evaluator", state=state,
+        session=session, timestamp=epoch_ms(clock), **kw,
     ).to_json()
 
 
@@ -21,7 +21,7 @@ def _rating(clock: FakeClock, level: int, **kw: object) -> RatingEvent:
     return RatingEvent(
         hall_id="h1", device_id="ev-01", window_id="w1", region_code="110101", channel=5,
         input="keypad", level=Level(level), invited_at=t - timedelta(seconds=3), rated_at=t,
-        **kw,  # type: ignore[arg-type]
+        **kw,
     )
 
 
@@ -85,3 +85,39 @@ def test_county_goes_offline_when_its_beats_stop_and_a_replay_does_not_revive_it
     assert "OFFLINE" in render(st)
     st.on_message(topics.COUNTY_STATE, beat)  # a restarted county broker's retained copy
     assert st.county_online is False
+
+
+def test_follow_up_list_says_the_reason_and_the_clerk() -> None:
+    from core.events import StaffRef
+
+    clock = FakeClock()
+    st = HallState(clock)
+    t = topics.event("h1", "ev-01", "rating")
+    at_keypad = _rating(clock, 2, reasons=["R00"], case_id="C-7", staff=[StaffRef(id="S1", name="王芳")])
+    on_screen = _rating(clock, 1, reasons=["R01", "R05"], case_id="C-8",
+                        staff=[StaffRef(id="S2", name="李强")])
+    for ev in (at_keypad, on_screen):
+        st.on_message(t, ev.to_json())
+    screen = render(st)
+    assert "原因 R0" not in screen, screen
+    assert "键盘评价，未说明原因 — 请回访" in screen and "王芳" in screen
+    assert "服务态度不好；等候时间过长" in screen and "李强" in screen
+
+
+def test_upstream_status_line() -> None:
+    from core.upstream import UpstreamStatus
+
+    clock = FakeClock()
+    st = HallState(clock)
+    assert "upstream" not in render(st)  # no county reporting upstream: no line
+    t = epoch_ms(clock)
+    st.on_message(topics.UPSTREAM_STATUS, UpstreamStatus(
+        timestamp=t, province="province.example:443", waiting=1204, oldest_age_s=7300, refused=2,
+        unreachable_since=t - 2 * 3600 * 1000, last_error="ConnectError: [Errno 111] Connection refused",
+    ).to_json())
+    line = render(st).splitlines()[1]
+    assert line.startswith("上报省平台 upstream: 1,204 待上报 waiting, oldest 2 h")
+    assert "province unreachable for 2 h" in line and "2 被拒待处理 refused" in line
+    assert "Connection refused" in line
+    st.on_message(topics.UPSTREAM_STATUS, b"{not json")
+    assert st.rejected_messages == 1 and st.upstream is not None

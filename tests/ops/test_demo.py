@@ -29,6 +29,9 @@ def test_demo_runs_and_stops_cleanly(tmp_path: Path) -> None:
     assert m is not None, final
     total, w1, w2, twice = map(int, m.groups())
     assert total == w1 + w2 and w1 > 0 and w2 > 0 and twice == 0
+    # the county reports to the simulated province as it goes (the last few may still be on the way)
+    held = re.search(r"province holds (\d+)", final)
+    assert held is not None and 0 < int(held.group(1)) <= total, final
     left = subprocess.run(["pgrep", "-f", str(tmp_path)], capture_output=True, text=True)
     assert left.stdout.strip() == "", f"processes left behind: {left.stdout}"
     # every press the script reported reached the county (the outbox drains before the stop)
@@ -51,6 +54,8 @@ def test_demo_by_default_has_a_kiosk_answering_a_card_and_the_monitor_view(tmp_p
     # the monitor view, as hall managers see it: every device online, the county online
     view = run.stdout[run.stdout.rindex("---- hall-monitor"):]
     assert "county service: 在线 online" in view, view
+    # the county's reports to the province, carried by the bridge to the hall's monitor
+    assert re.search(r"上报省平台 upstream: \d+ 待上报 waiting", view), view
     for device in ("eval-01", "eval-02", "kiosk-01"):
         assert re.search(rf"demo-hall/{device}\s+在线 online", view), view
     left = subprocess.run(["pgrep", "-f", str(tmp_path)], capture_output=True, text=True)

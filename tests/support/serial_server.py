@@ -54,7 +54,7 @@ class SerialServer:
         finally:
             serial.close()
 
-    def _pump(self, conn: socket.socket, serial) -> None:  # type: ignore[no-untyped-def]
+    def _pump(self, conn: socket.socket, serial) -> None:
         conn.setblocking(False)
         while not self._stop.is_set():
             ready, _, _ = select.select([conn, serial.fileno()], [], [], 0.05)

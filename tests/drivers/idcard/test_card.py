@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from drivers.idcard import gb11643
+from core import gb11643
 from drivers.idcard.card import (
     LONG_TERM,
     TEXT_LEN,
@@ -25,7 +25,7 @@ def ucs2(text: str, size: int) -> bytes:
 
 
 def hand_built_text(valid_to: str = "20350601", id_number: str = "110101198503121239") -> bytes:
-    # Built field by field from the layout table in DESIGN §6, independently of encode_text.
+    # Built field by field from the layout table in docs/idcard-ga467.md, independently of encode_text.
     return b"".join(
         (
             ucs2("张伟", 30),

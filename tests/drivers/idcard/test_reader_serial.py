@@ -112,7 +112,7 @@ def test_read_failure_reported_once_then_next_placement_reads(sim, reader):
     sim.place("li")
     assert rec.wait_for(lambda: len(of_type(rec, CardReadFailed)) == 1, 10)
     failed = of_type(rec, CardReadFailed)[0]
-    assert failed.error.sw3 == 0x41  # type: ignore[attr-defined]
+    assert failed.error.sw3 == 0x41
     assert "读证/卡操作失败" in failed.detail and "reading the card failed" in failed.detail
     assert sim.requests_of(Command.READ_BASE_INFO) == device.attempts
     sim.clear_faults()

@@ -15,6 +15,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from drivers.keypad.events import KeyPressed
+
 
 def main() -> None:
     out, width, height = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
@@ -93,7 +95,7 @@ def main() -> None:
     shot("thanks")
     clock.advance(3)
     c.tick()
-    c.keypad_key("invite")
+    c.keypad_key(KeyPressed("invite"))
     shot("invited-free")
     c.on_command("identify", b'{"schema":"hall.identify/1","seconds":5}')
     for _ in range(2):
