@@ -13,6 +13,7 @@ from types import FrameType
 from core import topics
 from core.config import ConfigError, print_config_error
 from core.logs import setup_logging
+from core.sdnotify import Watchdog
 from core.upstream import UpstreamStatus
 from county import commands
 from county.cases import CaseImportError
@@ -74,7 +75,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("postgresql://", "postgres://")) else None
     kept, serving = True, False
     try:
-        if lock is None or lock.acquire(stop):
+        standby, told = Watchdog(), [False]  # a standby is up and well while it waits: say so
+
+        def waiting() -> None:
+            if not told[0]:
+                standby.ready(f"standby: another receiver serves {settings.client_id}")
+                told[0] = True
+            standby.tick()
+
+        if lock is None or lock.acquire(stop, waiting):
             serving = True
             if upstream is not None:
                 upstream.start()

@@ -16,6 +16,7 @@ import contextlib
 import hashlib
 import logging
 import threading
+from collections.abc import Callable
 from typing import Any
 
 log = logging.getLogger("county.partition")
@@ -41,8 +42,9 @@ class PartitionLock:
             self._conn = psycopg.connect(self.url, autocommit=True, connect_timeout=10)
         return self._conn
 
-    def acquire(self, stop: threading.Event) -> bool:
-        """Wait until this receiver holds the partition (True), or `stop` is set (False)."""
+    def acquire(self, stop: threading.Event, waiting: Callable[[], None] = lambda: None) -> bool:
+        """Wait until this receiver holds the partition (True), or `stop` is set (False);
+        `waiting()` is called at every look while it waits (systemd's watchdog, in hall-county)."""
         import psycopg
 
         said_standby = said_error = False
@@ -62,6 +64,7 @@ class PartitionLock:
                     )
                     said_error = True
                 self._close()
+            waiting()
             stop.wait(self.check_every_s)
         return False
 
