@@ -434,6 +434,9 @@ class Soak:
                     w.cards.send_line(w.clerk.card)  # a restarted evaluator: the clerk swipes again
                 self.stop.wait(0.3)
                 continue
+            if result == "busy" and "open" not in reason:  # still saving the last one: come back
+                self.stop.wait(0.2)
+                continue
             # accepted, or busy with a rating a lost reply had opened: either way the keys are on
             deadline = time.monotonic() + 3
             while not w.keypad.keys_enabled and time.monotonic() < deadline and not self.stop.is_set():
