@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import AwareDatetime, Field, SerializerFunctionWrapHandler, model_serializer, model_validator
 
 from core.ids import UUID_RE, WindowId, new_event_id
 from core.levels import Level
@@ -50,7 +50,8 @@ class RatingEvent(Event):
     window_id: WindowId | None
     region_code: RegionCode
     channel: Annotated[int, Field(ge=1, le=9)]
-    input: Literal["touch", "keypad", "qr"]
+    # "default": the county's system default (基本满意 after the rating window), never a device's
+    input: Literal["touch", "keypad", "qr", "default"]
     case_id: Text50 | None = None
     assess_number: Literal[1, 2] = 1
     item_code: Annotated[str, Field(max_length=50)] | None = None
@@ -62,9 +63,28 @@ class RatingEvent(Event):
     public: bool = True
     invited_at: AwareDatetime
     rated_at: AwareDatetime
+    # made by the county (docs/county.md "System default ratings"); devices may not send true
+    system_default: bool = False
+
+    @model_serializer(mode="wrap")
+    def _omit_false_default(self, handler: SerializerFunctionWrapHandler) -> dict[str, object]:
+        # a device's rating stays exactly as before on the wire: the flag appears only when true
+        data: dict[str, object] = handler(self)
+        if not self.system_default:
+            data.pop("system_default", None)
+        return data
+
+    @property
+    def claims_system_default(self) -> bool:
+        """Whether any field says "system default" (the county refuses that from a device)."""
+        return self.system_default or self.input == "default" or self.channel == CHANNEL_SYSTEM_DEFAULT
 
     @model_validator(mode="after")
     def _bad_needs_reason(self) -> RatingEvent:
+        if self.system_default != (self.input == "default"):
+            raise ValueError('system_default true goes with input "default" and only with it')
+        if self.system_default and self.channel != CHANNEL_SYSTEM_DEFAULT:
+            raise ValueError(f"a system default rating has channel {CHANNEL_SYSTEM_DEFAULT}")
         if self.level.is_bad and not self.reasons and not self.comment.strip():
             raise ValueError("a rating of 1 or 2 (差评) needs at least one reason or a comment")
         if self.rated_at < self.invited_at:

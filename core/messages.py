@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import Field
+from pydantic import AwareDatetime, Field
 
 from core.ids import WindowId
 from core.payload import Part, Payload
@@ -91,3 +92,22 @@ class CountyState(Payload):
     SCHEMA: ClassVar[str] = "county.state/1"
     online: bool
     timestamp: int
+
+
+class Alert(Payload):
+    """`county/v1/alert/{hall}` (QoS 1, not retained): a 差评 work order opened or overdue.
+
+    For duty managers' SMS gateways, the 12345 hotline and the console. Names no citizen.
+    """
+
+    SCHEMA: ClassVar[str] = "hall.alert/1"
+    kind: Literal["new", "overdue"]
+    workorder_id: Annotated[int, Field(ge=1)]
+    hall_id: str
+    device_id: str
+    window_id: str | None
+    case_id: str | None
+    level: Annotated[int, Field(ge=1, le=5)]
+    reasons: list[str]
+    rated_at: AwareDatetime
+    due: date

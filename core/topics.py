@@ -13,6 +13,7 @@ _NAME_RE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 COUNTY_STATE = "county/v1/state"
 CATALOGUE = "county/v1/catalogue"
 QUERY_PREFIX = "county/v1/query"
+ALERT_PREFIX = "county/v1/alert"
 RESPONSE_PREFIX = "county/v1/response"
 # the county's reports to the province: queue length, oldest unsent, refusals (retained)
 UPSTREAM_STATUS = "county/v1/upstream"
@@ -70,6 +71,15 @@ def reply(hall: str, device: str) -> str:
 
 def query(kind: str) -> str:
     return f"{QUERY_PREFIX}/{_check_name(kind, 'query kind')}"
+
+
+def alert(hall: str) -> str:
+    """A hall's 差评 work-order alerts (new, overdue): QoS 1, not retained."""
+    return f"{ALERT_PREFIX}/{check_id(hall, 'hall')}"
+
+
+def all_alerts(hall: str = "+") -> str:
+    return f"{ALERT_PREFIX}/{hall}"
 
 
 def responses(account: str, device: str = "#") -> str:

@@ -24,9 +24,9 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -110,6 +110,8 @@ class CaseRecord(_Strict):
     staff: list[StaffRecord] = Field(default_factory=list, max_length=10)
     rating_round: Literal[1, 2] = 1  # 2 when the business system opens a second rating (追评)
     steps: list[StepRecord] = Field(default_factory=list)
+    # the hall the case was handled in (its system default rating and 评价率 per hall); optional
+    hall_id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,31}$")] | None = None
 
     _times = field_validator("accepted_at", "promised_at", "finished_at", mode="before")(_aware)
 
@@ -150,6 +152,7 @@ class StoredCase:
     staff: list[StaffRef]
     rating_round: int
     steps: list[Step]
+    hall_id: str | None = None
 
     def progress(self, *, rateable: bool) -> CaseProgress:
         return CaseProgress(
@@ -187,6 +190,7 @@ CREATE TABLE IF NOT EXISTS cases (
     imported_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS cases_by_applicant ON cases(applicant_hmac);
+CREATE INDEX IF NOT EXISTS cases_by_finished ON cases(finished_at);
 CREATE TABLE IF NOT EXISTS steps (
     case_id TEXT NOT NULL REFERENCES cases(case_id) ON DELETE CASCADE,
     idx INTEGER NOT NULL,
@@ -208,18 +212,64 @@ def _dt(s: str | None) -> datetime | None:
     return datetime.fromisoformat(s) if s else None
 
 
-class CaseStore:
-    """SQLite case store; safe to share between the MQTT thread and the import command."""
+class FinishedCase(NamedTuple):
+    """What the system default job needs of a finished case (no applicant data)."""
 
-    def __init__(self, path: Path | str, key: bytes) -> None:
+    case_id: str
+    rating_round: int
+    finished_at: datetime
+    item_code: str
+    item_name: str
+    window_id: str | None
+    staff_json: str  # parsed only for the cases that get a default (most are rated already)
+    hall_id: str | None
+
+    @property
+    def staff(self) -> list[dict[str, str]]:
+        staff: list[dict[str, str]] = json.loads(self.staff_json)
+        return staff
+
+
+def _sqlite_path(where: Path | str) -> str:
+    text = str(where)
+    return text[len("sqlite:///"):] if text.startswith("sqlite:///") else text
+
+
+class CaseStore:
+    """The case store on SQLite (a path or `sqlite:///PATH`) or PostgreSQL (`postgresql://...`).
+
+    Safe to share between the MQTT thread, the default-rating job and the import command.
+    """
+
+    def __init__(self, where: Path | str, key: bytes) -> None:
         if len(key) < 16:
             raise ValueError("HMAC key must be at least 16 bytes")
         self._key = key
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA foreign_keys=ON")
-        self._db.executescript(_SCHEMA)
+        self._pg = str(where).startswith(("postgresql://", "postgres://"))
+        self._db: Any
+        if self._pg:
+            import psycopg  # optional dependency: only for a postgresql:// case store
+
+            self._db = psycopg.connect(str(where), autocommit=True)
+            with self._db.transaction():
+                self._db.execute("SELECT pg_advisory_xact_lock(4242002)")  # two services starting at once
+                for stmt in filter(None, (x.strip() for x in _SCHEMA.split(";"))):
+                    self._db.execute(stmt)
+                self._db.execute("ALTER TABLE cases ADD COLUMN IF NOT EXISTS hall_id TEXT")
+        else:
+            self._db = sqlite3.connect(_sqlite_path(where), check_same_thread=False, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._db.executescript(_SCHEMA)
+            if "hall_id" not in {r[1] for r in self._db.execute("PRAGMA table_info(cases)")}:
+                self._db.execute("ALTER TABLE cases ADD COLUMN hall_id TEXT")  # a store made before halls
+
+    def _q(self, sql: str) -> str:
+        return sql.replace("?", "%s") if self._pg else sql
+
+    def _all(self, sql: str, args: Sequence[Any] = ()) -> list[Any]:
+        return list(self._db.execute(self._q(sql), tuple(args)).fetchall())
 
     def close(self) -> None:
         with self._lock:
@@ -230,11 +280,15 @@ class CaseStore:
         return hmac.new(self._key, id_number.strip().upper().encode(), hashlib.sha256).hexdigest()
 
     @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
+    def _tx(self) -> Iterator[None]:
         with self._lock:
+            if self._pg:
+                with self._db.transaction():
+                    yield None
+                return
             self._db.execute("BEGIN IMMEDIATE")
             try:
-                yield self._db
+                yield None
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
@@ -243,11 +297,14 @@ class CaseStore:
     def upsert(self, records: Iterable[CaseRecord], now: datetime) -> int:
         """Store (or replace) cases, all in one transaction. Returns how many."""
         n = 0
-        with self._tx() as db:
+        with self._tx():
             for r in records:
-                db.execute("DELETE FROM cases WHERE case_id = ?", (r.case_id,))
-                db.execute(
-                    "INSERT INTO cases VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                self._db.execute(self._q("DELETE FROM cases WHERE case_id = ?"), (r.case_id,))
+                self._db.execute(self._q(
+                    "INSERT INTO cases (case_id, applicant_hmac, applicant_masked, item_code, item_name,"
+                    " case_type, state, accepted_at, promised_at, finished_at, window_id, staff,"
+                    " rating_round,"
+                    " imported_at, hall_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"),
                     (
                         r.case_id,
                         self.applicant_key(r.applicant_id_number) if r.applicant_id_number else None,
@@ -258,15 +315,16 @@ class CaseStore:
                         r.state,
                         _iso(r.accepted_at),
                         _iso(r.promised_at),
-                        _iso(r.finished_at),
+                        # China time, so a day's cases are a range of this text on every backend
+                        _iso(r.finished_at.astimezone(CHINA_TZ) if r.finished_at else None),
                         r.window_id,
                         json.dumps([s.model_dump() for s in r.staff], ensure_ascii=False),
                         r.rating_round,
                         now.isoformat(),
+                        r.hall_id,
                     ),
                 )
-                db.executemany(
-                    "INSERT INTO steps VALUES (?,?,?,?,?,?,?)",
+                self._db.cursor().executemany(self._q("INSERT INTO steps VALUES (?,?,?,?,?,?,?)"),
                     [
                         (
                             r.case_id,
@@ -295,22 +353,47 @@ class CaseStore:
 
     def count(self) -> int:
         with self._lock:
-            return int(self._db.execute("SELECT COUNT(*) FROM cases").fetchone()[0])
+            return int(self._all("SELECT COUNT(*) FROM cases")[0][0])
+
+    def finished_between(self, date_from: date, date_to: date, hall: str | None = None) -> list[str]:
+        """Ids of cases finished on [date_from, date_to], China time (评价率's denominator)."""
+        lo, hi = date_from.isoformat(), (date_to + timedelta(days=1)).isoformat()
+        on_hall = " AND hall_id = ?" if hall is not None else ""
+        with self._lock:
+            return [str(r[0]) for r in self._all(
+                "SELECT case_id FROM cases WHERE state = 3 AND finished_at >= ? AND finished_at < ?"
+                + on_hall,
+                [lo, hi, *([hall] if hall is not None else [])])]
+
+    def finished_before(self, before: date, since: date | None = None) -> list[FinishedCase]:
+        """Finished cases with `finished_at` before the start of `before` (China time), oldest first."""
+        args = [before.isoformat()]
+        since_sql = ""
+        if since is not None:
+            since_sql = " AND finished_at >= ?"
+            args.append(since.isoformat())
+        with self._lock:
+            rows = self._all(
+                "SELECT case_id, rating_round, finished_at, item_code, item_name, window_id, staff, hall_id"
+                f" FROM cases WHERE state = 3 AND finished_at IS NOT NULL AND finished_at < ?{since_sql}"
+                " ORDER BY finished_at", args)
+        return [FinishedCase(str(r[0]), int(r[1]), datetime.fromisoformat(r[2]), r[3], r[4], r[5], r[6], r[7])
+                for r in rows]
 
     def _select(self, where: str, args: Sequence[Any]) -> list[StoredCase]:
         with self._lock:
-            rows = self._db.execute(
+            rows = self._all(
                 "SELECT case_id, item_code, item_name, case_type, applicant_masked, accepted_at, promised_at,"
-                f" finished_at, state, window_id, staff, rating_round FROM cases {where}",
+                f" finished_at, state, window_id, staff, rating_round, hall_id FROM cases {where}",
                 args,
-            ).fetchall()
+            )
             out = []
             for row in rows:
-                steps = self._db.execute(
+                steps = self._all(
                     "SELECT name, handler_masked, started_at, ended_at, status FROM steps"
                     " WHERE case_id = ? ORDER BY idx",
                     (row[0],),
-                ).fetchall()
+                )
                 out.append(
                     StoredCase(
                         case_id=row[0],
@@ -325,6 +408,7 @@ class CaseStore:
                         window_id=row[9],
                         staff=[StaffRef(**s) for s in json.loads(row[10])],
                         rating_round=row[11],
+                        hall_id=row[12],
                         steps=[
                             Step(
                                 name=s[0],
@@ -356,6 +440,7 @@ CSV_CASE_COLUMNS = (
     "window_id",
     "staff",
     "rating_round",
+    "hall_id",
 )
 CSV_STEP_COLUMNS = ("step_name", "step_handler", "step_started_at", "step_ended_at", "step_status")
 

@@ -8,6 +8,11 @@ hall-county export-gbt39046 --from D --to D --out FILE.csv|.xlsx
 hall-county publish-config --device HALL/DEVICE FILE
                                    a device's configuration (window, staff roster, reasons, ...),
                                    checked, then published retained to its `config` topic
+hall-county apply-defaults [--as-of YYYY-MM-DD] [--since YYYY-MM-DD]
+                                   store the system default ratings due as at the first moment
+                                   of that day (China time), as the service does on its own
+hall-county report --month YYYY-MM [--hall HALL] --out FILE.xlsx
+                                   the monthly 通报 workbook
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import json
 import secrets
 import sys
 import threading
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
@@ -33,9 +38,12 @@ from county.cases import CaseImportError, CaseStore, load_or_create_key, read_ex
 from county.catalogue import CatalogueError, load_catalogue
 from county.demo_cases import demo_export
 from county.settings import CountySettings
+from county.store import StoreError, open_store
 from county.upstream import cli as upstream_cli
+from county.workdays import WorkCalendar, WorkCalendarError
 
-COMMANDS = ("import-cases", "demo-cases", "export-catalogue", "publish-config", *upstream_cli.COMMANDS)
+COMMANDS = ("import-cases", "demo-cases", "export-catalogue", "publish-config", "apply-defaults", "report",
+            *upstream_cli.COMMANDS)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -44,10 +52,45 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("file", nargs="?", type=Path, help="the file the command reads or writes")
     p.add_argument("--device", metavar="HALL/DEVICE", help="publish-config: the device it is for")
+    p.add_argument("--as-of", metavar="YYYY-MM-DD", help="apply-defaults: as at the first moment of this day")
+    p.add_argument("--since", metavar="YYYY-MM-DD", help="apply-defaults: only cases finished from this day")
+    p.add_argument("--month", metavar="YYYY-MM", help="report: the month")
+    p.add_argument("--hall", metavar="HALL", help="report: one hall (default: the whole county)")
+    p.add_argument("--out", metavar="FILE.xlsx", type=Path, help="report: the workbook to write")
     upstream_cli.add_arguments(p)
 
 
-def run(settings: CountySettings, command: str, file: Path | None, device: str | None = None) -> int:
+def _day(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise CommandError(f"{option} {value!r}: not a date (YYYY-MM-DD)") from None
+
+
+class CommandError(Exception):
+    """A command line that cannot be run as given (exit 2); `str()` is the one line."""
+
+
+def run(settings: CountySettings, command: str, file: Path | None, device: str | None = None,
+        args: argparse.Namespace | None = None) -> int:
+    if command in ("apply-defaults", "report"):
+        try:
+            if command == "apply-defaults":
+                return run_apply_defaults(settings, _day(getattr(args, "as_of", None), "--as-of"),
+                                          _day(getattr(args, "since", None), "--since"))
+            return run_report(settings, getattr(args, "month", None), getattr(args, "hall", None),
+                              getattr(args, "out", None))
+        except (CommandError, WorkCalendarError) as e:  # the command line or the configuration
+            print(f"hall-county {command}: {e}", file=sys.stderr)
+            return 2
+        except (StoreError, CaseImportError) as e:
+            print(f"hall-county {command}: {e}", file=sys.stderr)
+            return 1
+        except OSError as e:
+            print(f"hall-county {command}: {e.filename or ''}: {e.strerror or e}", file=sys.stderr)
+            return 1
     if file is None:
         print(f"hall-county {command}: needs a FILE", file=sys.stderr)
         return 2
@@ -56,13 +99,13 @@ def run(settings: CountySettings, command: str, file: Path | None, device: str |
             return publish_config(settings, file, device)
         if command == "import-cases":
             records = read_export(file)
-            store = CaseStore(settings.cases_path, load_or_create_key(settings.id_key_path))
+            store = CaseStore(settings.cases_url, load_or_create_key(settings.id_key_path))
             try:
                 n = store.upsert(records, datetime.now(CHINA_TZ))
                 total = store.count()
             finally:
                 store.close()
-            print(f"imported {n} cases from {file} into {settings.cases_path} ({total} in the store)")
+            print(f"imported {n} cases from {file} into {settings.cases_url} ({total} in the store)")
         elif command == "demo-cases":
             file.write_text(
                 json.dumps({"cases": demo_export(datetime.now(CHINA_TZ))}, ensure_ascii=False, indent=1),
@@ -79,6 +122,57 @@ def run(settings: CountySettings, command: str, file: Path | None, device: str |
     except OSError as e:
         print(f"hall-county {command}: {e.filename or file}: {e.strerror}", file=sys.stderr)
         return 1
+    return 0
+
+
+def run_apply_defaults(settings: CountySettings, as_of: date | None, since: date | None) -> int:
+    from county.defaults import apply_defaults
+    from county.loop import open_cases
+
+    calendar = WorkCalendar(settings.workday_overrides)
+    day = as_of or datetime.now(CHINA_TZ).date()
+    store = open_store(settings.database)
+    store.calendar = calendar
+    cases = open_cases(settings)
+    try:
+        result = apply_defaults(store, cases, calendar, day, window_days=settings.rating_window_days,
+                                hall_id=settings.default_hall_id, region_code=settings.region_code,
+                                since=since)
+    finally:
+        cases.close()
+        store.close()
+    print(result.line())
+    return 0
+
+
+def _month(value: str | None) -> tuple[date, date]:
+    if not value:
+        raise CommandError("needs --month YYYY-MM")
+    try:
+        first = date.fromisoformat(f"{value}-01")
+    except ValueError:
+        raise CommandError(f"--month {value!r}: not a month (YYYY-MM)") from None
+    nxt = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
+    return first, nxt - timedelta(days=1)
+
+
+def run_report(settings: CountySettings, month: str | None, hall: str | None, out: Path | None) -> int:
+    from county.loop import open_cases
+    from county.report import write_report
+
+    first, last = _month(month)
+    if out is None:
+        raise CommandError("needs --out FILE.xlsx")
+    calendar = WorkCalendar(settings.workday_overrides)
+    store = open_store(settings.database)
+    store.calendar = calendar
+    cases = open_cases(settings)
+    try:
+        summary = write_report(store, cases, calendar, first, last, out, hall=hall)
+    finally:
+        cases.close()
+        store.close()
+    print(summary)
     return 0
 
 

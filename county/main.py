@@ -18,6 +18,7 @@ from core.upstream import UpstreamStatus
 from county import commands
 from county.cases import CaseImportError
 from county.catalogue import CatalogueError
+from county.loop import LoopService
 from county.partition import PartitionLock
 from county.query_service import QueryResponder
 from county.receiver import Receiver
@@ -25,6 +26,7 @@ from county.settings import CountySettings
 from county.store import StoreError, open_store
 from county.upstream import cli as upstream_cli
 from county.upstream.sender import UpstreamSender
+from county.workdays import WorkCalendar, WorkCalendarError
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -45,18 +47,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command in upstream_cli.COMMANDS:
         return upstream_cli.run(settings, args)
     if args.command:
-        return commands.run(settings, args.command, args.file, args.device)
+        return commands.run(settings, args.command, args.file, args.device, args)
     try:
+        calendar = WorkCalendar(settings.workday_overrides)  # a bad override file: stop, one line
         store = open_store(settings.database)
+        store.calendar = calendar
         receiver = Receiver(settings, store)
-        queries = QueryResponder(settings) if settings.answer_queries else None
+        queries = QueryResponder(settings, calendar=calendar) if settings.answer_queries else None
+        loop = LoopService(settings, receiver.publish_alert, calendar) if settings.run_loop else None
         upstream = None
         if settings.upstream.url is not None:
             # its own connection: the receiver's transactions and the sender's must not interleave
             upstream = UpstreamSender(settings.upstream, open_store(settings.database),
                                       owner=settings.client_id,
                                       on_status=lambda st: publish_upstream(receiver, st))
-    except (StoreError, ConfigError, CatalogueError, CaseImportError, OSError) as e:
+    except (StoreError, ConfigError, CatalogueError, CaseImportError, WorkCalendarError, OSError) as e:
         print(f"hall-county: {e}", file=sys.stderr)
         return 2
     stop = threading.Event()
@@ -69,6 +74,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGHUP, on_signal)  # a closed terminal: the same clean stop
     if queries is not None:
         queries.start()
+    if loop is not None:
+        loop.start()
     # PostgreSQL: one receiver at a time per client id; a second one with the same settings waits
     # (county/partition.py), and so does its upstream sender, whose claims carry the client id
     lock = PartitionLock(settings.database, settings.client_id) if settings.database.startswith(
@@ -93,6 +100,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             if serving:
                 upstream.stop()
             upstream.store.close()
+        if loop is not None:
+            loop.stop()
         if queries is not None:
             queries.stop()
         if lock is not None:

@@ -9,16 +9,16 @@ it is never logged, stored or put in an error message.
 from __future__ import annotations
 
 import logging
-from datetime import date, timedelta
 from typing import Protocol
 
 import paho.mqtt.client as mqtt
 
 from core import requests, topics
-from core.clock import Clock, now
+from core.clock import CHINA_TZ, Clock, now
 from core.payload import PayloadError
 from core.queries import ProgressQuery, ProgressReply
 from county.cases import CaseStore, StoredCase
+from county.workdays import WorkCalendar
 
 log = logging.getLogger("county.queries")
 
@@ -33,39 +33,32 @@ class RatingLookup(Protocol):
         ...
 
 
-def add_working_days(start: date, days: int) -> date:
-    """`days` working days after `start` (Monday-Friday; public holidays are not modelled)."""
-    d = start
-    left = days
-    while left > 0:
-        d += timedelta(days=1)
-        if d.weekday() < 5:
-            left -= 1
-    return d
-
-
 class QueryService:
     def __init__(
-        self, cases: CaseStore, ratings: RatingLookup, clock: Clock, *, rating_window_days: int = 5
+        self, cases: CaseStore, ratings: RatingLookup, clock: Clock, *, rating_window_days: int = 5,
+        calendar: WorkCalendar | None = None,
     ) -> None:
         self.cases = cases
         self.ratings = ratings
         self.clock = clock
         self.rating_window_days = rating_window_days
+        # the same calendar as the county's default job, so the kiosk and the county agree on every date
+        self.calendar = calendar if calendar is not None else WorkCalendar()
 
     # -- rules -----------------------------------------------------------------------------
 
     def rateable(self, case: StoredCase) -> bool:
         """A finished case whose open rating round has no rating yet, within the rating window.
 
-        Past the window (5 working days by default) the county's system default (基本满意,
-        channel 7) applies, so a kiosk must not offer a rating any more even if the default
-        has not been stored yet.
+        Past the window (5 working days by default, China's official working days) the county's
+        system default (基本满意, channel 7) applies, so a kiosk must not offer a rating any more
+        even if the default has not been stored yet.
         """
         if case.state != 3:
             return False
         if case.finished_at is not None:
-            last = add_working_days(case.finished_at.date(), self.rating_window_days)
+            last = self.calendar.add_workdays(case.finished_at.astimezone(CHINA_TZ).date(),
+                                              self.rating_window_days)
             if now(self.clock).date() > last:
                 return False
         return not self.ratings.is_rated(case.case_id, case.rating_round)

@@ -24,6 +24,7 @@ from county.catalogue import load_catalogue, publish_catalogue
 from county.queries import QueryService
 from county.settings import CountySettings
 from county.store import EventStore, open_store
+from county.workdays import WorkCalendar
 
 log = logging.getLogger("county.query_service")
 
@@ -42,16 +43,18 @@ class StoreRatings:
 
 
 class QueryResponder:
-    def __init__(self, settings: CountySettings, clock: Clock | None = None) -> None:
+    def __init__(self, settings: CountySettings, clock: Clock | None = None,
+                 calendar: WorkCalendar | None = None) -> None:
         self.settings = settings
         self.catalogue = load_catalogue(settings.catalogue_file)  # CatalogueError: bad file, say so at start
-        self.cases = CaseStore(settings.cases_path, load_or_create_key(settings.id_key_path))
+        self.cases = CaseStore(settings.cases_url, load_or_create_key(settings.id_key_path))
         self.events = open_store(settings.database)
         self.service = QueryService(
             self.cases,
             StoreRatings(self.events),
             clock or SystemClock(),
             rating_window_days=settings.rating_window_days,
+            calendar=calendar if calendar is not None else WorkCalendar(settings.workday_overrides),
         )
         # clean start, no session to keep: the process id keeps a standby receiver with the same
         # client_id (county/partition.py) from taking this connection over, and back, forever
@@ -72,7 +75,7 @@ class QueryResponder:
     def start(self) -> None:
         connect_async(self.client, self.settings.mqtt, clean_start=True)
         self.client.loop_start()
-        log.info("answering kiosk queries from %s (%d cases)", self.settings.cases_path, self.cases.count())
+        log.info("answering kiosk queries from %s (%d cases)", self.settings.cases_url, self.cases.count())
 
     def stop(self) -> None:
         self.client.disconnect()

@@ -39,12 +39,13 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
 from core import topics
-from core.events import Event, parse_event
+from core.events import Event, RatingEvent, parse_event
 from core.ids import UUID_RE
 from core.messages import Ack, AckItem, CountyState
 from core.mqtt_client import RECONNECT_MAX_S, Will, make_client
 from core.payload import PayloadError
 from core.sdnotify import Watchdog
+from county.alerts import AlertPublisher
 from county.settings import CountySettings
 from county.store import EventStore
 
@@ -102,6 +103,9 @@ def check(msg: Incoming) -> Checked:
             device, None, event.event_id,
             f"payload names {event.hall_id}/{event.device_id}, topic {where.hall}/{where.device}",
         )
+    if isinstance(event, RatingEvent) and event.claims_system_default:
+        return Checked(device, None, event.event_id, "a system default rating (channel 7, input"
+                       " 'default', system_default) is made by the county only, never sent by a device")
     return Checked(device, event, event.event_id)
 
 
@@ -164,6 +168,14 @@ class Receiver:
         self.client.on_disconnect = self._on_disconnect
         self.client.on_connect_fail = self._on_connect_fail
         self.client.on_message = self._on_message
+        # 差评 work orders opened by a batch: their `new` alerts go out right after its commit
+        self.alerts = AlertPublisher(store, self.publish_alert)
+
+    def publish_alert(self, topic: str, payload: bytes) -> bool:
+        """Hand an alert to the client (QoS 1, not retained); False while the broker is away."""
+        if not self._connected.is_set():
+            return False
+        return self.client.publish(topic, payload, qos=1).rc == mqtt.MQTT_ERR_SUCCESS
 
     # --- MQTT callbacks (paho's thread) ---
     def _on_connect(self, client: mqtt.Client, _u: object, flags: mqtt.ConnectFlags, rc: ReasonCode,
@@ -269,6 +281,10 @@ class Receiver:
         for m in batch:
             if m.qos:
                 self.client.ack(m.mid, m.qos)
+        try:
+            self.alerts.flush()
+        except Exception as e:  # stored alerts wait in the database: the loop job sends them later
+            log.error("cannot send work-order alerts now: %s", e)
 
     # --- life cycle ---
     def start(self) -> None:

@@ -50,7 +50,7 @@ class CountySettings(AppSettings):
     # --- kiosk queries and the service catalogue (county/queries.py, county/cases.py) ---
     # the case store (办件库) imported from the business system with `hall-county import-cases`;
     # default: cases.db beside an SQLite `database` (in `state_dir` with PostgreSQL)
-    cases_database: Path | None = None
+    cases_database: str | None = None  # a path, sqlite:///PATH or postgresql://...
     # secret key for the HMAC that stands in for applicants' ID numbers; created on first use;
     # default: id-hmac.key beside the case store. Back it up: without it no case is found by ID.
     id_key_file: Path | None = None
@@ -59,6 +59,18 @@ class CountySettings(AppSettings):
     # a finished case may be rated within this many working days (then the system default applies)
     rating_window_days: int = Field(default=5, ge=1, le=60)
     answer_queries: bool = True
+
+    # --- the 好差评 loop (county/loop.py; docs/county.md "The 好差评 loop") ---
+    # extra holidays / 调休 workdays of a year the chinesecalendar package does not know yet (TOML)
+    workday_overrides: Path | None = None
+    # how often the service makes system defaults, marks overdue work orders and sends alerts
+    loop_interval_s: float = Field(default=300.0, ge=1.0)
+    # the service's default job looks at cases finished within this many days (apply-defaults: all)
+    defaults_lookback_days: int = Field(default=120, ge=10)
+    # hall and region of a system default whose case names no hall (cases' optional hall_id)
+    default_hall_id: str = Field(default="county", pattern=r"^[a-z0-9][a-z0-9-]{0,31}$")
+    region_code: str = Field(default="000000", pattern=r"^[0-9]{6,12}$")
+    run_loop: bool = True
 
     # --- reporting to the provincial 好差评 system (county/upstream/) ---
     upstream: UpstreamSettings = Field(default_factory=UpstreamSettings)
@@ -93,12 +105,23 @@ class CountySettings(AppSettings):
         return v
 
     @property
+    def cases_on_postgres(self) -> bool:
+        return (self.cases_database or "").startswith(("postgresql://", "postgres://"))
+
+    @property
     def cases_path(self) -> Path:
-        if self.cases_database is not None:
-            return self.cases_database
+        """The SQLite case store's file (with a PostgreSQL case store: where its key file goes)."""
+        if self.cases_database is not None and not self.cases_on_postgres:
+            db = self.cases_database
+            return Path(db[len("sqlite:///"):] if db.startswith("sqlite:///") else db)
         if self.database.startswith("sqlite:///"):
             return Path(self.database[len("sqlite:///") :]).parent / "cases.db"
         return self.state_dir / "cases.db"
+
+    @property
+    def cases_url(self) -> str:
+        """Where the case store is: a file path or a postgresql:// URL."""
+        return self.cases_database if self.cases_on_postgres and self.cases_database else str(self.cases_path)
 
     @property
     def id_key_path(self) -> Path:

@@ -15,14 +15,17 @@ import re
 import sqlite3
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from core.events import Event, ExpiredEvent, RatingEvent, SigninEvent, SignoutEvent
+from core.clock import CHINA_TZ
+from core.events import Event, ExpiredEvent, RatingEvent, SigninEvent, SignoutEvent, StaffRef
 from core.messages import AckResult
+from county import workorders
 from county.schema import VERSION_TABLE, Dialect, SchemaError, pending
+from county.workdays import WorkCalendar
 
 log = logging.getLogger("county.store")
 
@@ -30,8 +33,19 @@ def _json_list(items: list[Any]) -> str:
     return json.dumps(items, ensure_ascii=False) if items else "[]"  # mostly empty: skip the encoder
 
 
+@functools.lru_cache(maxsize=4096)
+def _staff_json(staff: tuple[StaffRef, ...]) -> str:
+    """A rating's clerks as stored; a window's clerks repeat all day, so encode each list once."""
+    return _json_list([{"id": s.id, "name": s.name} for s in staff])
+
+
 def _ts(value: datetime) -> str:
     return value.isoformat()
+
+
+def rated_day(event: RatingEvent) -> str:
+    """The China-time day of a rating (statistics, due dates): YYYY-MM-DD."""
+    return event.rated_at.astimezone(CHINA_TZ).date().isoformat()
 
 
 def _detail_row(event: Event) -> tuple[str, tuple[Any, ...]] | None:
@@ -40,14 +54,16 @@ def _detail_row(event: Event) -> tuple[str, tuple[Any, ...]] | None:
         return (
             "INSERT INTO ratings (event_id, hall_id, device_id, window_id, region_code, channel, input,"
             " case_id, assess_number, item_code, item_name, staff, level, gbt_code, reasons, comment,"
-            " public, system_default, invited_at, rated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " public, system_default, invited_at, rated_at, rated_day, staff_id, staff_name)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 event.event_id, event.hall_id, event.device_id, event.window_id, event.region_code,
                 event.channel, event.input, event.case_id, event.assess_number, event.item_code,
-                event.item_name, _json_list([{"id": s.id, "name": s.name} for s in event.staff]),
+                event.item_name, _staff_json(tuple(event.staff)),
                 int(event.level), event.gbt_code, _json_list(event.reasons),
-                event.comment, event.public, False, _ts(event.invited_at), _ts(event.rated_at),
+                event.comment, event.public, event.system_default, _ts(event.invited_at),
+                _ts(event.rated_at), rated_day(event),
+                event.staff[0].id if event.staff else None, event.staff[0].name if event.staff else None,
             ),
         )
     if isinstance(event, ExpiredEvent):
@@ -72,7 +88,7 @@ def _detail_row(event: Event) -> tuple[str, tuple[Any, ...]] | None:
     return None
 
 
-class _Cursor(Protocol):
+class Cursor(Protocol):
     @property
     def rowcount(self) -> int: ...
     def execute(self, sql: Any, params: Any = ..., /) -> Any: ...
@@ -81,7 +97,6 @@ class _Cursor(Protocol):
     def fetchall(self) -> list[Any]: ...
 
 
-Cursor = _Cursor  # the public name, for modules with their own tables (county/upstream/queue.py)
 
 
 class EventStore:
@@ -91,21 +106,21 @@ class EventStore:
 
     def __init__(self) -> None:
         self.url = ""
+        # working days for work-order due dates; the service sets the county's (override file)
+        self.calendar = WorkCalendar()
 
     @contextmanager
-    def _transaction(self) -> Iterator[_Cursor]:
+    def _transaction(self) -> Iterator[Cursor]:
         raise NotImplementedError
 
-    def transaction(self) -> AbstractContextManager[_Cursor]:
-        """One transaction (committed on a clean exit) for modules that keep their own tables."""
+    def transaction(self) -> contextlib.AbstractContextManager[Cursor]:
+        """One transaction (committed on leaving, rolled back on an exception); `?` via `sql()`."""
         return self._transaction()
-
-    def sql(self, sql: str) -> str:
-        """`sql` with `?` placeholders in this backend's style."""
-        return self._sql(sql)
 
     def _sql(self, sql: str) -> str:
         return sql if self.placeholder == "?" else sql.replace("?", self.placeholder)
+
+    sql = _sql
 
     dialect: Dialect = "sqlite"
 
@@ -134,7 +149,7 @@ class EventStore:
             row = cur.fetchone()
             return int(row[0]) if row and row[0] is not None else 0
 
-    def _lock_schema(self, cur: _Cursor) -> None:
+    def _lock_schema(self, cur: Cursor) -> None:
         """SQLite: BEGIN IMMEDIATE already serialises; PostgreSQL takes an advisory lock."""
 
     def store_batch(
@@ -153,10 +168,10 @@ class EventStore:
         with self._transaction() as cur:
             return self._store_all(cur, events, raws, now)
 
-    def _lock(self, cur: _Cursor) -> None:
+    def _lock(self, cur: Cursor) -> None:
         """Serialise writers for the check-then-insert below (SQLite: BEGIN IMMEDIATE does it)."""
 
-    def _existing(self, cur: _Cursor, sql: str, keys: list[Any]) -> set[Any]:
+    def _existing(self, cur: Cursor, sql: str, keys: list[Any]) -> set[Any]:
         found: set[Any] = set()
         for i in range(0, len(keys), 500):
             chunk = keys[i:i + 500]
@@ -164,7 +179,7 @@ class EventStore:
             found.update(r[0] for r in cur.fetchall())
         return found
 
-    def _store_all(self, cur: _Cursor, events: Sequence[Event], raws: list[str], now: int) -> list[AckResult]:
+    def _store_all(self, cur: Cursor, events: Sequence[Event], raws: list[str], now: int) -> list[AckResult]:
         # Set-based: two look-ups and one multi-row insert per table per batch, not two statements
         # per event. Writers are serialised (`_lock`), so nothing changes between look-up and insert.
         self._lock(cur)
@@ -177,6 +192,7 @@ class EventStore:
         results: list[AckResult] = []
         rows: list[tuple[Any, ...]] = []
         details: dict[str, list[tuple[Any, ...]]] = {}
+        bad: list[RatingEvent] = []  # stored 差评: each opens its work order in this transaction
         for event, raw in zip(events, raws, strict=True):
             if event.event_id in seen:
                 results.append("duplicate")  # this event_id is stored already
@@ -192,6 +208,8 @@ class EventStore:
             detail = _detail_row(event)
             if detail is not None:
                 details.setdefault(detail[0], []).append(detail[1])
+            if isinstance(event, RatingEvent) and event.level.is_bad and not event.system_default:
+                bad.append(event)
             results.append("stored")
         if rows:
             cur.executemany(self._sql(
@@ -205,9 +223,11 @@ class EventStore:
         if reports:
             cur.executemany(
                 self._sql("INSERT INTO upstream_queue (event_id, queued_ms) VALUES (?, ?)"), reports)
+        if bad:
+            workorders.open_for(self, cur, bad, now)
         return results
 
-    def _existing_pairs(self, cur: _Cursor, case_ids: list[str]) -> list[tuple[str, int]]:
+    def _existing_pairs(self, cur: Cursor, case_ids: list[str]) -> list[tuple[str, int]]:
         out: list[tuple[str, int]] = []
         for i in range(0, len(case_ids), 500):
             chunk = case_ids[i:i + 500]
@@ -215,6 +235,17 @@ class EventStore:
                 ",".join("?" * len(chunk)))), chunk)
             out.extend((r[0], int(r[1])) for r in cur.fetchall())
         return out
+
+    def rated_pairs(self, case_ids: list[str]) -> set[tuple[str, int]]:
+        """The (case_id, assess_number) rounds of these cases that have a rating stored (any kind).
+
+        A short transaction per 500 cases: the receiver's batches never wait long behind it.
+        """
+        found: set[tuple[str, int]] = set()
+        for i in range(0, len(case_ids), 500):
+            with self._transaction() as cur:
+                found.update(self._existing_pairs(cur, case_ids[i:i + 500]))
+        return found
 
     def count(self, table: str = "events") -> int:
         if not re.fullmatch(r"[a-z_]+", table):
@@ -248,7 +279,7 @@ class SqliteStore(EventStore):
         self.create_schema()
 
     @contextmanager
-    def _transaction(self) -> Iterator[_Cursor]:
+    def _transaction(self) -> Iterator[Cursor]:
         cur = self._conn.cursor()
         cur.execute("BEGIN IMMEDIATE")
         try:
@@ -281,7 +312,7 @@ class PostgresStore(EventStore):
         self.create_schema()
 
     @contextmanager
-    def _transaction(self) -> Iterator[_Cursor]:
+    def _transaction(self) -> Iterator[Cursor]:
         # A server that restarted (or a network cut) leaves this connection closed for good: open a
         # new one for the next transaction. The failed one raised, so its batch is retried, unacked.
         if self._conn.closed or self._conn.broken:
@@ -292,7 +323,7 @@ class PostgresStore(EventStore):
         with self._conn.transaction(), self._conn.cursor() as cur:
             yield cur
 
-    def _lock_schema(self, cur: _Cursor) -> None:
+    def _lock_schema(self, cur: Cursor) -> None:
         cur.execute("SELECT pg_advisory_xact_lock(4242001)")  # fixed key: "the county schema"
 
     _serialise = False  # True for the retry of a batch that met a concurrent writer
@@ -318,7 +349,7 @@ class PostgresStore(EventStore):
         finally:
             self._serialise = False
 
-    def _lock(self, cur: _Cursor) -> None:
+    def _lock(self, cur: Cursor) -> None:
         if self._serialise:  # one batch at a time (reads go on) while this one is retried
             cur.execute("LOCK TABLE events, ratings IN SHARE ROW EXCLUSIVE MODE")
 

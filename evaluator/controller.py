@@ -101,6 +101,7 @@ class EvaluatorController:
         has_screen: bool = True,
         keypad: KeypadPort | None = None,
         audio: AudioPort | None = None,
+        voice: bool = True,
         config_store: ConfigStore | None = None,
         on_restart: Callable[[], None] | None = None,
         wake: Callable[[], None] = lambda: None,
@@ -113,6 +114,7 @@ class EvaluatorController:
         self.has_screen = has_screen
         self.keypad = keypad
         self.audio = audio
+        self.voice = voice  # False: no voice prompt at all, the keypad's included (audio_mute)
         self.config_store = config_store
         self.on_restart = on_restart
         self.restart_requested = False
@@ -564,6 +566,8 @@ class EvaluatorController:
             log.warning("keypad: %s", e)
 
     def _prompt(self, prompt: Prompt) -> None:
+        if not self.voice:
+            return
         if self.audio is not None:
             try:
                 self.audio.play(prompt)

@@ -90,6 +90,7 @@ class EvaluatorService:
             has_screen=has_screen,
             keypad=self.keypad_port,
             audio=audio,
+            voice=not settings.audio_mute,
             config_store=store,
             on_restart=self._restart,
             wake=self.link.wake,

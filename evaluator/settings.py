@@ -11,6 +11,8 @@ from core.config import DeviceSettings
 from core.ids import WindowId
 from core.topics import ID_PATTERN
 from drivers.transport import CheckedSerialSettings
+from evaluator.ports import Prompt
+from evaluator.voice_prompts import shipped
 
 
 class EvaluatorSettings(DeviceSettings):
@@ -25,9 +27,14 @@ class EvaluatorSettings(DeviceSettings):
     screen_height: int = Field(default=800, ge=320, le=7680)
     fullscreen: bool = False
     font: Path | None = None  # a CJK .ttf/.ttc; found on the system when not set
-    # Voice prompts played by the screen's speaker (the keypad plays its own on keypad-only boxes).
-    audio_please_rate: Path | None = None  # 请您对我的服务做出评价
-    audio_thanks: Path | None = None  # 谢谢您的评价
+    # Voice prompts played by the screen's speaker at the invitation and the thanks (the keypad
+    # plays its own on keypad-only boxes). The shipped files are espeak-ng's Mandarin
+    # (scripts/make-voice-prompts); a hall points these at its own recordings. `audio_mute` also
+    # silences the keypad's prompts; the volume is the screen's (the keypad has its own knob).
+    audio_please_rate: Path | None = shipped(Prompt.PLEASE_RATE)  # 您好，请您对我的工作给予评价
+    audio_thanks: Path | None = shipped(Prompt.THANKS)  # 谢谢您的评价
+    audio_volume: float = Field(default=0.8, ge=0.0, le=1.0)
+    audio_mute: bool = False
     # Device configuration used until the county's retained `config` arrives the first time
     # (JSON, schema hall.config/1); afterwards the last received one is kept in state_dir.
     initial_config: Path | None = None

@@ -105,7 +105,7 @@ ZH: dict[str, str] = {
     "item_type": "事项类型",
     "required": "必需",
     "optional": "非必需",
-    "copies": "{n} 份",
+    "copies": "{n}份",
     "card_error": "无法识别此证件",
     "card_error_hint": "请将身份证重新平放在感应区",
     "catalogue_missing": "办事指南尚未同步，请稍后再试",
@@ -255,6 +255,24 @@ STEP_NAMES_EN = {
     "受理": "Accepted", "审核": "Review", "审批": "Approval", "制证": "Production", "办结": "Completed",
     "登簿": "Registration", "缮证": "Certificate", "送达": "Delivered", "现场核查": "On-site check",
 }  # fmt: skip
+
+
+# 事项类型: the kinds of government service item (the catalogue names them in Chinese).
+ITEM_TYPES_EN = {
+    "行政许可": "Administrative licence", "行政处罚": "Administrative penalty",
+    "行政强制": "Administrative enforcement", "行政征收": "Administrative levy",
+    "行政给付": "Administrative benefit", "行政检查": "Administrative inspection",
+    "行政确认": "Administrative confirmation", "行政奖励": "Administrative award",
+    "行政裁决": "Administrative ruling", "其他行政权力": "Other administrative power",
+    "公共服务": "Public service",
+}  # fmt: skip
+
+
+def item_type(name: str, lang: str) -> str:
+    """An item's type (事项类型) in `lang`: English for the standard kinds, else as given."""
+    if lang == "en":
+        return ITEM_TYPES_EN.get(name, name)
+    return name
 
 
 def step_name(name: str, lang: str) -> str:

@@ -21,14 +21,20 @@ from ui.text import font_step
 
 RGBA = tuple[float, float, float, float]
 
-# Background and text colour per level: green (5) to red (1); dark text on the amber middle.
+# Background and text colour per level: green (5) to red (1), each dark enough for white words
+# at WCAG AA (4.5:1, small English included); dark words on the amber middle.
 LEVEL_COLOURS: dict[int, tuple[RGBA, RGBA]] = {
-    5: ((0.07, 0.53, 0.25, 1), (1, 1, 1, 1)),
-    4: ((0.36, 0.64, 0.16, 1), (1, 1, 1, 1)),
+    5: ((0.05, 0.47, 0.22, 1), (1, 1, 1, 1)),
+    4: ((0.24, 0.50, 0.10, 1), (1, 1, 1, 1)),
     3: ((0.97, 0.73, 0.07, 1), (0.13, 0.13, 0.13, 1)),
-    2: ((0.92, 0.45, 0.11, 1), (1, 1, 1, 1)),
+    2: ((0.75, 0.30, 0.04, 1), (1, 1, 1, 1)),
     1: ((0.80, 0.15, 0.15, 1), (1, 1, 1, 1)),
 }
+# A level not chosen once another one is: a white tile with the level's colour as its border and
+# face, words in dark ink (fading it instead made its words unreadable).
+UNCHOSEN_BG: RGBA = (1, 1, 1, 1)
+UNCHOSEN_INK: RGBA = (0.13, 0.13, 0.13, 1)
+MIN_SECOND_PX = 16  # the second language's words wrap rather than shrink below this
 # How much the mouth smiles (+) or frowns (-).
 _CURVE = {5: 1.0, 4: 0.5, 3: 0.0, 2: -0.45, 1: -0.9}
 
@@ -85,13 +91,15 @@ class Face(Widget):
 
 
 class LevelButton(ButtonBehavior, BoxLayout):
-    """One level: a coloured tile with a face, the Chinese word and the English beneath."""
+    """One level: a coloured tile with a face, the word in the screen's language and the other
+    language beneath it (Chinese first; English first when `english_first`)."""
 
     level = NumericProperty(3)
     selected = BooleanProperty(False)
-    dimmed = BooleanProperty(False)
+    dimmed = BooleanProperty(False)  # another level is chosen
     enabled = BooleanProperty(True)
     text_scale = NumericProperty(1.0)  # 1.5 in the kiosk's elderly mode
+    english_first = BooleanProperty(False)
 
     def __init__(self, level: int, **kwargs: Any) -> None:
         super().__init__(orientation="vertical", padding=(6, 12), spacing=4, **kwargs)
@@ -99,51 +107,63 @@ class LevelButton(ButtonBehavior, BoxLayout):
         bg, fg = LEVEL_COLOURS[level]
         self._bg, self._fg = bg, fg
         self.face = Face(level=level, ink=[*bg[:3], 1], size_hint=(1, 0.55))
-        self.zh = Label(text=Level(level).zh, color=fg, bold=True, size_hint=(1, 0.25), halign="center")
-        self.en = Label(text=Level(level).en, color=fg, size_hint=(1, 0.2), halign="center", valign="top")
-        for w in (self.face, self.zh, self.en):
+        self.first = Label(color=fg, bold=True, size_hint=(1, 0.25), halign="center")
+        self.second = Label(color=fg, size_hint=(1, 0.2), halign="center", valign="top")
+        for w in (self.face, self.first, self.second):
             self.add_widget(w)
         self.bind(pos=self._draw, size=self._draw, selected=self._draw, dimmed=self._draw,
-                  text_scale=self._draw)
+                  text_scale=self._draw, english_first=self._draw)  # fmt: skip
         self._draw()
 
     def _draw(self, *_: Any) -> None:
         w, h, s = self.width, self.height, self.text_scale
+        zh, en = Level(int(self.level)).zh, Level(int(self.level)).en
+        self.first.text, self.second.text = (en, zh) if self.english_first else (zh, en)
+        # English words are about twice as wide as Chinese ones: the first line gets less room
+        k = 0.75 if self.english_first else 1.0
         wide = w > 1.6 * h  # a short strip (e.g. above the reasons): face beside the words
-        if wide and w > 4 * h:  # a long strip (the kiosk's elderly mode): room for the English too
+        if wide and w > 4 * h:  # a long strip (the kiosk's elderly mode): room for both languages
             self.orientation = "horizontal"
             self.face.size_hint = (0.22, 1)
-            self.zh.size_hint, self.en.size_hint = (0.43, 1), (0.35, 1)
-            self.en.opacity = 1
-            self.zh.font_size = font_step(max(12, min(w * 0.06, h * 0.32 * s, 40 * s)))
-            self.en.font_size = font_step(max(10, min(w * 0.035, h * 0.2 * s, 24 * s)))
-            self.zh.text_size = (w * 0.43 - 8, None)
-            self.en.text_size = (w * 0.35 - 8, None)
-            self.en.valign = "middle"
+            self.first.size_hint, self.second.size_hint = (0.43, 1), (0.35, 1)
+            self.second.opacity = 1
+            self.first.font_size = font_step(max(12, min(w * 0.06 * k, h * 0.32 * s, 40 * s)))
+            self.second.font_size = font_step(max(MIN_SECOND_PX, min(w * 0.035, h * 0.2 * s, 28 * s)))
+            self.first.text_size = (w * 0.43 - 8, None)
+            self.second.text_size = (w * 0.35 - 8, None)
+            self.first.valign = self.second.valign = "middle"
         elif wide:
             self.orientation = "horizontal"
             self.face.size_hint = (0.3, 1)
-            self.zh.size_hint, self.en.size_hint = (0.7, 1), (0, 0)
-            self.en.opacity = 0
-            self.zh.font_size = font_step(max(12, min(w * 0.11, h * 0.32 * s, 40 * s)))
-            self.zh.text_size = (w * 0.7 - 8, None)
+            self.first.size_hint, self.second.size_hint = (0.7, 1), (0, 0)
+            self.second.opacity = 0
+            self.first.font_size = font_step(max(12, min(w * 0.11 * k, h * 0.32 * s, 40 * s)))
+            self.first.text_size = (w * 0.7 - 8, None)
+            self.first.valign = "middle"
         else:
             self.orientation = "vertical"
-            self.en.valign = "top"
+            self.first.valign, self.second.valign = "middle", "top"
             self.face.size_hint = (1, 0.55)
-            self.zh.size_hint, self.en.size_hint = (1, 0.25), (1, 0.2)
-            self.en.opacity = 1
-            self.zh.font_size = font_step(max(14, min(w * 0.16 * s, h * 0.13, 46 * s)))
-            self.en.font_size = font_step(max(10, min(w * 0.1 * s, h * 0.075, 24 * s)))
-            for lbl in (self.zh, self.en):
+            self.first.size_hint, self.second.size_hint = (1, 0.25), (1, 0.2)
+            self.second.opacity = 1
+            self.first.font_size = font_step(max(14, min(w * 0.16 * s * k, h * 0.13, 46 * s)))
+            self.second.font_size = font_step(max(MIN_SECOND_PX, min(w * 0.1 * s, h * 0.075, 24 * s)))
+            for lbl in (self.first, self.second):
                 lbl.text_size = (w - 8, None)
-        alpha = 0.35 if self.dimmed else 1.0
-        self.opacity = alpha
+        unchosen = self.dimmed and not self.selected
+        ink = UNCHOSEN_INK if unchosen else self._fg
+        self.first.color = self.second.color = ink
         self.canvas.before.clear()
         r = min(w, h) * 0.1
         with self.canvas.before:
-            Color(*self._bg)
-            RoundedRectangle(pos=self.pos, size=self.size, radius=[r])
+            if unchosen:
+                Color(*self._bg)
+                RoundedRectangle(pos=self.pos, size=self.size, radius=[r])
+                Color(*UNCHOSEN_BG)
+                RoundedRectangle(pos=(self.x + 4, self.y + 4), size=(w - 8, h - 8), radius=[r * 0.8])
+            else:
+                Color(*self._bg)
+                RoundedRectangle(pos=self.pos, size=self.size, radius=[r])
             if self.selected:
                 Color(0.1, 0.1, 0.1, 1)
                 Line(rounded_rectangle=(self.x + 3, self.y + 3, w - 6, h - 6, r), width=5)
@@ -159,6 +179,7 @@ class RatingLevels(BoxLayout):
 
     selected = ObjectProperty(None, allownone=True)
     text_scale = NumericProperty(1.0)  # passed to every LevelButton
+    english_first = BooleanProperty(False)  # passed to every LevelButton
     __events__ = ("on_level",)
 
     def __init__(self, **kwargs: Any) -> None:
@@ -171,11 +192,12 @@ class RatingLevels(BoxLayout):
             self.buttons[int(level)] = b
             self.add_widget(b)
         self.bind(selected=self._show_selected)
-        self.bind(text_scale=self._scale)
+        self.bind(text_scale=self._scale, english_first=self._scale)
 
     def _scale(self, *_: Any) -> None:
         for b in self.buttons.values():
             b.text_scale = self.text_scale
+            b.english_first = self.english_first
 
     def _pressed(self, button: LevelButton) -> None:
         self.dispatch("on_level", int(button.level))

@@ -31,7 +31,10 @@ class EvaluatorApp(ServiceApp):
         wanted = {Prompt.PLEASE_RATE: settings.audio_please_rate, Prompt.THANKS: settings.audio_thanks}
         files = {p: f for p, f in wanted.items() if f is not None}
         self.service = EvaluatorService(
-            settings, has_screen=True, audio=KivyAudio(files), on_restart=self._restart
+            settings,
+            has_screen=True,
+            audio=KivyAudio(files, volume=settings.audio_volume, mute=settings.audio_mute),
+            on_restart=self._restart,
         )
         self.exit_code = 0
 

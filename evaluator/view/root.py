@@ -1,4 +1,4 @@
-"""The evaluator's root widget: the screens, the message bar and the identify flash."""
+"""The evaluator's root widget: the identify band, the screens, the message bar."""
 
 from __future__ import annotations
 
@@ -11,64 +11,79 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.label import Label
 from kivy.uix.screenmanager import NoTransition, ScreenManager
+from kivy.uix.widget import Widget
 
 from evaluator.view.screens import SCREENS, EvalScreen, Touches, load_kv
 from evaluator.view.widgets import MessageBar
-from evaluator.viewmodel import ViewModel
+from evaluator.viewmodel import State, ViewModel
 from ui.text import bilingual, split_bilingual
 
 MESSAGE_HEIGHT = 72
 
 
-class IdentifyFlash(FloatLayout):
-    """A thick blinking frame with the device id, while `on` (the `identify` command)."""
+class IdentifyFlash(Label):
+    """While `on` (the `identify` command): a yellow band above the screen with the device id, and
+    a blinking yellow frame around the whole screen. The screen shrinks inside the frame, below the
+    band, so neither covers anything (the title bar, the faces) the citizen may be using."""
 
     on = BooleanProperty(False)
+    BAND = 72
+    FRAME = 14
 
-    def __init__(self, device_id: str, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self._visible = False
-        self._event: Any = None
-        self._label = Label(
+    def __init__(self, device_id: str, frame_owner: Widget, **kwargs: Any) -> None:
+        super().__init__(
             text=f"识别设备 Identify: {device_id}",
             font_size=40,
             bold=True,
             color=(0, 0, 0, 1),
-            size_hint=(0.8, None),
-            height=110,
-            pos_hint={"center_x": 0.5, "center_y": 0.5},
+            size_hint_y=None,
+            height=0,
             opacity=0,
+            **kwargs,
         )
-        with self._label.canvas.before:
-            Color(1, 0.85, 0, 1)
-            self._box = Rectangle()
-        self._label.bind(
-            pos=lambda w, p: setattr(self._box, "pos", p), size=lambda w, s: setattr(self._box, "size", s)
-        )
-        self.add_widget(self._label)
-        self.bind(on=self._switch, pos=self._draw, size=self._draw)
-
-    def _switch(self, *_: Any) -> None:
-        if self.on and self._event is None:
-            self._event = Clock.schedule_interval(self._blink, 0.5)  # only while identifying
-        elif not self.on and self._event is not None:
-            self._event.cancel()
-            self._event = None
-            self._visible = False
-            self._draw()
-
-    def _blink(self, _dt: float) -> None:
-        self._visible = not self._visible
-        self._draw()
-
-    def _draw(self, *_: Any) -> None:
-        self.canvas.before.clear()
-        self._label.opacity = 1 if self._visible else 0
-        if not self._visible:
-            return
         with self.canvas.before:
             Color(1, 0.85, 0, 1)
-            Line(rectangle=(self.x + 10, self.y + 10, self.width - 20, self.height - 20), width=10)
+            self._box = Rectangle()
+        self.bind(pos=self._follow, size=self._follow)
+        self._owner = frame_owner
+        self._lit = True
+        self._event: Any = None
+        self.bind(on=self._switch)
+        frame_owner.bind(pos=self._draw_frame, size=self._draw_frame)
+
+    def _follow(self, *_: Any) -> None:
+        self._box.pos, self._box.size = self.pos, self.size
+
+    def _switch(self, *_: Any) -> None:
+        if self.on:
+            self.height, self.opacity = self.BAND, 1
+            self._lit = True
+            if self._event is None:
+                self._event = Clock.schedule_interval(self._blink, 0.5)  # only while identifying
+        else:
+            self.height, self.opacity = 0, 0
+            if self._event is not None:
+                self._event.cancel()
+                self._event = None
+        self._draw_frame()
+
+    def _blink(self, _dt: float) -> None:
+        self._lit = not self._lit
+        self._draw_frame()
+
+    def frame_rect(self) -> tuple[float, float, float, float]:
+        o = self._owner
+        return (o.x, o.y, o.width, o.height)
+
+    def _draw_frame(self, *_: Any) -> None:
+        o = self._owner
+        o.canvas.after.clear()
+        if not self.on:
+            return
+        f = self.FRAME
+        with o.canvas.after:
+            Color(*((1, 0.85, 0, 1) if self._lit else (0.13, 0.13, 0.13, 1)))
+            Line(rectangle=(o.x + f / 2, o.y + f / 2, o.width - f, o.height - f), width=f / 2)
 
 
 class EvaluatorRoot(FloatLayout):
@@ -81,6 +96,9 @@ class EvaluatorRoot(FloatLayout):
         load_kv()
         self.touches = touches
         column = BoxLayout(orientation="vertical")
+        self.column = column
+        self.flash = IdentifyFlash(device_id, frame_owner=self)
+        column.add_widget(self.flash)
         self.manager = ScreenManager(transition=NoTransition())
         self.screens: dict[str, EvalScreen] = {}
         for name, cls in SCREENS.items():
@@ -91,8 +109,6 @@ class EvaluatorRoot(FloatLayout):
         column.add_widget(self.manager)
         column.add_widget(self.message)
         self.add_widget(column)
-        self.flash = IdentifyFlash(device_id)
-        self.add_widget(self.flash)
         self.bind(size=self._orient)
         self._orient()
         self.vm: ViewModel | None = None
@@ -112,9 +128,10 @@ class EvaluatorRoot(FloatLayout):
         self.screens[name].update(vm)
         if self.manager.current != name:
             self.manager.current = name
-        if vm.message:
+        # The "saving" screen says itself how the rating is doing: no second message beneath it.
+        if vm.message and vm.state is not State.RATED:
             zh, en = split_bilingual(vm.message)
-            self.message.text = bilingual(zh, en, base_size=28)
+            self.message.text = bilingual(zh, en, base_size=28, en_scale=0.7)
             self.message.font_size = 28
             self.message.error = vm.message_is_error
             self.message.height, self.message.opacity = MESSAGE_HEIGHT, 1
@@ -122,3 +139,4 @@ class EvaluatorRoot(FloatLayout):
             self.message.text = ""
             self.message.height, self.message.opacity = 0, 0
         self.flash.on = vm.identify
+        self.column.padding = IdentifyFlash.FRAME if vm.identify else 0

@@ -6,25 +6,28 @@ from pathlib import Path
 from typing import Any
 
 from kivy.graphics import Color, Ellipse, Rectangle, RoundedRectangle
-from kivy.properties import BooleanProperty, ListProperty, StringProperty
+from kivy.properties import BooleanProperty, ListProperty, NumericProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.image import Image
 from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
-from ui.text import bilingual, font_step
+from ui.text import bilingual, font_step, visual_len
 
 INK = (0.13, 0.13, 0.13, 1)
 GREY = (0.42, 0.42, 0.42, 1)
 BRAND = (0.09, 0.30, 0.60, 1)  # the hall's blue
+MIN_EN_PX = 18  # the smallest English line on the evaluator's screens
 
 
 def paint(widget: Widget, rgba: tuple[float, ...], radius: float = 0) -> None:
     """Give `widget` a (rounded) background that follows its position and size."""
     with widget.canvas.before:
         colour = Color(*rgba)
-        shape = RoundedRectangle(pos=widget.pos, size=widget.size, radius=[radius]) if radius else Rectangle(
-            pos=widget.pos, size=widget.size
+        shape = (
+            RoundedRectangle(pos=widget.pos, size=widget.size, radius=[radius])
+            if radius
+            else Rectangle(pos=widget.pos, size=widget.size)
         )
 
     def follow(*_: Any) -> None:
@@ -32,11 +35,6 @@ def paint(widget: Widget, rgba: tuple[float, ...], radius: float = 0) -> None:
 
     widget.bind(pos=follow, size=follow)
     widget._paint_colour = colour  # so it can be changed later (MessageBar)
-
-
-def visual_len(text: str) -> float:
-    """Width of `text` in ems, roughly: a Chinese character is one em, Latin about half."""
-    return sum(1.0 if ord(ch) > 0x2E80 else 0.55 for ch in text)
 
 
 class AutoLabel(Label):
@@ -76,11 +74,12 @@ class AutoLabel(Label):
         height_fit = self.height / (1.25 * sum(k for _, k in lines))
         widest = max(visual_len(t) * k for t, k in lines) or 1.0
         fs = min(height_fit * self.scale[0], float(self.scale[1]), width / widest)
-        fs = font_step(max(14.0, fs))
+        fs = font_step(max(16.0, fs))  # a legibility floor: wraps rather than shrinks below it
         self.font_size = fs
         if self.zh:
             self.markup = True
-            self.text = bilingual(self.zh, self.en, base_size=fs, en_scale=self.EN_SCALE)
+            en_scale = max(self.EN_SCALE, (MIN_EN_PX + 0.5) / fs)  # the English stays readable
+            self.text = bilingual(self.zh, self.en, base_size=fs, en_scale=en_scale)
 
 
 class Avatar(Widget):
@@ -122,7 +121,12 @@ class Avatar(Widget):
 
 
 class ClerkPanel(BoxLayout):
-    """Photo, name, staff number and window of the clerk serving this window."""
+    """Photo, name, staff number and window of the clerk serving this window.
+
+    `snug`: the photo takes a portrait's width (not a share of the card) and `snug_width` is the
+    width the card needs for its words at the size its height allows, so a screen can make the
+    card as wide as its content instead of leaving half of it empty.
+    """
 
     name = StringProperty("")
     staff_id = StringProperty("")
@@ -130,6 +134,8 @@ class ClerkPanel(BoxLayout):
     window = StringProperty("")
     photo = StringProperty("")
     compact = BooleanProperty(False)
+    snug = BooleanProperty(False)
+    snug_width = NumericProperty(0)
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("spacing", 16)
@@ -146,10 +152,35 @@ class ClerkPanel(BoxLayout):
             self.info.add_widget(w)
         self.add_widget(self.avatar)
         self.add_widget(self.info)
-        self.bind(
-            name=self._show, staff_id=self._show, title=self._show, window=self._show, photo=self._show
-        )
+        self.bind(name=self._show, staff_id=self._show, title=self._show, window=self._show, photo=self._show)
+        self.bind(snug=self._grow, size=self._measure)
+        for w in self.info.children:
+            w.bind(size=self._measure)
         self._show()
+
+    def _grow(self, *_: Any) -> None:
+        big = self.snug
+        self.name_label.scale = [0.85, 96 if big else 56]
+        for lbl in (self.id_label, self.title_label, self.window_label):
+            lbl.scale = [0.85, 44 if big else 28]
+        self._measure()
+
+    def _measure(self, *_: Any) -> None:
+        if not self.snug:
+            self.avatar.size_hint_x = 0.4
+            return
+        pad_l, pad_t, pad_r, pad_b = self.padding
+        inner_h = max(1.0, self.height - pad_t - pad_b)
+        self.avatar.size_hint_x = None
+        self.avatar.width = inner_h * 0.8  # a portrait photo's proportions
+        words = 0.0
+        for lbl in (self.name_label, self.id_label, self.title_label, self.window_label):
+            text = str(lbl.text or "")
+            if not text:
+                continue
+            fs = font_step(max(14.0, min(lbl.height / 1.25 * lbl.scale[0], float(lbl.scale[1]))))
+            words = max(words, visual_len(text) * fs + 16)
+        self.snug_width = pad_l + pad_r + self.avatar.width + self.spacing + words
 
     def _show(self, *_: Any) -> None:
         self.avatar.name, self.avatar.photo = self.name, self.photo
@@ -157,6 +188,7 @@ class ClerkPanel(BoxLayout):
         self.id_label.text = f"工号 No. {self.staff_id}" if self.staff_id else ""
         self.title_label.text = self.title
         self.window_label.text = self.window
+        self._measure()
 
 
 class TitleBar(BoxLayout):

@@ -21,6 +21,7 @@ from kiosk.view.screens import SCREEN_CLASSES, KioskScreen, load_kv, tx
 from kiosk.view.theme import Theme, theme_for
 from kiosk.view.widgets import paint
 from ui.shaped_text import ShapedLabel, ShapingUnavailable, font_for
+from ui.text import font_step, visual_len
 
 HEADER_H = 150
 FOOTER_H = 150
@@ -28,6 +29,12 @@ FOOTER_H = 150
 
 class _Button(ButtonBehavior, BoxLayout):
     pass
+
+
+def _fit_line(label: Label, size: tuple[float, float], largest: float) -> None:
+    """One line, as large as `largest` and as small as its width needs."""
+    label.text_size = size
+    label.font_size = font_step(min(largest, max(16.0, (size[0] - 4) / max(1.0, visual_len(label.text)))))
 
 
 class KioskRoot(BoxLayout):
@@ -95,21 +102,22 @@ class KioskRoot(BoxLayout):
             Color(*th.header)
             Rectangle(pos=h.pos, size=h.size)
         title = BoxLayout(orientation="vertical")
+        # The header is chrome: the same size in both modes. The title is never cut: with the 蒙文
+        # column and the buttons beside it, it gets smaller to fit its width instead.
         t = Label(
             text=texts.zh("app_title") if self.c.language == "mn" else tx(self.c, "app_title"),
-            font_size=38,  # the header is chrome: the same in both modes, so it always fits
+            font_size=38,
             bold=True,
             color=th.header_ink,
             halign="left",
             valign="bottom",
-            shorten=True,
-            shorten_from="right",
         )
-        t.bind(size=lambda w, s: setattr(w, "text_size", s))
+        t.bind(size=lambda w, s: _fit_line(w, s, 38))
         sub = Label(
             text=self.c.options.hall_name, font_size=28, color=th.header_ink, halign="left", valign="top"
         )
-        sub.bind(size=lambda w, s: setattr(w, "text_size", s))
+        sub.bind(size=lambda w, s: _fit_line(w, s, 28))
+        self.title_label = t
         title.add_widget(t)
         title.add_widget(sub)
         if self.c.language == "mn":

@@ -22,7 +22,7 @@ import ui.kv
 from core.catalogue import BASE_LANGUAGE, Item, Named
 from core.levels import Level
 from core.queries import CaseProgress
-from kiosk import texts
+from kiosk import guide_text, texts
 from kiosk.controller import KioskController
 from kiosk.controller import Screen as ScreenName
 from kiosk.view import widgets  # noqa: F401 - IdCardPicture for place_card.kv
@@ -51,6 +51,10 @@ def load_kv() -> None:
 def _clear(*areas: Any) -> None:
     for a in areas:
         a.clear_widgets()
+
+
+MESSAGE_TITLE_PX = 72  # message screens (error, info): title and hint at 1080 px wide
+MESSAGE_HINT_PX = 48
 
 
 def _state_colour(th: Theme, state: int) -> tuple[float, float, float, float]:
@@ -90,12 +94,13 @@ def _message(
     body = screen.ids.body
     body.clear_widgets()
     icon = Label(
-        text=symbol, font_size=th.fs(150), bold=True, color=colour, size_hint_y=None, height=th.fs(220)
+        text=symbol, font_size=th.fs(200), bold=True, color=colour, size_hint_y=None, height=th.fs(280)
     )
     body.add_widget(icon)
-    body.add_widget(Txt(tx(c, title), size=th.fs(60), color=th.ink, bold=True, halign="center"))
+    # an otherwise empty screen: the message is the page, in words to read from a step back
+    body.add_widget(Txt(tx(c, title), size=th.fs(MESSAGE_TITLE_PX), color=th.ink, bold=True, halign="center"))
     if hint:
-        body.add_widget(Txt(tx(c, hint), size=th.fs(38), color=th.muted, halign="center"))
+        body.add_widget(Txt(tx(c, hint), size=th.fs(MESSAGE_HINT_PX), color=th.muted, halign="center"))
 
 
 class HomeScreen(KioskScreen):
@@ -328,8 +333,10 @@ class RateScreen(KioskScreen):
         levels.orientation = "vertical" if elderly and not bad else "horizontal"
         if elderly and bad:  # room for reason tiles tall enough for 1.5x words
             levels.size_hint_y, reasons.size_hint_y = 0.2, 0.5
+        english = c.language == "en"  # English first and larger, Chinese beneath
         for w in (levels, reasons, public, self.ids.submit):
             w.text_scale = th.scale
+            w.english_first = english
         public.height = 150 if elderly else 120
         self.ids.submit.height = 160 if elderly else 140
         if form is not None:
@@ -341,7 +348,7 @@ class RateScreen(KioskScreen):
         self.ids.problem.text = (problem or "").split(" / ")[0 if c.language != "en" else -1]
         self.ids.problem.font_size = th.fs(32)
         self.ids.problem.color = th.bad
-        self.ids.submit.zh = tx(c, "submit") if c.language != "en" else texts.zh("submit")
+        self.ids.submit.zh = texts.zh("submit")
         self.ids.submit.en = texts.text("submit", "en")
 
 
@@ -388,7 +395,7 @@ class PrintErrorScreen(KioskScreen):
             self.ids.body.add_widget(
                 Txt(
                     f"{tx(c, 'case_id')}: {case.case_id}",
-                    size=th.fs(44),
+                    size=th.fs(MESSAGE_HINT_PX + 4),
                     color=th.ink,
                     bold=True,
                     halign="center",
@@ -437,7 +444,8 @@ class GuideHomeScreen(KioskScreen):
         )
         for title_key, mode, groups in browse:
             body.add_widget(Txt(tx(c, title_key), size=th.fs(40), color=th.ink, bold=True))
-            grid = _grid(2 if th.scale == 1 and c.language != "en" else 1)
+            # one column where names are long: English, 长者模式, and 蒙文 (its column beside the Chinese)
+            grid = _grid(2 if th.scale == 1 and c.language not in ("en", "mn") else 1)
             for g in groups:
                 n = sum(1 for i in cat.items if getattr(i, mode) == g.code)
                 if n == 0:
@@ -449,7 +457,7 @@ class GuideHomeScreen(KioskScreen):
                         tx(c, "n_items", n=n),
                         th=th,
                         title_size=34,
-                        height=140,
+                        height=190 if mn else 140,
                         mn=mn,
                         on_press_do=partial(c.browse, mode, g.code),
                     )
@@ -522,60 +530,23 @@ class GuideScreen(KioskScreen):
             return
         lang = c.language
         mn = lang == "mn"
-        shown = BASE_LANGUAGE if mn else lang  # what Kivy Labels show
-        text = it.text(shown)
-        mn_text = it.texts.get("mn") if mn else None
+        g = guide_text.guide(it, c.catalogue, lang)
         h = self.ids.head
-        name = Txt(text.name, size=th.fs(50), color=th.ink, bold=True)
-        h.add_widget(_with_mongolian(mn_text.name, name, th, 34, 200) if mn_text else name)
-        dep = c.catalogue.department(it.department) if c.catalogue else None
-        meta = [
-            f"{tx(c, 'department')}: {dep.name(shown) if dep else it.department}",
-            f"{tx(c, 'case_type_' + str(it.case_type))} · {it.item_type} · {it.code}",
-        ]
-        h.add_widget(Txt("\n".join(meta), size=th.fs(30), color=th.muted))
-
-        limits = []
-        if it.legal_days is not None:
-            limits.append(tx(c, "legal_days", n=it.legal_days))
-        if it.promised_days:
-            limits.append(tx(c, "promised_days", n=it.promised_days))
-        elif it.promised_days == 0:
-            limits.append(tx(c, "promised_now"))
-        complaint = f"    {tx(c, 'complaint_phone')}: {it.complaint_phone}" if it.complaint_phone else ""
-        m = mn_text
-        sections: list[tuple[str, list[str], list[str]]] = [
-            ("conditions", text.conditions, m.conditions if m else []),
-            (
-                "materials",
-                [_material(c, x) for x in text.materials],
-                [x.name for x in m.materials] if m else [],
-            ),
-            ("process", [f"{i}. {p}" for i, p in enumerate(text.process, 1)], m.process if m else []),
-            (
-                "time_limit",
-                [t for t in [text.time_limit, " · ".join(limits)] if t],
-                [m.time_limit] if m else [],
-            ),
-            ("fees", [text.fees] if text.fees else [], [m.fees] if m and m.fees else []),
-            ("locations", text.locations, []),
-            ("hours", [text.hours] if text.hours else [], []),
-            ("phone", [f"{it.phone}{complaint}"], []),
-        ]
-        for key, lines, mn_lines in sections:
-            if not any(lines):
-                continue
+        name = Txt(g.name, size=th.fs(50), color=th.ink, bold=True)
+        h.add_widget(_with_mongolian(g.mn_name, name, th, 34, 200) if g.mn_name else name)
+        h.add_widget(Txt("\n".join(g.meta), size=th.fs(30), color=th.muted))
+        for sec in g.sections:
             card = Card(th)
             zh_box = BoxLayout(orientation="vertical", size_hint_y=None, spacing=6)
             zh_box.bind(minimum_height=zh_box.setter("height"))
             zh_box.add_widget(
-                Txt(tx(c, key), size=th.fs(38), color=th.accent if th.scale == 1 else th.muted, bold=True)
+                Txt(tx(c, sec.key), size=th.fs(38), color=th.accent if th.scale == 1 else th.muted, bold=True)
             )
-            for ln in lines:
+            for ln in sec.lines:
                 if ln:
                     zh_box.add_widget(Txt(ln, size=th.fs(32), color=th.ink))
-            heading_mn = [texts.text(key, "mn")] if mn and texts.has_own(key, "mn") else []
-            column_text = "\n".join([*heading_mn, *(x for x in mn_lines if x)])
+            heading_mn = [texts.text(sec.key, "mn")] if mn and texts.has_own(sec.key, "mn") else []
+            column_text = "\n".join([*heading_mn, *(x for x in sec.mn_lines if x)])
             card.add_widget(_with_mongolian(column_text, zh_box, th, 28, 320) if column_text else zh_box)
             body.add_widget(card)
         self.ids.qr.data = it.online_url
@@ -605,24 +576,6 @@ def _with_mongolian(mn_text: str, beside: Widget, th: Theme, size: float, column
     beside.bind(height=fit)
     fit()
     return row
-
-
-def _material(c: KioskController, m: Any) -> str:
-    bits = [m.name]
-    extra = [
-        x
-        for x in (
-            m.form,
-            tx(c, "copies", n=m.copies) if m.copies else "",
-            tx(c, "required") if m.required else tx(c, "optional"),
-        )
-        if x
-    ]
-    if extra:
-        bits.append(f"（{'，'.join(extra)}）" if c.language != "en" else f" ({', '.join(extra)})")
-    if m.note:
-        bits.append(f" — {m.note}")
-    return "•\u00a0" + "".join(bits)  # no break after the bullet
 
 
 SCREEN_CLASSES: dict[str, type[KioskScreen]] = {

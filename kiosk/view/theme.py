@@ -1,5 +1,7 @@
 """Colours and sizes of the kiosk: the standard look, and the elderly mode (长者模式): text 1.5×
-larger and high contrast (white and yellow on black, WCAG AAA), with fewer items per screen."""
+larger and high contrast (white and yellow on black, WCAG AAA), with fewer items per screen.
+Every text of every screen is checked against WCAG AA in the GUI tests (tests/support/contrast.py).
+"""
 
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ class Theme:
     warn: RGBA
     bad: RGBA
     pending: RGBA
+    badge_ink: RGBA  # words on a status badge (ok / warn / bad / pending)
 
     def fs(self, base: float) -> float:
         """A font size: `base` (px at 1080 px wide) times the mode's scale."""
@@ -41,10 +44,12 @@ STANDARD = Theme(
     accent_ink=(1, 1, 1, 1),
     header=(0.06, 0.24, 0.50, 1),
     header_ink=(1, 1, 1, 1),
-    ok=(0.07, 0.53, 0.25, 1),
-    warn=(0.85, 0.50, 0.05, 1),
+    # status colours dark enough for white words (and as words on white): WCAG AA 4.5:1
+    ok=(0.05, 0.47, 0.22, 1),
+    warn=(0.70, 0.36, 0.0, 1),
     bad=(0.78, 0.13, 0.13, 1),
-    pending=(0.55, 0.58, 0.62, 1),
+    pending=(0.40, 0.43, 0.47, 1),
+    badge_ink=(1, 1, 1, 1),
 )
 
 ELDERLY = Theme(
@@ -62,6 +67,7 @@ ELDERLY = Theme(
     warn=(1, 0.70, 0.20, 1),
     bad=(1, 0.45, 0.45, 1),
     pending=(0.85, 0.85, 0.85, 1),
+    badge_ink=(0, 0, 0, 1),  # black on the bright status colours
 )
 
 

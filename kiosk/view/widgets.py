@@ -14,18 +14,20 @@ from kivy.graphics import Color, Ellipse, Line, Rectangle, RoundedRectangle
 from kivy.properties import ListProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
-from kivy.uix.gridlayout import GridLayout
 from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
 from kiosk.view.theme import RGBA, Theme
 from ui.shaped_text import ShapedLabel
+from ui.text import FONT_LADDER, has_cjk, wrap_cjk
 
 MIN_TOUCH = 120
 
 
 class Txt(Label):
-    """A wrapping label whose height follows its text (for lists and pages)."""
+    """A wrapping label whose height follows its text (for lists and pages). Chinese is broken
+    into lines by `ui.text.wrap_cjk` (each line filled, 禁则 kept): Kivy alone breaks only at spaces,
+    so "（2寸，3 份，必需）" used to leave half a line empty before "份"."""
 
     def __init__(
         self,
@@ -41,11 +43,23 @@ class Txt(Label):
         super().__init__(
             text=text, font_size=size, color=color, bold=bold, halign=halign, valign="middle", **kw
         )
+        self._source = text
+        self._measurer: Any = None
         self.bind(width=self._wrap, texture_size=self._fit)
         self._wrap()
 
     def _wrap(self, *_: Any) -> None:
-        self.text_size = (max(1.0, self.width), None)
+        width = max(1.0, self.width)
+        if has_cjk(self._source) and width > 1.0:
+            self.text = wrap_cjk(self._source, width - 2, self._measure)
+        self.text_size = (width, None)
+
+    def _measure(self, s: str) -> float:
+        if self._measurer is None:
+            from kivy.core.text import Label as CoreLabel
+
+            self._measurer = CoreLabel(font_size=self.font_size, bold=self.bold, font_name=self.font_name)
+        return float(self._measurer.get_extents(s)[0])
 
     def _fit(self, *_: Any) -> None:
         self.height = self.texture_size[1]
@@ -125,7 +139,8 @@ class Tile(ButtonBehavior, BoxLayout):
             halign="center" if center else "left",
             valign="middle",
         )
-        self.title.bind(size=lambda w, s: setattr(w, "text_size", s))
+        self._title_size = th.fs(title_size)
+        self.title.bind(size=self._fit_title)
         texts.add_widget(self.title)
         if sub:
             s = Label(
@@ -143,7 +158,7 @@ class Tile(ButtonBehavior, BoxLayout):
                 text=badge,
                 font_size=th.fs(28),
                 bold=True,
-                color=(1, 1, 1, 1) if badge_color else ink,
+                color=th.badge_ink if badge_color else ink,
                 size_hint_x=None,
                 width=th.fs(28) * (len(badge) + 2),
             )
@@ -153,6 +168,26 @@ class Tile(ButtonBehavior, BoxLayout):
             self.add_widget(bl)
         if on_press_do is not None:
             self.bind(on_release=lambda *_: on_press_do())
+
+    def _fit_title(self, *_: Any) -> None:
+        _fit_into(self.title, self._title_size, self._title_size * 0.6)
+
+
+def _fit_into(label: Label, largest: float, smallest: float) -> None:
+    """The largest font (ladder steps, from `largest` down to `smallest`) at which the label's
+    wrapped text fits its box."""
+    label.text_size = label.size
+    size = largest  # as asked when it fits; ladder steps below it when it does not
+    while True:
+        label.font_size = size
+        label.texture_update()
+        lines = label._label._cached_lines
+        if size <= smallest or sum(line.h for line in lines) <= label.height:
+            return
+        smaller = [s for s in FONT_LADDER if s < size]
+        if not smaller:
+            return
+        size = smaller[-1]
 
 
 class Card(BoxLayout):
@@ -227,7 +262,7 @@ class TimelineStep(BoxLayout):
             text=status_text,
             font_size=th.fs(28),
             bold=True,
-            color=(1, 1, 1, 1) if th.scale == 1 else (0, 0, 0, 1),
+            color=th.badge_ink,
             size_hint_x=None,
             width=th.fs(28) * 3.2,
         )
@@ -267,8 +302,9 @@ class TimelineStep(BoxLayout):
                 Line(circle=(cx, cy, r - 2), width=3)
 
 
-class LetterPad(GridLayout):
-    """An on-screen keypad for pinyin initials (a kiosk has no keyboard and no IME)."""
+class LetterPad(BoxLayout):
+    """An on-screen keypad for pinyin initials (a kiosk has no keyboard and no IME), laid out as a
+    keyboard is: Q-P, A-L with 退格, Z-M with 清空 and a double-width 搜索."""
 
     ROWS = ("QWERTYUIOP", "ASDFGHJKL", "ZXCVBNM")
 
@@ -280,16 +316,25 @@ class LetterPad(GridLayout):
         **kw: Any,
     ) -> None:
         kw.setdefault("size_hint_y", None)
-        super().__init__(cols=10, spacing=10, **kw)
+        super().__init__(orientation="vertical", spacing=10, **kw)
         key_h = max(MIN_TOUCH * 0.8, 96 * th.scale)
-        letters = "".join(self.ROWS)
-        for ch in letters:
-            self.add_widget(self._key(ch, th, on_key, key_h))
         back, clear, go = labels
-        self.add_widget(self._key(back, th, on_key, key_h, value="BACK"))
-        self.add_widget(self._key(clear, th, on_key, key_h, value="CLEAR"))
-        self.add_widget(self._key(go, th, on_key, key_h, value="GO", primary=True))
-        self.height = (key_h + 10) * 3
+        extra: tuple[list[tuple[str, str, float, bool]], ...] = (
+            [],
+            [(back, "BACK", 1.0, False)],
+            [(clear, "CLEAR", 1.0, False), (go, "GO", 2.0, True)],
+        )
+        self.keys: dict[str, Widget] = {}
+        for letters, more in zip(self.ROWS, extra, strict=True):
+            row = BoxLayout(spacing=10, size_hint_y=None, height=key_h)
+            for ch in letters:
+                row.add_widget(self._key(ch, th, on_key, key_h))
+            for label, value, width, primary in more:
+                row.add_widget(self._key(label, th, on_key, key_h, value=value, primary=primary, width=width))
+            for k in row.children:
+                self.keys[k.key] = k
+            self.add_widget(row)
+        self.height = (key_h + 10) * 3 - 10
 
     @staticmethod
     def _key(
@@ -299,11 +344,13 @@ class LetterPad(GridLayout):
         h: float,
         value: str | None = None,
         primary: bool = False,
+        width: float = 1.0,
     ) -> Widget:
         size = (
             th.fs(34) if len(label) == 1 else min(th.fs(26), 30, 150 / max(2, len(label)))
         )  # word keys fit their key in 长者模式 too
-        b = _Key(text=label, font_size=size, bold=True, color=th.accent_ink if primary else th.ink)
+        ink = th.accent_ink if primary else th.ink
+        b = _Key(text=label, font_size=size, bold=True, color=ink, size_hint_x=width)
         b.key = value or label
         paint(b, th.accent if primary else th.card, th.card_line, radius=12)
         b.bind(on_release=lambda w: on_key(w.key))

@@ -155,3 +155,23 @@ def test_county_service_may_use_a_shared_subscription(county_broker, broker_acco
     assert dev.get_none(0.3) == []
     svc.close()
     dev.close()
+
+
+def test_alerts_reach_monitor_and_manager_not_devices(county_broker, broker_accounts):
+    """county/v1/alert/{hall}: the county service writes; the monitor (console) and manager read;
+    a device does neither."""
+    svc = connect(_settings(county_broker, broker_accounts, COUNTY_SERVICE), "svc")
+    mon = connect(_settings(county_broker, broker_accounts, MONITOR), "mon")
+    mgr = connect(_settings(county_broker, broker_accounts, MANAGER), "mgr")
+    dev = connect(_settings(county_broker, broker_accounts, "eval-01"), "eval-01")
+    for c in (mon, mgr):
+        c.subscribe([topics.all_alerts()])
+    dev.subscribe([topics.all_alerts(), "county/v1/#"])
+    assert svc.publish(topics.alert(HALL), b"{}") == 0
+    assert mon.get(5).topic == topics.alert(HALL) and mgr.get(5).topic == topics.alert(HALL)
+    assert dev.get_none(0.5) == []
+    for c in (dev, mon, mgr):  # nobody but the county service raises an alert
+        assert c.publish(topics.alert(HALL), b"{}") == NOT_AUTHORIZED
+    assert mon.get_none(0.3) == []
+    for c in (svc, mon, mgr, dev):
+        c.close()

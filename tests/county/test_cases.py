@@ -14,7 +14,8 @@ from core.gb11643 import is_valid as id_number_valid
 from core.queries import ProgressQuery, ProgressReply
 from county.cases import CaseImportError, CaseStore, load_or_create_key, read_export
 from county.demo_cases import DEMO_APPLICANTS, demo_cases, demo_export
-from county.queries import QueryService, add_working_days
+from county.queries import QueryService
+from county.workdays import WorkCalendar
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=CHINA_TZ)  # a Monday
 ZHANG = DEMO_APPLICANTS[0]
@@ -106,7 +107,10 @@ def test_rateable_rules(store: CaseStore) -> None:
     ratings.rated.add((fresh.case_id, 1))
     assert not svc.rateable(fresh)
     # the window is working days: finished Friday, still rateable the Friday after, not the Monday after
-    assert add_working_days(datetime(2026, 11, 20).date(), 5) == datetime(2026, 11, 27).date()
+    assert svc.calendar.add_workdays(datetime(2026, 11, 20).date(), 5) == datetime(2026, 11, 27).date()
+    # the same official calendar as the county's default job: the National Day week is not counted
+    assert svc.calendar.add_workdays(datetime(2026, 9, 29).date(), 5) == datetime(2026, 10, 12).date()
+    assert isinstance(svc.calendar, WorkCalendar)
 
 
 def test_response_topic_must_be_the_askers(store: CaseStore) -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from county import schema
 from county.schema import Migration
-from county.store import EventStore, SqliteStore, StoreError, _detail_row, open_store
+from county.store import EventStore, SqliteStore, StoreError, open_store
 from tests.support.events import rating, signin
 
 
@@ -82,9 +82,21 @@ def _old_database(url: str) -> None:
         inserts.append(("INSERT INTO events (event_id, type, hall_id, device_id, seq, received_ms, payload)"
                         " VALUES (?, ?, ?, ?, ?, ?, ?)",
                         (e.event_id, e.TYPE, e.hall_id, e.device_id, e.seq, 1, e.to_json().decode())))
-        detail = _detail_row(e)
-        assert detail is not None
-        inserts.append(detail)
+    r, si = OLD_RATING, OLD_SIGNIN
+    # the typed rows exactly as the pre-migration county/store.py wrote them (its columns, no more)
+    inserts.append((
+        "INSERT INTO ratings (event_id, hall_id, device_id, window_id, region_code, channel, input,"
+        " case_id, assess_number, item_code, item_name, staff, level, gbt_code, reasons, comment,"
+        " public, system_default, invited_at, rated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (r.event_id, r.hall_id, r.device_id, r.window_id, r.region_code, r.channel, r.input, r.case_id,
+         r.assess_number, r.item_code, r.item_name, '[{"id": "s-007", "name": "李明"}]', int(r.level),
+         r.gbt_code, "[]", r.comment, r.public, False, r.invited_at.isoformat(), r.rated_at.isoformat())))
+    inserts.append((
+        "INSERT INTO sign_events (event_id, type, hall_id, device_id, window_id, staff_id, staff_name,"
+        " at, cause) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (si.event_id, si.TYPE, si.hall_id, si.device_id, si.window_id, si.staff.id, si.staff.name,
+         si.at.isoformat(), None)))
     if url.startswith("sqlite:///"):
         path = Path(url.removeprefix("sqlite:///"))
         path.parent.mkdir(parents=True, exist_ok=True)

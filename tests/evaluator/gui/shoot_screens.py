@@ -17,6 +17,8 @@ from pathlib import Path
 
 from drivers.keypad.events import KeyPressed
 
+MIN_TEXT_PX = 16  # no text on the evaluator's screens is smaller (at 1280×800 / 800×1280)
+
 
 def main() -> None:
     out, width, height = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
@@ -60,9 +62,18 @@ def main() -> None:
     root.render(c.view_model())
     h.show(root)
 
+    from tests.support.contrast import contrast_failures, small_texts, texts_checked
+
+    contrast: dict[str, list[str]] = {}  # WCAG AA failures per screen
+    checked: dict[str, int] = {}
+    small: dict[str, list[str]] = {}  # texts below the legibility floor
+
     def shot(name: str) -> None:
         h.frames(3)
         h.screenshot(out / f"evaluator-{name}-{orient}.png")
+        checked[name] = texts_checked(root)
+        contrast[name] = [str(f) for f in contrast_failures(root)]
+        small[name] = small_texts(root, MIN_TEXT_PX)
 
     shot("idle")
     c.staff_card("CARD-0123")
@@ -98,13 +109,13 @@ def main() -> None:
     c.keypad_key(KeyPressed("invite"))
     shot("invited-free")
     c.on_command("identify", b'{"schema":"hall.identify/1","seconds":5}')
-    for _ in range(2):
-        if root.flash._visible:
-            break
-        clock.advance(0.6)
-        h.frames(40)  # the flash blinks on Kivy's clock (0.5 s)
+    clock.advance(0.6)
     shot("identify")
-    (out / f"manifest-{orient}.json").write_text(json.dumps({"qr_url": qr_url}))
+    (out / f"manifest-{orient}.json").write_text(
+        json.dumps(
+            {"qr_url": qr_url, "contrast": contrast, "checked": checked, "small": small}, ensure_ascii=False
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ every screen is screenshotted in both orientations, and the on-screen QR code de
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -55,9 +56,7 @@ def app(harness: Harness, tmp_path: Path):
 
 
 def ratings(outbox: Outbox) -> list[RatingEvent]:
-    return [
-        RatingEvent.from_json(e.payload) for e in outbox.due(100) if parse(e.topic).name == "rating"
-    ]
+    return [RatingEvent.from_json(e.payload) for e in outbox.due(100) if parse(e.topic).name == "rating"]
 
 
 def invite(c: EvaluatorController, case_id: str = "C-77") -> None:
@@ -141,8 +140,109 @@ def test_every_screen_both_orientations_and_qr_decodes(tmp_path: Path) -> None:
             colours = img.convert("RGB").getcolors(maxcolors=1_000_000)
             assert colours is not None and len(colours) > 20, f"{shot.name} looks blank"
             shutil.copy(shot, ARTIFACTS / shot.name)
-        expected = json.loads((tmp_path / f"manifest-{orient}.json").read_text())["qr_url"]
+        manifest = json.loads((tmp_path / f"manifest-{orient}.json").read_text())
+        # every text on every screen: WCAG AA contrast, and no text below the legibility floor
+        assert all(n > 0 for n in manifest["checked"].values()), manifest["checked"]
+        assert {k: v for k, v in manifest["contrast"].items() if v} == {}
+        assert {k: v for k, v in manifest["small"].items() if v} == {}
+        expected = manifest["qr_url"]
         assert expected == "https://hcp.example.gov.cn/rate?case=BJ20261123-0042&n=1"
         found = zxingcpp.read_barcodes(Image.open(tmp_path / f"evaluator-invited-{orient}.png"))
         assert [b.text for b in found] == [expected]
         assert zxingcpp.read_barcodes(Image.open(tmp_path / f"evaluator-invited-free-{orient}.png")) == []
+
+
+def _window_rect(w) -> tuple[float, float, float, float]:
+    x, y = w.to_window(w.x, w.y)
+    return (x, y, w.width, w.height)
+
+
+def _overlap(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
+
+
+def test_identify_band_and_frame_cover_nothing(app) -> None:
+    c, root, outbox, h = app
+    c.staff_card("CARD-5")
+    invite(c)
+    assert c.on_command("identify", b'{"schema":"hall.identify/1","seconds":5}').result == "accepted"
+    h.frames(4)
+    band = _window_rect(root.flash)
+    assert root.flash.opacity == 1 and band[3] >= 60
+    screen = root.screens["invited"]
+    title = _window_rect(screen.children[0].children[-1])  # the TitleBar, first in its column
+    faces = [_window_rect(b) for b in screen.ids.levels.buttons.values()]
+    for r in [title, *faces]:
+        assert not _overlap(band, r)
+    # the frame is drawn in a margin the screen no longer uses
+    f = root.flash.FRAME
+    x, y, w, hh = _window_rect(root.manager)
+    assert x >= f and y >= f and x + w <= root.width - f
+    assert band[1] + band[3] <= root.height - f + 0.5 and band[1] >= y + hh - 0.5
+    h.tap(screen.ids.levels.buttons[4])  # the citizen can still rate while the device is identified
+    assert [e.level for e in ratings(outbox)] == [4]
+
+
+def test_not_saved_screen_says_one_thing(app) -> None:
+    from kivy.uix.label import Label
+
+    c, root, outbox, h = app
+    c.staff_card("CARD-5")
+    invite(c)
+    h.frames(2)
+    outbox.close()  # the disk goes away
+    h.tap(root.screens["invited"].ids.levels.buttons[5])
+    h.frames(2)
+    assert root.manager.current == "rated"
+    shown = [w.text for w in root.walk() if isinstance(w, Label) and w.text and w.opacity > 0
+             and w.get_root_window() is not None and w.height > 0]  # fmt: skip
+    about_saving = [t for t in shown if "保存" in t]
+    assert len(about_saving) == 1, shown
+    assert "无需操作" in about_saving[0] and "may leave" in about_saving[0]
+    assert root.message.height == 0 and root.message.opacity == 0
+
+
+def test_reasons_buttons_are_touch_sized_and_chosen_looks_the_same(app) -> None:
+    c, root, _, h = app
+    c.staff_card("CARD-5")
+    invite(c)
+    h.frames(2)
+    h.tap(root.screens["invited"].ids.levels.buttons[2])
+    reasons = root.screens["reasons"]
+    h.tap(reasons.ids.reasons.tile("R01"))
+    h.tap(reasons.ids.public.no)
+    h.frames(2)
+    assert root.landscape
+    for tile in (reasons.ids.public.yes, reasons.ids.public.no, reasons.ids.back, reasons.ids.submit):
+        assert tile.height >= 80, tile.zh
+        sizes = [int(s) for s in re.findall(r"\[size=(\d+)\]", tile.text)]
+        assert sizes and min(sizes) >= 16, tile.text
+    chosen = [reasons.ids.reasons.tile("R01"), reasons.ids.public.no]
+    fills = [_fill(t) for t in chosen]
+    assert fills[0] == pytest.approx(fills[1])  # one "chosen" look
+    assert all(t.text.startswith("✓") for t in chosen)
+    assert not reasons.ids.public.yes.text.startswith("✓")
+
+
+def _fill(tile) -> tuple[float, ...]:
+    from kivy.graphics import Color
+
+    colours = [i.rgba for i in tile.canvas.before.children if isinstance(i, Color)]
+    return tuple(colours[0])
+
+
+def test_ready_card_is_as_wide_as_its_words(app) -> None:
+    c, root, _, h = app
+    c.staff_card("CARD-5")
+    h.frames(4)
+    from evaluator.view.widgets import ClerkPanel
+
+    ready = root.screens["ready"]
+    card = next(w for w in ready.walk() if isinstance(w, ClerkPanel))
+    from tests.support.contrast import line_widths
+
+    words = max(max(line_widths(lbl)) for lbl in card.info.children if lbl.text)
+    pad_l, _, pad_r, _ = card.padding
+    room = card.width - pad_l - pad_r - card.avatar.width - card.spacing
+    assert words >= 0.75 * room, (words, room)
+    assert card.name_label.font_size >= 40

@@ -12,6 +12,7 @@ to WORK/result.json, screenshots to the artifacts dir.
 from __future__ import annotations
 
 import json
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -72,12 +73,14 @@ def main() -> None:
         result["shots"].append(p.name)
 
     def on_screen() -> str:
-        """Every text the window shows (what a camera pointed at the kiosk would read)."""
+        """Every text the window shows (what a camera pointed at the kiosk would read), once laid
+        out; a line of Chinese broken to fit its box reads on across the break."""
         out: list[str] = []
+        h.frames(3)
 
         def walk(w: Any) -> None:
             if isinstance(w, Label) and w.text and w.opacity > 0:
-                out.append(w.text)
+                out.append(re.sub(r"(?<=[^\x00-\x7f])\n(?=[^\x00-\x7f])", "", w.text))
             for ch in w.children:
                 walk(ch)
 

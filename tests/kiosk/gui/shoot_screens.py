@@ -32,6 +32,8 @@ def main() -> None:
     from kiosk.controller import KioskController, KioskOptions
     from kiosk.view.root import KioskRoot
     from tests.kiosk.fakes import Card, Outbox, Printer
+    from tests.kiosk.gui.screen_checks import problems as screen_problems
+    from tests.support.contrast import contrast_failures, texts_checked
 
     now = datetime(2026, 11, 23, 15, 0, tzinfo=CHINA_TZ)
     clock = FakeClock(now.timestamp())
@@ -67,6 +69,9 @@ def main() -> None:
     c.on_change = root.render
     h.show(root)
     shots: list[str] = []
+    contrast: dict[str, list[str]] = {}  # WCAG AA failures per screenshot
+    checked: dict[str, int] = {}
+    layout: dict[str, list[str]] = {}  # tests/kiosk/gui/screen_checks.py
     suffix = ("-elderly" if elderly else "") + f"-{lang}"
 
     def setup() -> None:
@@ -80,6 +85,9 @@ def main() -> None:
         p = out / f"kiosk-{name}{suffix}.png"
         h.screenshot(p)
         shots.append(p.name)
+        checked[p.name] = texts_checked(root)
+        contrast[p.name] = [str(f) for f in contrast_failures(root)]
+        layout[p.name] = screen_problems(root)
 
     setup()
     shot("home")
@@ -152,7 +160,8 @@ def main() -> None:
     c.browse("department", "MZ")
     c.open_item("000113001000-150102")
     shot("guide-marriage")
-    (out / f"manifest{suffix}.json").write_text(json.dumps({"shots": shots}), encoding="utf-8")
+    manifest = {"shots": shots, "contrast": contrast, "checked": checked, "layout": layout}
+    (out / f"manifest{suffix}.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
 
 
 if __name__ == "__main__":

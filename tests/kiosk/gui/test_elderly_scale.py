@@ -29,8 +29,8 @@ for scale in (1.0, 1.5):
     # reason tiles as the rate screen lays them out after a 差评: 100 px tall, 134 in elderly mode
     reason = ChoiceTile(zh="材料要求不清楚", en="Unclear requirements",
                         size=(495, 100 if scale == 1 else 134), text_scale=scale)
-    out[str(scale)] = {"tile_zh": tile.zh.font_size, "strip_zh": strip.zh.font_size,
-                       "strip_en": strip.en.font_size, "strip_en_shown": strip.en.opacity,
+    out[str(scale)] = {"tile_zh": tile.first.font_size, "strip_zh": strip.first.font_size,
+                       "strip_en": strip.second.font_size, "strip_en_shown": strip.second.opacity,
                        "reason": reason.font_size}
 print(json.dumps(out))
 """

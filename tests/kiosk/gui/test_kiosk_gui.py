@@ -1,7 +1,8 @@
 """The kiosk's real window (offscreen SDL, real pixels), each run in its own process.
 
 - every screen in every mode (standard / elderly, zh_CN / en / mn) is rendered and saved under
-  artifacts/screenshots/kiosk/ (looked at by a person; here: they exist and are not blank);
+  artifacts/screenshots/kiosk/ (looked at by a person; here: they exist and are not blank), every
+  text checked against WCAG AA contrast and each screen against what it must show;
 - end to end: real brokers (bridged), the real county service with imported cases, the kiosk
   service with GA 467 reader, scanner and printer simulators on ptys: card → timeline on screen,
   receipt bytes, paper out, rating stored once, a second one refused, county away and back,
@@ -38,8 +39,16 @@ def test_every_screen_renders(mode: list[str]) -> None:
     assert r.returncode == 0, r.stderr[-3000:]
     lang = next((m for m in mode if m != "elderly"), "zh_CN")
     suffix = ("-elderly" if "elderly" in mode else "") + "-" + lang
-    shots = json.loads((SHOTS / f"manifest{suffix}.json").read_text())["shots"]
+    manifest = json.loads((SHOTS / f"manifest{suffix}.json").read_text())
+    shots = manifest["shots"]
     assert len(shots) == 20
+    # every text of every screen: WCAG AA contrast (tests/support/contrast.py), and what each
+    # screen must show (tests/kiosk/gui/screen_checks.py): whole header title, Chinese lines
+    # filled, large words on message screens, English first in English mode, a keyboard's rows,
+    # Mongolian on every department and theme in 蒙文 mode, tile titles within their tiles
+    assert all(n > 0 for n in manifest["checked"].values()), manifest["checked"]
+    assert {k: v for k, v in manifest["contrast"].items() if v} == {}
+    assert {k: v for k, v in manifest["layout"].items() if v} == {}
     for name in shots:
         im = Image.open(SHOTS / name)
         assert im.size == (1080, 1920)
