@@ -8,6 +8,10 @@ the county store (what was kept), after the faults have stopped and the backlog 
 - unacked: accepted, no county ack in the outbox yet        (0 once drained)
 - phantom: stored, but in no outbox (stored-but-never-accepted; must be 0)
 - gaps: `seq` numbers missing inside a device's outbox (the counter never repeats, never skips)
+
+System default ratings (默认好评, made by the county's loop for cases nobody rated in time, with
+`system_default: true`) come from no device: they are counted apart and only checked for a case
+round stored twice.
 """
 
 from __future__ import annotations
@@ -35,12 +39,14 @@ class Stored:
     seq: int
     event_id: str
     case_round: tuple[str, int] | None
+    system_default: bool = False
 
 
 @dataclass
 class Verdict:
     accepted: int
     stored: int
+    system_defaults: int = 0
     lost: list[str] = field(default_factory=list)
     duplicated: list[str] = field(default_factory=list)
     unacked: list[str] = field(default_factory=list)
@@ -53,7 +59,8 @@ class Verdict:
 
     def line(self) -> str:
         return (
-            f"accepted={self.accepted} stored={self.stored} lost={len(self.lost)}"
+            f"accepted={self.accepted} stored={self.stored} system-defaults={self.system_defaults}"
+            f" lost={len(self.lost)}"
             f" duplicated={len(self.duplicated)} unacked={len(self.unacked)}"
             f" stored-never-accepted={len(self.phantom)} seq-gaps={len(self.gaps)}"
         )
@@ -61,15 +68,16 @@ class Verdict:
 
 def check(accepted: Iterable[Accepted], stored: Iterable[Stored]) -> Verdict:
     acc = list(accepted)
-    rows = list(stored)
+    every = list(stored)
+    rows = [r for r in every if not r.system_default]
     by_id = {a.event_id for a in acc}
     stored_ids = Counter(r.event_id for r in rows)
-    v = Verdict(accepted=len(acc), stored=len(rows))
+    v = Verdict(accepted=len(acc), stored=len(rows), system_defaults=len(every) - len(rows))
     v.lost = sorted(a.event_id for a in acc if a.event_id not in stored_ids)
     v.unacked = sorted(a.event_id for a in acc if not a.acked)
     v.phantom = sorted(r.event_id for r in rows if r.event_id not in by_id)
     per_seq = Counter((r.device, r.seq) for r in rows)
-    per_round = Counter(r.case_round for r in rows if r.case_round is not None)
+    per_round = Counter(r.case_round for r in every if r.case_round is not None)
     v.duplicated = sorted(
         [f"{d}#{s} x{n}" for (d, s), n in per_seq.items() if n > 1]
         + [f"case {c}/{k} x{n}" for (c, k), n in per_round.items() if n > 1]
@@ -108,4 +116,7 @@ def read_outbox(path: Path, device: str) -> list[Accepted]:
 
 def stored_rows(rows: Iterable[tuple[str, str, int, str]]) -> list[Stored]:
     """Store rows `(event_id, device_id, seq, payload)` as the checker wants them."""
-    return [Stored(device, int(seq), eid, _case_round(payload)) for eid, device, seq, payload in rows]
+    return [
+        Stored(device, int(seq), eid, _case_round(payload), bool(json.loads(payload).get("system_default")))
+        for eid, device, seq, payload in rows
+    ]

@@ -14,7 +14,7 @@ def _st(accepted: list[Accepted]) -> list[Stored]:
 def test_a_clean_run_passes():
     acc = _acc(5) + _acc(3, "eval-02")
     v = check(acc, _st(acc))
-    assert v.ok and v.line().startswith("accepted=8 stored=8 lost=0 duplicated=0 unacked=0")
+    assert v.ok and v.line().startswith("accepted=8 stored=8 system-defaults=0 lost=0 duplicated=0 unacked=0")
 
 
 def test_loss_duplicate_phantom_unacked_and_gap_are_each_found():
@@ -32,3 +32,16 @@ def test_loss_duplicate_phantom_unacked_and_gap_are_each_found():
     assert v.unacked == ["eval-01-e5"]
     assert v.gaps == ["eval-01#6"]
     assert "eval-01#3 x2" in v.duplicated and "case eval-01-C2/1 x2" in v.duplicated
+
+
+def test_system_defaults_are_counted_apart_but_not_twice_per_case():
+    acc = _acc(2)
+    stored = [
+        *_st(acc),
+        Stored("county", 0, "d1", ("C-OLD", 1), system_default=True),
+        Stored("county", 0, "d2", ("C-OLD-2", 1), system_default=True),
+    ]
+    v = check(acc, stored)
+    assert v.ok and v.system_defaults == 2 and v.stored == 2
+    v = check(acc, [*stored, Stored("county", 0, "d3", ("C-OLD", 1), system_default=True)])
+    assert v.duplicated == ["case C-OLD/1 x2"]
