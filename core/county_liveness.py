@@ -33,14 +33,18 @@ class CountyLiveness:
     def stale_after_s(self) -> float:
         return 2 * self.heartbeat_s
 
-    def on_state(self, state: CountyState) -> None:
+    def on_state(self, state: CountyState) -> bool:
+        """Take one state; True when it says the county is back: online after offline or nothing,
+        or beats resuming after more than 1.5 heartbeats without one (its broker or the bridge was
+        away, and what was sent meanwhile may be lost with it: worth sending again at once)."""
         if not state.online:
             # Offline needs no freshness: a last will carries the timestamp of its connect.
             self._said_online = False
-            return
+            return False
         if self._newest_ms is not None and state.timestamp <= self._newest_ms:
-            return  # a replay (a restarted broker's retained copy) or out of order: nothing new
+            return False  # a replay (a restarted broker's retained copy) or out of order: nothing new
         now = self.clock.monotonic()
+        back = not self.online() or now - self._fresh_at > 1.5 * self.heartbeat_s
         if self._newest_ms is None:
             # First beat heard: only the wall clocks can tell how old it already is.
             age_s = max(0.0, self.clock.time() - state.timestamp / 1000)
@@ -49,6 +53,7 @@ class CountyLiveness:
             self._fresh_at = now
         self._newest_ms = state.timestamp
         self._said_online = True
+        return back
 
     def online(self) -> bool | None:
         """None: never heard of the county; False: said offline, or its beats stopped."""

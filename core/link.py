@@ -33,6 +33,7 @@ from core import topics
 from core.clock import Clock, SystemClock
 from core.commands import COMMAND_MODELS, CommandReply
 from core.config import DeviceSettings
+from core.county_liveness import CountyLiveness
 from core.device_config import DeviceConfig
 from core.device_status import DeviceReport
 from core.jobs import Job, run_jobs
@@ -95,7 +96,9 @@ class Link:
         self.on_acked: Callable[[list[AckItem]], None] | None = None  # county acks just recorded
 
         self.config: DeviceConfig | None = None
-        self.county_online: bool | None = None
+        self.county_online: bool | None = None  # judged by `county` (beats), re-checked every POLL_S
+        self.county = CountyLiveness(self._clock)
+        self._county_lock = threading.Lock()
         self.published = 0  # outbox entries handed to the broker (resends included)
         self.acked = 0  # events the county acked
         self.reconnects = 0
@@ -321,15 +324,15 @@ class Link:
                 if payload:
                     self._jobs.put(lambda: self._apply_config(payload))
             elif topic == topics.COUNTY_STATE and payload:
-                online = CountyState.from_json(payload).online
-                if online and not msg.retain:
-                    # The county (re)connected just now (a retained copy is only the last word we
-                    # missed). What waits out its backoff, perhaps lost with a county broker, can go
-                    # now instead of in up to 60 s.
+                state = CountyState.from_json(payload)
+                with self._county_lock:
+                    back = self.county.on_state(state)
+                if back:
+                    # The county is back (or its beats after a gap: its broker restarted and may
+                    # have lost what it held). What waits out its backoff can go now, not in 60 s.
                     self._requeue = True
                     self._wake.set()
-                self.county_online = online
-                self._dispatch(self.on_county_state, online)
+                self._check_county()
             elif topic in self.extra_topics:
                 self._dispatch(self.extra_topics[topic], payload)
         except PayloadError as e:
@@ -380,6 +383,17 @@ class Link:
             log.exception("command %s failed", name)
             return CommandReply(result="refused", reason=f"device error: {e}")
 
+    def _check_county(self) -> None:
+        """Tell the app when the county's liveness changed: a state message, or its beats stopped."""
+        with self._county_lock:
+            online = self.county.online()
+            if online == self.county_online:
+                return
+            self.county_online = online
+        if not online:
+            log.warning("county offline (said so, or no state beat for %.0f s)", self.county.stale_after_s)
+        self._dispatch(self.on_county_state, bool(online))
+
     # --- sender thread -----------------------------------------------------------------------
 
     def _sender(self) -> None:
@@ -389,6 +403,7 @@ class Link:
             self._wake.wait(POLL_S)
             self._wake.clear()
             try:
+                self._check_county()  # beats that stopped coming say nothing themselves
                 if self._status_due and self.connected:  # before a backlog: the monitor waits for it
                     self._status_due = False
                     self._publish_status(force=True)

@@ -11,9 +11,9 @@ from pathlib import Path
 from types import FrameType
 
 from core import topics
-from core.config import ConfigError, print_config_error
-from core.logs import setup_logging
+from core.config import ConfigError
 from core.sdnotify import Watchdog
+from core.startup import load_settings
 from core.upstream import UpstreamStatus
 from county import commands
 from county.cases import CaseImportError
@@ -38,12 +38,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--config", type=Path, help="TOML file (default: built-in defaults)")
     commands.add_arguments(p)
     args = p.parse_intermixed_args(argv)  # "publish-config --device H/D FILE" as well as "FILE --device"
-    try:
-        settings = CountySettings.load(args.config)
-    except ConfigError as e:
-        print_config_error("hall-county", e)
+    settings = load_settings(CountySettings, args.config, "hall-county")
+    if settings is None:
         return 2
-    setup_logging(settings.log_level)
     if args.command in upstream_cli.COMMANDS:
         return upstream_cli.run(settings, args)
     if args.command:

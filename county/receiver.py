@@ -215,6 +215,9 @@ class Receiver:
                         RECONNECT_MAX_S)
 
     def _on_connect_fail(self, _c: mqtt.Client, _u: object) -> None:
+        # paho retries on its own (reconnect_on_failure): without this the service waits silently
+        if self._stop.is_set():
+            return
         now = time.monotonic()
         if self._lost_at is None:  # never connected yet
             self._lost_at = self._last_warned = now

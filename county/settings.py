@@ -60,6 +60,18 @@ class CountySettings(AppSettings):
     rating_window_days: int = Field(default=5, ge=1, le=60)
     answer_queries: bool = True
 
+    @field_validator("halls")
+    @classmethod
+    def _halls(cls, v: list[str] | None) -> list[str] | None:
+        if v is None:
+            return None
+        if not v:
+            raise ValueError("list at least one hall, or leave halls out for every hall")
+        for hall in v:
+            topics.check_id(hall, "hall")
+        if len(set(v)) != len(v):
+            raise ValueError("a hall is listed twice")
+        return v
     # --- the 好差评 loop (county/loop.py; docs/county.md "The 好差评 loop") ---
     # extra holidays / 调休 workdays of a year the chinesecalendar package does not know yet (TOML)
     workday_overrides: Path | None = None
@@ -83,19 +95,6 @@ class CountySettings(AppSettings):
             state_dir = data.get("state_dir") or "/var/lib/hall"
             data = {**data, "database": f"sqlite:///{Path(state_dir) / 'county.db'}"}
         return data
-
-    @field_validator("halls")
-    @classmethod
-    def _halls(cls, v: list[str] | None) -> list[str] | None:
-        if v is None:
-            return None
-        if not v:
-            raise ValueError("list at least one hall, or leave halls out for every hall")
-        for hall in v:
-            topics.check_id(hall, "hall")
-        if len(set(v)) != len(v):
-            raise ValueError("a hall is listed twice")
-        return v
 
     @field_validator("database")
     @classmethod

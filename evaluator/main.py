@@ -18,9 +18,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 
-from core.config import ConfigError, print_config_error
-from core.logs import setup_logging
+from core.config import ConfigError
 from core.outbox import OutboxError
+from core.startup import load_settings
 from evaluator.settings import EvaluatorSettings
 
 log = logging.getLogger("hall-evaluator")
@@ -40,12 +40,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    try:
-        settings = EvaluatorSettings.load(args.config)
-    except ConfigError as e:
-        print_config_error("hall-evaluator", e)
+    settings = load_settings(EvaluatorSettings, args.config, "hall-evaluator")
+    if settings is None:
         return 2
-    setup_logging(settings.log_level)
     try:
         return run_headless(settings) if args.headless else run_with_screen(settings)
     except (ConfigError, OutboxError) as e:

@@ -10,9 +10,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from core.config import ConfigError, print_config_error
-from core.logs import setup_logging
+from core.config import ConfigError
 from core.outbox import OutboxError
+from core.startup import load_settings
 from kiosk.settings import KioskSettings
 
 
@@ -30,12 +30,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    try:
-        settings = KioskSettings.load(args.config)
-    except ConfigError as e:
-        print_config_error("hall-kiosk", e)
+    settings = load_settings(KioskSettings, args.config, "hall-kiosk")
+    if settings is None:
         return 2
-    setup_logging(settings.log_level)  # replaces what a library imported on the way may have set
     import ui.env
 
     ui.env.prepare(settings.state_dir / "kivy", size=(settings.screen_width, settings.screen_height))

@@ -8,24 +8,21 @@ from __future__ import annotations
 
 import argparse
 import logging
-import secrets
 import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any
 
 import paho.mqtt.client as mqtt
 from pydantic import Field
 
-from core import topics
+from core import hall_watch
 from core.accounts import MONITOR
 from core.clock import SystemClock
-from core.config import AppSettings, ConfigError, MqttSettings, print_config_error
-from core.logs import setup_logging
-from core.mqtt_client import connect_async, make_client
+from core.config import AppSettings, ConfigError, MqttSettings
+from core.hall_view import HallState
+from core.startup import load_settings
 from monitor.render import render
-from monitor.state import HallState
 
 log = logging.getLogger("hall-monitor")
 
@@ -40,24 +37,11 @@ def watch(mqtt_settings: MqttSettings, hall_id: str, state: HallState, lock: thr
     """A started client feeding `state` (under `lock`) from retained status, telemetry, events and
     the county's state; `hall_id` "+" watches every hall. Raises ConfigError for bad settings."""
 
-    def on_connect(c: mqtt.Client, _u: Any, _f: Any, rc: Any, _p: Any = None) -> None:
-        if rc.is_failure:
-            log.error("broker refused the monitor: %s", rc)
-            return
-        c.subscribe([(topics.all_status(hall_id), 1), (topics.all_telemetry(hall_id), 0),
-                     (topics.all_events(hall=hall_id), 1), (topics.COUNTY_STATE, 1),
-                     (topics.UPSTREAM_STATUS, 1)])
-
-    def on_message(_c: mqtt.Client, _u: Any, msg: mqtt.MQTTMessage) -> None:
+    def handle(topic: str, payload: bytes) -> None:
         with lock:
-            state.on_message(msg.topic, bytes(msg.payload))
+            state.on_message(topic, payload)
 
-    client = make_client(mqtt_settings, f"monitor-{secrets.token_hex(4)}")
-    client.on_connect = on_connect
-    client.on_message = on_message
-    connect_async(client, mqtt_settings, clean_start=True)
-    client.loop_start()
-    return client
+    return hall_watch.watch(mqtt_settings, hall_id, handle)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -67,12 +51,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--config", type=Path, help="TOML file (default: embedded defaults + HALL_ variables)")
     ap.add_argument("--once", type=float, metavar="SECONDS", help="collect for SECONDS, print once, exit")
     args = ap.parse_args(argv)
-    try:
-        settings = MonitorSettings.load(args.config)
-    except ConfigError as e:
-        print_config_error("hall-monitor", e)
+    settings = load_settings(MonitorSettings, args.config, "hall-monitor")
+    if settings is None:
         return 2
-    setup_logging(settings.log_level)
 
     state = HallState(SystemClock())
     lock = threading.Lock()

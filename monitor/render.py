@@ -6,8 +6,8 @@ from datetime import datetime
 
 from core.clock import CHINA_TZ, epoch_ms
 from core.device_config import reason_text
+from core.hall_view import HallState
 from core.levels import DISPLAY_ORDER
-from monitor.state import HallState
 
 _HEALTH = {
     "online": "在线 online",

@@ -20,7 +20,7 @@ from importlib import resources
 from pathlib import Path
 
 from core.accounts import SERVICE_ACCOUNTS, bridge_account
-from core.topics import check_id
+from core.topics import ID_PATTERN, check_id
 
 # `ops/broker_config` is a symlink to the repository's `broker_config/` (the folder operators know):
 # setuptools ships the files through it as package data of `ops`, so a checkout, an editable
@@ -86,11 +86,33 @@ class BrokerFiles:
         return self.password_file or self.conf_dir / "passwd"
 
 
-def render_acl(halls: Sequence[str] = (), template_dir: Path = TEMPLATE_DIR) -> str:
+_DEVICE_RE = re.compile(rf"^{ID_PATTERN}$")
+
+
+def device_accounts(password_file: Path) -> list[str]:
+    """The device accounts in a Mosquitto password file: names without a dot (services have one)."""
+    try:
+        lines = password_file.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return []
+    names = (line.split(":", 1)[0].strip() for line in lines)
+    return [n for n in names if n and "." not in n and _DEVICE_RE.match(n)]
+
+
+def render_device_acl(device: str, template_dir: Path = TEMPLATE_DIR) -> str:
+    """One device's ACL block (what `make-passwords --acl` appends for a new device)."""
+    return fill(_template("acl-device.in", template_dir), {"DEVICE": check_id(device, "device")})
+
+
+def render_acl(halls: Sequence[str] = (), template_dir: Path = TEMPLATE_DIR,
+               devices: Sequence[str] = ()) -> str:
+    """The ACL: the pattern rules, every service account, one bridge account per hall in `halls`
+    and a block per device in `devices` (what no pattern may say without a warning)."""
     bridges = "".join(
         fill(_template("acl-bridge.in", template_dir), {"HALL": check_id(h, "hall")}) for h in halls
     )
-    return fill(_template("acl.in", template_dir), {"BRIDGE_USERS": bridges})
+    device_blocks = "".join(render_device_acl(d, template_dir) for d in devices)
+    return fill(_template("acl.in", template_dir), {"BRIDGE_USERS": bridges, "DEVICE_USERS": device_blocks})
 
 
 def _common(files: BrokerFiles, acl_file: Path) -> dict[str, str]:
@@ -139,7 +161,8 @@ def render_hall(
     conf, acl = files.conf_dir / "hall.conf", files.conf_dir / "hall.acl"
     values = _common(files, acl)
     values["BRIDGE"] = render_bridge(hall_id, bridge, template_dir) if bridge else "# (no bridge)"
-    return {conf: fill(_template("hall.conf.in", template_dir), values), acl: render_acl((), template_dir)}
+    return {conf: fill(_template("hall.conf.in", template_dir), values),
+            acl: render_acl((), template_dir, device_accounts(files.passwd))}
 
 
 def render_county(
@@ -167,7 +190,7 @@ def render_county(
         else ""
     )
     text = fill(_template("county.conf.in", template_dir), values)
-    return {conf: text, acl: render_acl(halls, template_dir)}
+    return {conf: text, acl: render_acl(halls, template_dir, device_accounts(files.passwd))}
 
 
 def write(rendered: Mapping[Path, str]) -> list[Path]:

@@ -33,7 +33,13 @@ class Commander:
         self._answers = Correlator()
         connected = threading.Event()
         subscribed = threading.Event()
-        self.client.on_connect = lambda *_a: connected.set()
+
+        def on_connect(client: mqtt.Client, *_a: Any) -> None:
+            # at every connect: a clean session forgets the subscription when the broker restarts
+            client.subscribe(topics.responses(self.account), qos=1)
+            connected.set()
+
+        self.client.on_connect = on_connect
         self.client.on_subscribe = lambda *_a: subscribed.set()
         self.client.on_message = self._on_message
         self.client.connect(settings.host, settings.port, keepalive=30, clean_start=True)
@@ -41,7 +47,6 @@ class Commander:
         if not connected.wait(timeout):
             self.close()
             raise CommandTimeout(f"no connection to {settings.url}")
-        self.client.subscribe(topics.responses(self.account), qos=1)
         if not subscribed.wait(timeout):
             self.close()
             raise CommandTimeout("no SUBACK for the response topic")

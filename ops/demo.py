@@ -2,15 +2,16 @@
 
 Starts the county and hall Mosquitto brokers (rendered from `broker_config/`, bridged), the
 county service (`hall-county`, reporting every rating to a simulated provincial 好差评 system,
-county/upstream/province_sim.py), a self-service kiosk (unless --no-kiosk), and two service
-windows, each with a simulated hk1 keypad and staff-card reader on pseudo-terminals and its own
-`hall-evaluator` process (with windows when a display exists, headless otherwise). A script
-plays the hall: clerks sign in with their cards, the window business system invites each
-finished case to be rated, citizens press keys (and sometimes walk away, so the invitation
-expires), a keypad resends a key frame now and then, a clerk hands over to a colleague, a citizen
-lays an ID card on the kiosk. A live tally of what the county has stored is printed every few
-seconds, and the hall managers' monitor view (`hall-monitor`) every 15 s. Ctrl-C stops
-everything (children in order, then the brokers).
+county/upstream/province_sim.py), a self-service kiosk (unless --no-kiosk), and service windows
+(two by default, `--windows N` up to 60), each with a simulated hk1 keypad and staff-card reader
+on pseudo-terminals and its own `hall-evaluator` process (with windows when a display exists,
+headless otherwise). A script plays the hall: clerks sign in with their cards, the window
+business system invites each finished case to be rated, citizens press keys (and sometimes walk
+away, so the invitation expires), a keypad resends a key frame now and then, a clerk hands over
+to a colleague, a citizen lays an ID card on the kiosk. A live tally of what the county has
+stored is printed every few seconds, and the hall managers' monitor view (`hall-monitor`) every
+15 s. Ctrl-C stops everything (children in order, then the brokers). `--supervise` restarts a
+child that dies, as systemd would (ops/supervisor.py), instead of stopping the hall.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from core.commands import InviteCommand
 from core.config import MqttSettings
 from core.device_config import DeviceConfig, StaffMember
 from core.events import StaffRef
+from core.hall_view import HallState
 from core.logs import setup_logging
 from county.upstream.province_sim import Province
 from drivers.sim.keypad import KeypadSim
@@ -50,17 +52,18 @@ from drivers.sim.line import StaffCardSim
 from evaluator.controller import REASONS_MIN_S
 from monitor.main import watch
 from monitor.render import render
-from monitor.state import HallState
 from ops import brokers
 from ops.commander import Commander, CommandTimeout
 from ops.procs import HOST, die_with_parent, free_port, listening, stop_process
 from ops.screen_layout import Place, layout, screen_size
+from ops.supervisor import GaveUp, Supervisor, Unit
 
 log = logging.getLogger("hall-demo")
 
 HALL_ID = "demo-hall"
 DEMO_AREA_CODE = "110101000000"  # the province's code for the demo county (行政区划, 12 digits)
 KIOSK_ID = "kiosk-01"
+DEMO_USER = "manager"  # the web console login hall-demo makes (password printed at start)
 ITEMS = (
     ("11110000000000000A", "居民身份证换领"),
     ("11110000000000000B", "户口迁移"),
@@ -68,12 +71,27 @@ ITEMS = (
     ("11110000000000000D", "不动产登记"),
     ("11110000000000000E", "社会保险参保登记"),
 )
-WINDOWS = (
-    ("w01", "1号窗口 户籍业务", "Window 1 · Household registration", (1280, 800)),
-    ("w02", "2号窗口 商事登记", "Window 2 · Business registration", (800, 1280)),
-    ("w03", "3号窗口 不动产", "Window 3 · Real estate", (1280, 800)),
-    ("w04", "4号窗口 社保", "Window 4 · Social insurance", (800, 1280)),
+# what the windows do, in turn (window 5 is household registration again, and so on)
+WINDOW_KINDS = (
+    ("户籍业务", "Household registration", (1280, 800)),
+    ("商事登记", "Business registration", (800, 1280)),
+    ("不动产", "Real estate", (1280, 800)),
+    ("社保", "Social insurance", (800, 1280)),
 )
+MAX_WINDOWS = 60  # a county hall has 20-40; device ids run eval-01 .. eval-60
+GUI_WINDOWS = 4  # with a display, the first four windows draw; the rest run headless
+
+
+def window_names(n: int) -> tuple[str, str, str, tuple[int, int]]:
+    """Window number n (1-based): its id, Chinese and English name, and screen size."""
+    zh, en, size = WINDOW_KINDS[(n - 1) % len(WINDOW_KINDS)]
+    return f"w{n:02d}", f"{n}号窗口 {zh}", f"Window {n} · {en}", size
+
+
+# --supervise restarts a child that died as the units in systemd/ do (Restart=always, RestartSec=2)
+# and, like systemd's start limit, gives up on one that keeps dying.
+RESTART_SEC = 2.0
+START_LIMIT = (5, 60.0)  # at most 5 restarts of one child within 60 s
 SURNAMES = "王李张刘陈杨赵黄"
 GIVEN = ("芳", "明", "敏", "强", "静", "磊", "丽", "军")
 
@@ -195,6 +213,17 @@ class Child:
             stop_process(self.proc, timeout)
         self.proc = None
 
+    def how_it_ended(self) -> str:
+        rc = None if self.proc is None else self.proc.poll()
+        if rc is None:
+            return "running"
+        if rc < 0:
+            try:
+                return f"killed by {signal.Signals(-rc).name}"
+            except ValueError:
+                return f"killed by signal {-rc}"
+        return f"exited with status {rc}"
+
     def tail(self, lines: int = 15) -> str:
         try:
             return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
@@ -231,6 +260,8 @@ class Hall:
     monitor_state: HallState = field(default_factory=lambda: HallState(SystemClock()))
     monitor_lock: threading.Lock = field(default_factory=threading.Lock)
     monitor_client: Any = None  # paho client of start_monitor
+    console_url: str = ""
+    console_login: tuple[str, str] = ("", "")
     province: Province | None = None  # the simulated provincial system (start_county)
     console: Console = field(default_factory=lambda: Console(threading.Event()))
     _last_view: str = ""
@@ -321,9 +352,55 @@ class Hall:
         self.show(f"  county service: storing into {self.county_db}")
         self.show(f"  province (simulated 省级好差评系统): {self.province.url}")
 
-    def _wait_county_online(self, child: Child, timeout: float = 20.0) -> None:
+    def start_console(self, port: int) -> None:
+        """`hall-console` on the county side (monitor account for the grid, manager account for
+        commands) with one demo login for this hall, printed with the URL."""
+        if port == 0 or listening(port):
+            port = free_port()
+        monitor, manager = self.account(MONITOR), self.account(MANAGER)
+        conf = self.root / "console.toml"
+        conf.write_text(
+            "\n".join([
+                f'database = "sqlite:///{self.county_db}"',
+                f'accounts_database = "{self.root / "console-accounts.db"}"',
+                f'cases_database = "{self.root / "cases.db"}"',
+                f'id_key_file = "{self.root / "id-hmac.key"}"',
+                *[line for section, s in (("mqtt", monitor), ("commands", manager)) for line in (
+                    f"[{section}]", f'url = "mqtt://{HOST}:{self.county_port}"', f'username = "{s.username}"',
+                    f'password_file = "{s.password_file}"')],
+                "[web]",
+                f'listen = "{HOST}:{port}"',
+            ]) + "\n",
+            encoding="utf-8",
+        )
+        password = secrets.token_urlsafe(9)
+        pw_file = self.root / "console-demo.password"
+        pw_file.write_text(password + "\n", encoding="utf-8")
+        pw_file.chmod(0o600)
+        made = subprocess.run(
+            [sys.executable, "-m", "console.main", "--config", str(conf), "add-user", DEMO_USER,
+             "--role", "manager", "--hall", HALL_ID, "--password-file", str(pw_file)],
+            capture_output=True, text=True, timeout=60)
+        if made.returncode != 0:
+            raise DemoError(f"hall-console add-user failed: {made.stderr.strip()}")
+        child = Child("hall-console", [sys.executable, "-m", "console.main", "--config", str(conf)],
+                      self.root / "console.log", env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        child.start()
+        self.children.append(child)
+        deadline = time.monotonic() + 20
+        while not listening(port):
+            if not child.alive or time.monotonic() > deadline:
+                raise DemoError(f"hall-console did not start:\n{child.tail()}")
+            time.sleep(0.1)
+        self.console_url = f"http://{HOST}:{port}/"
+        self.console_login = (DEMO_USER, password)
+        self.show(f"  web console: {self.console_url}  login {DEMO_USER} / {password}"
+                  f"  (public screen: {self.console_url}display/{HALL_ID})")
+
+    def _wait_county_online(self, child: Child, timeout: float = 60.0) -> None:
         """Online as the monitor sees it through the hall broker: proves the county and the bridge
-        are up."""
+        are up. A bridge whose first attempt failed (a loaded machine) retries 15-30 s later
+        (broker_config/bridge.conf.in), hence a minute."""
         deadline = time.monotonic() + timeout
         while True:
             with self.monitor_lock:
@@ -342,7 +419,8 @@ class Hall:
         screen = screen_size() if self.gui else None
         if screen is None:
             return
-        sizes = [WINDOWS[i % len(WINDOWS)][3] for i in range(self.windows_n)]
+        # only the first GUI_WINDOWS draw; the rest run headless and need no place
+        sizes = [window_names(i + 1)[3] for i in range(min(self.windows_n, GUI_WINDOWS))]
         self.places, self.kiosk_place = layout(screen, sizes, KIOSK_SIZE if self.with_kiosk else None)
 
     def start_windows(self) -> None:
@@ -350,7 +428,7 @@ class Hall:
         gui = self.gui
         names = iter(random.sample([s + g for s in SURNAMES for g in GIVEN], 2 * self.windows_n))
         for i in range(self.windows_n):
-            window_id, name, name_en, size = WINDOWS[i % len(WINDOWS)]
+            window_id, name, name_en, size = window_names(i + 1)
             place = self.places[i] if i < len(self.places) else None
             if place is not None:
                 size = (max(320, place.width), max(320, place.height))
@@ -384,14 +462,15 @@ class Hall:
                 encoding="utf-8",
             )
             args = [sys.executable, "-m", "evaluator.main", "--config", str(toml)]
-            if not gui:
+            if not gui or i >= GUI_WINDOWS:
                 args.append("--headless")
             env = {**os.environ, "PYTHONUNBUFFERED": "1", **window_position(place)}
             child = Child(device_id, args, wdir / "evaluator.log", env=env)
             child.start()
             self.children.append(child)
-            self.windows.append(Window(device_id, window_id, config, keypad, cards, child, gui))
-            mode = "with a window" if gui else "headless"
+            drawn = gui and i < GUI_WINDOWS
+            self.windows.append(Window(device_id, window_id, config, keypad, cards, child, drawn))
+            mode = "with a window" if drawn else "headless"
             self.show(f"  {device_id} ({name}): keypad {keypad.path}, staff card {cards.path}, {mode}")
         self.manager = Commander(self.account(MANAGER))
 
@@ -416,15 +495,16 @@ class Hall:
             stop.wait(5)
             self.kiosk.lift_card()
 
-    def wait_windows_ready(self, stop: threading.Event, timeout: float = 90.0) -> None:
-        """Every evaluator has opened its keypad (it disables the keys at start): it is running."""
-        deadline = time.monotonic() + timeout
+    def wait_windows_ready(self, stop: threading.Event, timeout: float | None = None) -> None:
+        """Every evaluator has opened its keypad (it disables the keys at start): it is running.
+        Twenty evaluators starting at once on two cores take a while: 90 s plus 5 s a window."""
+        deadline = time.monotonic() + (timeout or 90.0 + 5.0 * len(self.windows))
         for w in self.windows:
             while not w.keypad.host_bytes and not stop.is_set():
                 if not w.evaluator.alive:
                     raise DemoError(f"{w.device_id} stopped:\n{w.evaluator.tail()}")
                 if time.monotonic() > deadline:
-                    raise DemoError(f"{w.device_id} did not open its keypad in {timeout:.0f} s")
+                    raise DemoError(f"{w.device_id} did not open its keypad in time")
                 time.sleep(0.1)
 
     # -- the script ----------------------------------------------------------------------------------
@@ -565,12 +645,32 @@ class Hall:
             w.cards.stop()
         if self.kiosk is not None:
             self.kiosk.stop()
-        for name in ("hall-county", "hall-broker", "county-broker"):
+        for name in ("hall-console", "hall-county", "hall-broker", "county-broker"):
             for child in self.children:
                 if child.name == name:
                     child.stop()
         if self.province is not None:
             self.province.stop()
+
+
+class _KioskUnit:
+    """The kiosk process as a supervised unit."""
+
+    name = KIOSK_ID
+
+    def __init__(self, kiosk: Any) -> None:
+        self.kiosk = kiosk
+
+    @property
+    def alive(self) -> bool:
+        return bool(self.kiosk.alive)
+
+    def how_it_ended(self) -> str:
+        rc = self.kiosk.process.poll()
+        return f"killed by signal {-rc}" if rc is not None and rc < 0 else f"exited with status {rc}"
+
+    def start(self) -> None:
+        self.kiosk.restart()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -579,7 +679,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="A whole simulated hall: brokers, county service, windows with keypads and "
         "staff-card readers, evaluators, and a script playing the day. Ctrl-C stops it.",
     )
-    p.add_argument("--windows", type=int, default=2, choices=range(1, 5), help="service windows (default 2)")
+    p.add_argument("--windows", type=int, default=2, metavar="N",
+                   help=f"service windows, 1-{MAX_WINDOWS} (default 2; with a display the first "
+                   f"{GUI_WINDOWS} draw, the rest run headless)")
+    p.add_argument("--supervise", action="store_true",
+                   help="restart a child that dies, as systemd would (Restart=always, RestartSec=2), "
+                   "instead of stopping the hall")
     p.add_argument("--headless", action="store_true", help="no evaluator windows even with a display")
     p.add_argument("--duration", type=float, default=0, help="stop after this many seconds (default: Ctrl-C)")
     p.add_argument("--pace", type=float, default=1.0, help="slower (>1) or faster (<1) citizens")
@@ -587,12 +692,18 @@ def main(argv: Sequence[str] | None = None) -> int:
                    help="a self-service kiosk (hall-kiosk) in the hall (default: yes)")
     p.add_argument("--monitor-every", type=float, default=15.0, metavar="SECONDS",
                    help="print the hall managers' monitor view this often (0: never; default 15)")
+    p.add_argument("--console", action=argparse.BooleanOptionalAction, default=True,
+                   help="the web console (hall-console) for the hall manager (default: yes)")
+    p.add_argument("--console-port", type=int, default=8080, metavar="PORT",
+                   help="its HTTP port on 127.0.0.1 (default 8080; a free one when taken)")
     p.add_argument("--dir", type=Path,
                    help="keep logs, databases and configs here; every file the demo makes goes here "
                    "(default: a temp dir, removed after a clean run)")
     p.add_argument("--fresh", action="store_true",
                    help="empty --dir first if it holds an earlier run (otherwise its ratings count too)")
     args = p.parse_args(argv)
+    if not 1 <= args.windows <= MAX_WINDOWS:
+        p.error(f"--windows must be 1-{MAX_WINDOWS}, not {args.windows}")
     setup_logging(logging.WARNING)
 
     stop = threading.Event()
@@ -626,6 +737,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         hall.start_brokers()
         hall.start_monitor()  # before the county: it also tells when the county is online
         hall.start_county()
+        if args.console:
+            hall.start_console(args.console_port)
         hall.start_windows()
         hall.wait_windows_ready(stop)
         if args.kiosk and not stop.is_set():
@@ -638,22 +751,35 @@ def main(argv: Sequence[str] | None = None) -> int:
             players.append(threading.Thread(target=hall.play_kiosk, args=(stop,), daemon=True))
         for t in players:
             t.start()
-        started = last_view = time.monotonic()
-        console.show("hall-demo: running; Ctrl-C stops it")
-        while not stop.wait(3.0):
+        started = last_view = last_tally = time.monotonic()
+        supervisor = Supervisor(hall.say, SystemClock(), restart_sec=RESTART_SEC, burst=START_LIMIT[0],
+                                interval_s=START_LIMIT[1]) if args.supervise else None
+        supervised = " (supervised: a child that dies is restarted)" if supervisor else ""
+        console.show(f"hall-demo: running{supervised}; Ctrl-C stops it")
+        if hall.console_url:
+            console.show(f"hall-demo: open {hall.console_url} in a browser, log in as "
+                         f"{hall.console_login[0]} / {hall.console_login[1]}")
+        while not stop.wait(1.0 if supervisor else 3.0):
             if args.duration and time.monotonic() - started >= args.duration:
                 break  # the final view follows: not one now as well
-            hall.say(hall.tally())
+            if time.monotonic() - last_tally >= 3.0:
+                last_tally = time.monotonic()
+                hall.say(hall.tally())
             if args.monitor_every and time.monotonic() - last_view >= args.monitor_every:
                 last_view = time.monotonic()
                 view = hall.monitor_view()
                 if view is not None:
                     console.show(view)
-            dead = [c.name for c in hall.children if not c.alive]
-            if hall.kiosk is not None and not hall.kiosk.alive:
-                dead.append(KIOSK_ID)
-            if dead:
-                raise DemoError(f"{', '.join(dead)} stopped unexpectedly; logs in {root}")
+            units: list[Unit] = [*hall.children, *([_KioskUnit(hall.kiosk)] if hall.kiosk else [])]
+            if supervisor is not None:
+                try:
+                    supervisor.check(units)
+                except GaveUp as e:
+                    raise DemoError(f"{e}; logs in {root}") from None
+            else:
+                dead = [u.name for u in units if not u.alive]
+                if dead:
+                    raise DemoError(f"{', '.join(dead)} stopped unexpectedly; logs in {root}")
         stop.set()
         for t in players:
             t.join(5)

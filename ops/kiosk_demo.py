@@ -20,6 +20,7 @@ import sys
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from core.clock import CHINA_TZ
 from core.config import MqttSettings
@@ -53,6 +54,7 @@ class KioskDemo:
     config: Path
     log: Path
     _log_file: object = field(default=None, repr=False)
+    env: dict[str, str] | None = None  # extra environment of the kiosk process (kept for a restart)
 
     def tap_card(self, key: str = "zhang") -> None:
         """Lay a fixture card on the reader (`zhang`, `li`, `ayguli`, `child`, `badcheck`)."""
@@ -72,6 +74,10 @@ class KioskDemo:
     @property
     def alive(self) -> bool:
         return self.process.poll() is None
+
+    def restart(self) -> None:
+        """Start the `hall-kiosk` process again on the same simulators (`hall-demo --supervise`)."""
+        self.process = _spawn(self.config, self._log_file, self.env)
 
     def stop(self, timeout: float = 15.0) -> int:
         if self.process.poll() is None:
@@ -127,9 +133,13 @@ def start_kiosk(
     toml.write_text("\n".join(line for line in lines if line) + "\n", encoding="utf-8")
     log = root / "kiosk.log"
     out = open(log, "ab")  # noqa: SIM115 - lives as long as the child
+    return KioskDemo(device_id, _spawn(toml, out, env), card, scanner, printer, toml, log, out, env)
+
+
+def _spawn(toml: Path, out: Any, env: dict[str, str] | None) -> subprocess.Popen[bytes]:
     # its own session: Ctrl-C in the demo's terminal reaches the demo alone, which stops the
     # kiosk in order; and it dies with the demo, even if the demo is killed
-    proc = subprocess.Popen(
+    return subprocess.Popen(
         [sys.executable, "-m", "kiosk.main", "--config", str(toml)],
         stdout=out,
         stderr=subprocess.STDOUT,
@@ -137,4 +147,3 @@ def start_kiosk(
         start_new_session=True,
         preexec_fn=die_with_parent,
     )
-    return KioskDemo(device_id, proc, card, scanner, printer, toml, log, out)

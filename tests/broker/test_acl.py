@@ -113,13 +113,14 @@ def test_monitor_is_read_only(hall_broker, broker_accounts):
     dev.close()
 
 
-def test_manager_may_invite_but_not_configure(hall_broker, broker_accounts):
+def test_manager_may_invite_and_restart_but_not_configure(hall_broker, broker_accounts):
     mgr = connect(_settings(hall_broker, broker_accounts, MANAGER), "mgr")
     dev = connect(_settings(hall_broker, broker_accounts, "eval-01"), "eval-01")
     dev.subscribe(topics.device_inbox(HALL, "eval-01"))
-    assert mgr.publish(topics.cmd(HALL, "eval-01", "invite"), b"{}") == 0
-    assert dev.get(5).topic == topics.cmd(HALL, "eval-01", "invite")
-    for t in (topics.cmd(HALL, "eval-01", "restart"), topics.config(HALL, "eval-01"),
+    for name in ("invite", "identify", "restart"):  # restart: the console's button for a stuck device
+        assert mgr.publish(topics.cmd(HALL, "eval-01", name), b"{}") == 0
+        assert dev.get(5).topic == topics.cmd(HALL, "eval-01", name)
+    for t in (topics.cmd(HALL, "eval-01", "reboot"), topics.config(HALL, "eval-01"),
               topics.ack(HALL, "eval-01"), topics.event(HALL, "eval-01", "rating")):
         assert mgr.publish(t, b"{}") == NOT_AUTHORIZED, t
     assert dev.get_none(0.3) == []

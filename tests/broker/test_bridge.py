@@ -112,7 +112,7 @@ def test_bridged_backlog_over_1000_survives_a_county_outage(hall_pair):
     dev.close()
 
     hall_pair.county.start()
-    hall_pair.wait_bridge(20)
+    hall_pair.wait_bridge()
     time.sleep(1.0)  # some of the backlog lands in the offline session's queue
     svc = connect(hall_pair.county_service(), "svc-backlog", clean_start=False, session_expiry_s=3600)
     got = svc.collect(n, 60)
@@ -133,7 +133,7 @@ def test_queued_ack_reaches_a_device_after_a_hall_outage(hall_pair):
         svc.client.publish(topics.ack(HALL, "eval-01"), str(i).encode(), qos=1)
     svc.publish(topics.ack(HALL, "eval-01"), b"last")
     hall_pair.hall.start()
-    hall_pair.wait_bridge(20)
+    hall_pair.wait_bridge()
     dev = connect(hall_pair.device("eval-01"), "eval-01", clean_start=False, session_expiry_s=3600)
     got = dev.collect(1501, 60)
     assert len(got) == 1501 and got[-1].payload == b"last"

@@ -54,8 +54,8 @@ def test_operator_adds_a_device_to_a_running_hall_broker(root: Path) -> None:
          "--port", str(port)],
         check=True, capture_output=True, timeout=30,
     )
-    passwd = conf / "passwd"
-    subprocess.run([MAKE_PASSWORDS, str(passwd), str(secrets), "eval-01", COUNTY_SERVICE],
+    passwd, acl = conf / "passwd", conf / "hall.acl"
+    subprocess.run([MAKE_PASSWORDS, "--acl", str(acl), str(passwd), str(secrets), "eval-01", COUNTY_SERVICE],
                    check=True, capture_output=True, timeout=30)
     proc = subprocess.Popen(["mosquitto", "-c", str(conf / "hall.conf")], stderr=subprocess.PIPE, text=True)
     try:
@@ -76,7 +76,7 @@ def test_operator_adds_a_device_to_a_running_hall_broker(root: Path) -> None:
             connect(new, "eval-07")
         (secrets / "eval-07.password").unlink()
 
-        out = subprocess.run([MAKE_PASSWORDS, str(passwd), str(secrets), "eval-07"],
+        out = subprocess.run([MAKE_PASSWORDS, "--acl", str(acl), str(passwd), str(secrets), "eval-07"],
                              check=True, capture_output=True, text=True, timeout=30).stdout
         assert out.strip() == f"eval-07: {secrets / 'eval-07.password'}"
         assert (secrets / "eval-07.password").stat().st_mode & 0o777 == 0o600
@@ -86,12 +86,19 @@ def test_operator_adds_a_device_to_a_running_hall_broker(root: Path) -> None:
         device = connect(new, "eval-07")  # the running broker took the new account
         assert device.publish(topics.event(HALL, "eval-07", "rating"), b"{}") == 0
         assert county.get(5).topic == topics.event(HALL, "eval-07", "rating")
-        # and only its own topics: the pattern ACL needed no change
+        # and only its own topics (the patterns), plus what every device may: its ACL block
         assert device.publish(topics.event(HALL, "eval-01", "rating"), b"{}") == NOT_AUTHORIZED
         assert county.get_none(0.5) == []
+        assert device.publish(topics.query("progress"), b"{}") == 0
+        assert acl.read_text().count("user eval-07\n") == 1
+        subprocess.run([MAKE_PASSWORDS, "--acl", str(acl), str(passwd), str(secrets), "eval-07"],
+                       check=True, capture_output=True, timeout=30)  # again: nothing doubled
+        assert acl.read_text().count("user eval-07\n") == 1
         device.close()
         county.close()
         assert proc.poll() is None  # nobody restarted it
     finally:
         proc.terminate()
         proc.wait(10)
+    log = proc.stderr.read() if proc.stderr else ""
+    assert "Warning: ACL" not in log, log  # started and reloaded without a warning

@@ -75,3 +75,23 @@ def test_offline_counts_at_once_even_with_an_old_timestamp() -> None:
     clock.advance(1)
     live.on_state(_beat(clock))
     assert live.online() is True
+
+
+def test_on_state_says_when_the_county_is_back() -> None:
+    """Back: first heard, online after offline, or beats resuming after a gap (its broker was away
+    and may have lost what it held); not on every regular beat, nor on a replay."""
+    clock = FakeClock()
+    live = CountyLiveness(clock, heartbeat_s=10)
+    assert live.on_state(_beat(clock)) is True  # first heard
+    clock.advance(10)
+    assert live.on_state(_beat(clock)) is False  # a regular beat
+    last = _beat(clock)
+    clock.advance(10)
+    assert live.on_state(_beat(clock)) is False
+    assert live.on_state(last) is False  # a replay
+    clock.advance(16)  # more than 1.5 heartbeats without a beat, still online (< 2 heartbeats)
+    assert live.online() is True
+    assert live.on_state(_beat(clock)) is True
+    live.on_state(_beat(clock, online=False))
+    clock.advance(1)
+    assert live.on_state(_beat(clock)) is True  # online after offline

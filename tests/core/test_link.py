@@ -377,3 +377,66 @@ def test_reconnect_sends_each_in_flight_event_once(
     finally:
         watch.close()
     assert sorted(got) == sorted(e.event_id for e in evs)  # each once
+
+
+def test_the_retained_status_is_the_newest_snapshot_when_two_threads_publish_it(
+    hall_broker: Broker, broker_accounts: Accounts, outbox: Outbox, make_link: Callable[..., Link]
+) -> None:
+    """Two publishers of the status race: the one that took its snapshot first must not publish
+    last. Thread A snapshots `fault` and is held up (reading the outbox's backlog) while thread B
+    snapshots `ok` and would publish: the retained status must end `ok`, the state in force."""
+    link = make_link(outbox)
+    link.start()
+    assert wait(lambda: link.connected)
+    hold = threading.Event()
+    a_in_backlog = threading.Event()
+    real_backlog = outbox.backlog
+
+    def backlog() -> Any:
+        if threading.current_thread().name == "A":
+            a_in_backlog.set()
+            hold.wait(5)
+        return real_backlog()
+
+    outbox.backlog = backlog  # type: ignore[method-assign]
+    a = threading.Thread(target=link.set_peripheral, args=("keypad", "fault"), name="A")
+    b = threading.Thread(target=link.set_peripheral, args=("keypad", "ok"), name="B")
+    a.start()
+    assert a_in_backlog.wait(5)
+    b.start()
+    b.join(0.5)  # B has had every chance to overtake A
+    hold.set()
+    a.join(5)
+    b.join(5)
+    time.sleep(0.3)  # both publishes reached the broker
+    w = watcher(hall_broker, broker_accounts, topics.status(HALL_ID, DEV))
+    retained = DeviceStatus.from_json(bytes(w.get(5).payload))
+    w.close()
+    assert retained.peripherals == {"keypad": "ok"}
+
+
+def test_county_offline_when_its_beats_stop_and_a_retained_replay_does_not_revive_it(
+    hall_broker: Broker, broker_accounts: Accounts, outbox: Outbox, make_link: Callable[..., Link]
+) -> None:
+    from core.messages import CountyState
+
+    link = make_link(outbox)
+    link.county.heartbeat_s = 0.5
+    seen: list[bool] = []
+    link.on_county_state = seen.append
+    link.start()
+    assert wait(lambda: link.connected)
+    county = watcher(hall_broker, broker_accounts)
+    beat = CountyState(online=True, timestamp=int(time.time() * 1000)).to_json()
+    assert county.publish(topics.COUNTY_STATE, beat, retain=True) == 0
+    assert wait(lambda: link.county_online is True)
+    # no more beats: offline within 2 x 0.5 s (+ the sender's poll), and the app is told
+    assert wait(lambda: link.county_online is False, timeout=5)
+    assert county.publish(topics.COUNTY_STATE, beat, retain=True) == 0  # a restarted broker's replay
+    time.sleep(0.6)
+    assert link.county_online is False
+    fresh = CountyState(online=True, timestamp=int(time.time() * 1000)).to_json()
+    assert county.publish(topics.COUNTY_STATE, fresh, retain=True) == 0
+    assert wait(lambda: link.county_online is True)
+    assert wait(lambda: seen[:3] == [True, False, True])
+    county.close()

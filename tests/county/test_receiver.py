@@ -12,7 +12,7 @@ from core.levels import Level
 from core.messages import Ack, AckItem, CountyState
 from county.receiver import Receiver
 from county.settings import CountySettings
-from county.store import open_store
+from county.store import SqliteStore, open_store
 from tests.support.county import county_process
 from tests.support.events import rating, signin
 from tests.support.mosquitto import HallPair, make_county_broker, running, settings_for
@@ -219,3 +219,66 @@ def test_two_receivers_split_the_county_by_halls(tmp_path, broker_accounts, data
                 b.close()
             for r in receivers:
                 r.kill()
+
+
+def test_a_receiver_given_fewer_halls_drops_the_subscriptions_its_session_kept(tmp_path, broker_accounts):
+    """Its session at the broker outlives a restart with another `halls`: what it no longer serves
+    (the every-hall filter, a hall moved away) is unsubscribed, not stored twice by two receivers."""
+    halls = ("hall-a", "hall-b")
+    broker = make_county_broker(tmp_path / "county", broker_accounts, halls=halls)
+    broker.start()
+    with running(broker):
+        pair = HallPair(broker, broker, broker_accounts)
+        db = tmp_path / "r.db"
+        every = county_process(pair, tmp_path / "every", client_id='"county-r"', database=f'"sqlite:///{db}"')
+        every.start()  # subscribes every hall in its persistent session
+        assert every.stop() == 0
+        only_a = county_process(pair, tmp_path / "only-a", client_id='"county-r"',
+                                database=f'"sqlite:///{db}"', halls='["hall-a"]')
+        bridges = {h: connect(settings_for(broker, broker_accounts, f"bridge.{h}"), f"b-{h}") for h in halls}
+        try:
+            only_a.start()
+            ea, eb = rating(hall="hall-a"), rating(hall="hall-b")
+            bridges["hall-b"].publish(topics.event("hall-b", "eval-01", "rating"), eb.to_json())
+            bridges["hall-a"].publish(topics.event("hall-a", "eval-01", "rating"), ea.to_json())
+            bridges["hall-a"].subscribe([topics.ack("hall-a", "eval-01")])
+            time.sleep(1.0)
+            store = SqliteStore(db)
+            try:
+                deadline = time.monotonic() + 10
+                while store.count("events") < 1 and time.monotonic() < deadline:
+                    time.sleep(0.1)
+                time.sleep(1.0)
+                ids = {r[0] for r in store.rows("SELECT event_id FROM events")}
+            finally:
+                store.close()
+            assert ids == {ea.event_id}  # hall-b's event was not taken by the hall-a receiver
+        finally:
+            for b in bridges.values():
+                b.close()
+            only_a.kill()
+
+
+def test_losing_the_broker_is_a_warning_and_coming_back_an_info_line(hall_pair, tmp_path, caplog):
+    import logging
+
+    caplog.set_level(logging.INFO, logger="county.receiver")
+    store = SqliteStore(tmp_path / "c.db")
+    settings = CountySettings(mqtt=hall_pair.county_service().model_dump(), client_id="logs",
+                              database=f"sqlite:///{tmp_path / 'c.db'}")
+    receiver = Receiver(settings, store)
+    receiver.start()
+    try:
+        assert receiver.wait_connected(10)
+        hall_pair.county.kill()
+        deadline = time.monotonic() + 10
+        while receiver.wait_connected(0) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        hall_pair.county.start()
+        assert receiver.wait_connected(15)  # paho retries every <= 2 s
+        lost = [r for r in caplog.records if "lost the county broker" in r.getMessage()]
+        back = [r for r in caplog.records if "s away" in r.getMessage()]
+        assert [r.levelname for r in lost] == ["WARNING"] and [r.levelname for r in back] == ["INFO"]
+    finally:
+        receiver.stop()
+        store.close()

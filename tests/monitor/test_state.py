@@ -3,10 +3,10 @@ from datetime import timedelta
 from core import topics
 from core.clock import FakeClock, epoch_ms, now
 from core.events import RatingEvent
+from core.hall_view import SILENT_AFTER_MS, HallState
 from core.levels import Level
 from core.messages import Backlog, DeviceStatus
 from monitor.render import render
-from monitor.state import SILENT_AFTER_MS, HallState
 
 
 def _status(clock: FakeClock, state: str, session: int, **kw: object) -> bytes:

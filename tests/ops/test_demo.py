@@ -3,9 +3,14 @@ window, no case is stored twice, and every child process is gone afterwards."""
 
 from __future__ import annotations
 
+import http.cookiejar
+import json
 import re
 import subprocess
 import sys
+import time
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -13,15 +18,45 @@ import pytest
 pytestmark = [pytest.mark.e2e, pytest.mark.serial, pytest.mark.broker]
 
 
+def console_sees_the_hall(url: str, user: str, password: str) -> list[str]:
+    """Log in to the demo's console as its printed login; the devices its API shows."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    with opener.open(url + "login", timeout=10) as r:  # the form carries its CSRF token
+        token = r.read().decode().split('name="csrf" value="')[1].split('"')[0]
+    form = urllib.parse.urlencode({"username": user, "password": password, "csrf": token}).encode()
+    with opener.open(url + "login", data=form, timeout=10) as r:
+        assert r.status == 200 and r.url == url, r.url  # logged in: redirected to the overview
+    deadline = time.monotonic() + 30
+    while True:
+        with opener.open(url + "api/v1/devices", timeout=10) as r:
+            answer = json.loads(r.read())["devices"]
+        devices = sorted(d["device_id"] for d in answer if d["health"] == "online")
+        if len(devices) >= 2 or time.monotonic() > deadline:
+            return devices
+        time.sleep(0.5)
+
+
 def test_demo_runs_and_stops_cleanly(tmp_path: Path) -> None:
-    run = subprocess.run(
+    proc = subprocess.Popen(
         [sys.executable, "-m", "ops.demo", "--duration", "20", "--headless", "--no-kiosk",
-         "--dir", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        timeout=180,
+         "--console-port", "0", "--dir", str(tmp_path)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
+    assert proc.stdout is not None
+    lines = []
+    seen: list[str] = []
+    for line in proc.stdout:
+        lines.append(line)
+        m = re.search(r"open (http://\S+) in a browser, log in as (\S+) / (\S+)", line)
+        if m:  # the console the README's first command promises, with the printed login
+            seen = console_sees_the_hall(*m.groups())
+    stdout = "".join(lines)
+    stderr = proc.stderr.read() if proc.stderr else ""
+    proc.wait(180)
+    run = subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    assert seen == ["eval-01", "eval-02"], run.stdout[-2000:]
     final = next(line for line in run.stdout.splitlines() if "final county stored" in line)
     m = re.search(
         r"stored: (\d+) ratings .* per window eval-01=(\d+) eval-02=(\d+) · cases rated twice: (\d+)", final

@@ -121,7 +121,7 @@ def test_a_closed_pipe_stops_the_whole_hall(tmp_path: Path) -> None:
 def test_the_final_monitor_view_is_not_the_last_one_again(tmp_path: Path) -> None:
     """A stop right after a periodic view printed the same view a second time."""
     from core.clock import FakeClock
-    from monitor.state import HallState
+    from core.hall_view import HallState
     from ops.demo import Hall
 
     clock = FakeClock()

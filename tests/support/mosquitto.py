@@ -65,6 +65,9 @@ class Accounts:
             )
             (self.secrets / f"{username}.password").write_text(password + "\n", encoding="utf-8")
             self._known[username] = password
+            if "." not in username:  # a device: its ACL block, as `make-passwords --acl` appends it
+                for b in self.brokers:
+                    b.add_device_acl(username)
         for b in self.brokers:
             b.reload()
         return password
@@ -78,6 +81,9 @@ class Accounts:
         finally:
             self.brokers = brokers_
         for b in self.brokers:
+            for u in usernames:
+                if "." not in u:
+                    b.add_device_acl(u)
             b.reload()
 
     def password_file(self, username: str) -> Path:
@@ -151,6 +157,15 @@ class Broker:
         self.stop()
         self.start()
 
+    @property
+    def acl(self) -> Path:
+        return self.conf.with_suffix(".acl")  # rendered beside the conf (ops.brokers)
+
+    def add_device_acl(self, device: str) -> None:
+        text = self.acl.read_text(encoding="utf-8")
+        if f"\nuser {device}\n" not in text:
+            self.acl.write_text(text + brokers.render_device_acl(device), encoding="utf-8")
+
     def reload(self) -> None:
         """SIGHUP: re-read the password and ACL files."""
         if self.running:
@@ -215,7 +230,13 @@ def settings_for(broker: Broker, accounts: Accounts, username: str) -> MqttSetti
     return MqttSettings(url=broker.url, username=username, password_file=accounts.password_file(username))
 
 
-def bridge_up(hall: Broker, accounts: Accounts, hall_id: str = HALL_ID, timeout: float = 15.0) -> bool:
+# A bridge that lost the county retries after 15-30 s (broker_config/bridge.conf.in): waiting for
+# it again after a county broker restart may take that long, plus the connect.
+BRIDGE_BACK_S = 45.0
+
+
+def bridge_up(hall: Broker, accounts: Accounts, hall_id: str = HALL_ID,
+              timeout: float = BRIDGE_BACK_S) -> bool:
     """Wait until both bridge connections report `1` on the hall broker (`notifications_local_only`)."""
     account = bridge_account(hall_id)
     pending = {f"$SYS/broker/connection/{cid}/state" for cid in (account, f"{account}.rpc")}
@@ -263,7 +284,7 @@ class HallPair:
     def manager(self) -> MqttSettings:
         return settings_for(self.hall, self.accounts, MANAGER)
 
-    def wait_bridge(self, timeout: float = 15.0) -> None:
+    def wait_bridge(self, timeout: float = BRIDGE_BACK_S) -> None:
         if not bridge_up(self.hall, self.accounts, self.hall_id, timeout):
             raise AssertionError(f"bridge not up after {timeout}s\n{self.hall.tail()}")
 
