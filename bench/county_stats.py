@@ -203,9 +203,9 @@ def main() -> None:
         store.close()
         print(json.dumps(result["sqlite"], indent=1), flush=True)
         if not a.no_postgres:
-            from tests.support.postgres import _Cluster
+            from tests.support.postgres import Cluster
 
-            cluster = _Cluster()
+            cluster = Cluster()
             try:
                 pg = PostgresStore(cluster.admin_url)
                 result["postgresql"] = stats_bench(pg, a.ratings, a.repeat)

@@ -12,12 +12,14 @@ from types import FrameType
 
 from core import topics
 from core.config import ConfigError
+from core.sdnotify import Watchdog
 from core.startup import load_settings
 from core.upstream import UpstreamStatus
 from county import commands
 from county.cases import CaseImportError
 from county.catalogue import CatalogueError
 from county.loop import LoopService
+from county.partition import PartitionLock
 from county.query_service import QueryResponder
 from county.receiver import Receiver
 from county.settings import CountySettings
@@ -71,19 +73,38 @@ def main(argv: Sequence[str] | None = None) -> int:
         queries.start()
     if loop is not None:
         loop.start()
-    if upstream is not None:
-        upstream.start()
+    # PostgreSQL: one receiver at a time per client id; a second one with the same settings waits
+    # (county/partition.py), and so does its upstream sender, whose claims carry the client id
+    lock = PartitionLock(settings.database, settings.client_id) if settings.database.startswith(
+        ("postgresql://", "postgres://")) else None
+    kept, serving = True, False
     try:
-        receiver.run(stop)
+        standby, told = Watchdog(), [False]  # a standby is up and well while it waits: say so
+
+        def waiting() -> None:
+            if not told[0]:
+                standby.ready(f"standby: another receiver serves {settings.client_id}")
+                told[0] = True
+            standby.tick()
+
+        if lock is None or lock.acquire(stop, waiting):
+            serving = True
+            if upstream is not None:
+                upstream.start()
+            kept = receiver.run(stop, still_ours=lock.held if lock is not None else None)
     finally:
         if upstream is not None:
-            upstream.stop()
+            if serving:
+                upstream.stop()
+            upstream.store.close()
         if loop is not None:
             loop.stop()
         if queries is not None:
             queries.stop()
+        if lock is not None:
+            lock.release()
         store.close()
-    return 0
+    return 0 if kept else 1
 
 
 def publish_upstream(receiver: Receiver, status: UpstreamStatus) -> None:

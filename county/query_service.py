@@ -10,6 +10,7 @@ to know which cases are rated already.
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 
 import paho.mqtt.client as mqtt
@@ -55,7 +56,9 @@ class QueryResponder:
             rating_window_days=settings.rating_window_days,
             calendar=calendar if calendar is not None else WorkCalendar(settings.workday_overrides),
         )
-        self.client = make_client(settings.mqtt, f"{settings.client_id}-queries")
+        # clean start, no session to keep: the process id keeps a standby receiver with the same
+        # client_id (county/partition.py) from taking this connection over, and back, forever
+        self.client = make_client(settings.mqtt, f"{settings.client_id}-queries-{os.getpid()}")
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
 

@@ -328,15 +328,26 @@ class Receiver:
             dead.append("paho network loop")
         return f"thread(s) died: {', '.join(dead)}" if dead else None
 
-    def run(self, stop: threading.Event, report_every_s: float = 60.0) -> None:
-        """Until `stop`: the watchdog fed from this loop (systemd restarts a hung or broken service)."""
+    def run(self, stop: threading.Event, report_every_s: float = 60.0,
+            still_ours: Callable[[], bool] | None = None) -> bool:
+        """Until `stop`: the watchdog fed from this loop (systemd restarts a hung or broken service).
+        False when `still_ours` (the partition lock, county/partition.py) said the partition was
+        lost, so another receiver may serve it now."""
         watchdog = Watchdog(self.problem)
         self.start()
         watchdog.ready(f"receiving events into {self.store.url}")
         step = min(report_every_s, watchdog.interval_s or report_every_s)
+        if still_ours is not None:
+            step = min(step, 1.0)
         last, next_report = Counter(self.counts), time.monotonic() + report_every_s
+        kept = True
         while not stop.wait(step):
             watchdog.tick()
+            if still_ours is not None and not still_ours():
+                log.error("lost the partition lock (PostgreSQL restarted or unreachable): stopping, so that"
+                          " no two receivers serve %s", self.settings.client_id)
+                kept = False
+                break
             if time.monotonic() >= next_report:
                 next_report = time.monotonic() + report_every_s
                 if self.counts != last:
@@ -344,3 +355,4 @@ class Receiver:
                     last = Counter(self.counts)
         watchdog.stopping()
         self.stop()
+        return kept

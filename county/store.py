@@ -307,20 +307,51 @@ class PostgresStore(EventStore):
         import psycopg  # optional dependency: only when a postgresql:// URL is configured
 
         self.url = url
-        self._conn = psycopg.connect(url, autocommit=False)
+        self._connect = functools.partial(psycopg.connect, url, autocommit=False, connect_timeout=10)
+        self._conn = self._connect()
         self.create_schema()
 
     @contextmanager
     def _transaction(self) -> Iterator[Cursor]:
+        # A server that restarted (or a network cut) leaves this connection closed for good: open a
+        # new one for the next transaction. The failed one raised, so its batch is retried, unacked.
+        if self._conn.closed or self._conn.broken:
+            with contextlib.suppress(Exception):
+                self._conn.close()
+            self._conn = self._connect()
+            log.info("database: connected again to PostgreSQL")
         with self._conn.transaction(), self._conn.cursor() as cur:
             yield cur
 
     def _lock_schema(self, cur: Cursor) -> None:
         cur.execute("SELECT pg_advisory_xact_lock(4242001)")  # fixed key: "the county schema"
 
+    _serialise = False  # True for the retry of a batch that met a concurrent writer
+
+    def store_batch(
+        self, events: Sequence[Event], payloads: Sequence[bytes] | None = None, received_ms: int | None = None
+    ) -> list[AckResult]:
+        # Optimistic: receivers serving their own halls never write the same rows, so their batches
+        # run in parallel, unlocked. The unique keys are the last word: a concurrent insert of the
+        # same event or case round (which the look-up could not see) fails the batch as a whole, or
+        # two such writers deadlock and one is failed; that batch is then done again under a table
+        # lock, where the look-up sees every committed row and reports `duplicate`.
+        from psycopg import errors
+
+        try:
+            return super().store_batch(events, payloads, received_ms)
+        except (errors.UniqueViolation, errors.DeadlockDetected) as e:
+            log.info("database: another writer stored part of this batch (%s); storing it again, serialised",
+                     type(e).__name__)
+        self._serialise = True
+        try:
+            return super().store_batch(events, payloads, received_ms)
+        finally:
+            self._serialise = False
+
     def _lock(self, cur: Cursor) -> None:
-        # several receivers (a share group) may write at once: one batch at a time, reads go on
-        cur.execute("LOCK TABLE events, ratings IN SHARE ROW EXCLUSIVE MODE")
+        if self._serialise:  # one batch at a time (reads go on) while this one is retried
+            cur.execute("LOCK TABLE events, ratings IN SHARE ROW EXCLUSIVE MODE")
 
     def close(self) -> None:
         self._conn.close()

@@ -8,4 +8,4 @@ from tests.support.mosquitto import (  # noqa: F401 - pytest finds fixtures by n
     hall_broker,
     hall_pair,
 )
-from tests.support.postgres import postgres_server, postgres_url  # noqa: F401
+from tests.support.postgres import database_url, postgres_server, postgres_url  # noqa: F401

@@ -54,13 +54,13 @@ def _wait(pred: Callable[[], object], timeout: float) -> bool:
 
 
 def test_the_backlog_a_bridge_forwards_after_a_county_broker_crash_is_stored_without_resends(
-        hall_pair, tmp_path):
+        hall_pair, tmp_path, database_url):
     # a monitor with a plain persistent subscription, to see the backlog arrive at the county broker
     monitor = hall_pair.monitor(at_county=True)
     watcher, _ = _count_at(monitor, "hall/v1/+/+/event/+", client_id="watch")
     watcher.close()
     device = hall_pair.device("eval-01")  # every account before the crash (see below)
-    county = county_process(hall_pair, tmp_path / "receiver")
+    county = county_process(hall_pair, tmp_path / "receiver", database_url)
     county.start()  # its session and subscription now exist at the county broker
     county.kill()  # the service is down from here on (SIGKILL: no clean unsubscribe of anything)
     time.sleep(AUTOSAVE_WAIT_S)

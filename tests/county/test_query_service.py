@@ -29,8 +29,8 @@ ZHANG = DEMO_APPLICANTS[0]
 
 
 @pytest.fixture
-def county(hall_pair, tmp_path):
-    c = county_process(hall_pair, tmp_path / "county")
+def county(hall_pair, tmp_path, database_url):
+    c = county_process(hall_pair, tmp_path / "county", database_url)
     export = tmp_path / "cases.json"
     for cmd in (["demo-cases", str(export)], ["import-cases", str(export)]):
         r = subprocess.run([sys.executable, "-m", "county.main", "--config", str(c.config), *cmd],

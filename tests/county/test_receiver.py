@@ -1,5 +1,6 @@
 """The county receiver end to end: a device publishes at the hall broker, through the bridge, to
-`hall-county` (a real process) at the county broker; acks come back on the device's ack topic."""
+`hall-county` (a real process) at the county broker; acks come back on the device's ack topic.
+Every test that stores runs on SQLite and on PostgreSQL (the `database_url` parameter)."""
 
 import sqlite3
 import time
@@ -11,7 +12,7 @@ from core.levels import Level
 from core.messages import Ack, AckItem, CountyState
 from county.receiver import Receiver
 from county.settings import CountySettings
-from county.store import SqliteStore
+from county.store import SqliteStore, open_store
 from tests.support.county import county_process
 from tests.support.events import rating, signin
 from tests.support.mosquitto import HallPair, make_county_broker, running, settings_for
@@ -23,8 +24,8 @@ HALL = "test-hall"
 
 
 @pytest.fixture
-def county(hall_pair, tmp_path):
-    c = county_process(hall_pair, tmp_path / "receiver")
+def county(hall_pair, tmp_path, database_url):
+    c = county_process(hall_pair, tmp_path / "receiver", database_url)
     c.start()
     yield c
     c.kill()
@@ -142,24 +143,27 @@ def test_events_sent_while_the_receiver_is_down_are_stored_on_restart(hall_pair,
     dev.close()
 
 
-class _FlakyStore(SqliteStore):
-    """A real SQLite store whose first commits fail, as with a full disk or a locked database."""
+def _flaky(store, failures: int, monkeypatch):
+    """A real store (either backend) whose first commits fail, as with a full disk or a lock."""
+    real = store.store_batch
+    left = [failures]
 
-    def __init__(self, path, failures):
-        super().__init__(path)
-        self.failures = failures
-
-    def store_batch(self, events, payloads=None, received_ms=None):
-        if self.failures:
-            self.failures -= 1
+    def store_batch(events, payloads=None, received_ms=None):
+        if left[0]:
+            left[0] -= 1
             raise sqlite3.OperationalError("database or disk is full")
-        return super().store_batch(events, payloads, received_ms)
+        return real(events, payloads, received_ms)
+
+    monkeypatch.setattr(store, "store_batch", store_batch)
+    return left
 
 
-def test_a_failing_database_loses_nothing_and_acks_nothing_early(hall_pair, tmp_path, caplog):
-    store = _FlakyStore(tmp_path / "c.db", failures=2)
+def test_a_failing_database_loses_nothing_and_acks_nothing_early(hall_pair, database_url, caplog,
+                                                                   monkeypatch):
+    store = open_store(database_url)
+    failures = _flaky(store, 2, monkeypatch)
     settings = CountySettings(mqtt=hall_pair.county_service().model_dump(), client_id="flaky",
-                              database=f"sqlite:///{tmp_path / 'c.db'}")
+                              database=database_url)
     receiver = Receiver(settings, store)
     receiver.start()
     try:
@@ -170,7 +174,7 @@ def test_a_failing_database_loses_nothing_and_acks_nothing_early(hall_pair, tmp_
         dev.publish(topics.event(HALL, "eval-01", "rating"), e.to_json())
         [item] = _acks(dev, 1, timeout=20)  # only after the retries succeeded
         assert (item.event_id, item.result) == (e.event_id, "stored")
-        assert store.failures == 0 and store.count("ratings") == 1
+        assert failures == [0] and store.count("ratings") == 1
         assert "disk is full" in caplog.text
         dev.close()
     finally:
@@ -178,7 +182,7 @@ def test_a_failing_database_loses_nothing_and_acks_nothing_early(hall_pair, tmp_
         store.close()
 
 
-def test_two_receivers_split_the_county_by_halls(tmp_path, broker_accounts):
+def test_two_receivers_split_the_county_by_halls(tmp_path, broker_accounts, database_url):
     """Each receiver takes its own halls (plain persistent subscriptions); every event is stored
     and acked once. The halls' bridges are played by their bridge accounts at the county broker."""
     halls = ("hall-a", "hall-b")
@@ -186,9 +190,8 @@ def test_two_receivers_split_the_county_by_halls(tmp_path, broker_accounts):
     broker.start()
     with running(broker):
         pair = HallPair(broker, broker, broker_accounts)  # only its county side is used
-        db = tmp_path / "shared.db"
-        receivers = [county_process(pair, tmp_path / f"r{i}", client_id=f'"county-r{i}"',
-                                    database=f'"sqlite:///{db}"', halls=f'["{hall}"]')
+        receivers = [county_process(pair, tmp_path / f"r{i}", database_url, client_id=f'"county-r{i}"',
+                                    halls=f'["{hall}"]')
                      for i, hall in enumerate(halls)]
         bridges = [connect(settings_for(broker, broker_accounts, f"bridge.{h}"), f"b-{h}") for h in halls]
         try:
@@ -208,7 +211,7 @@ def test_two_receivers_split_the_county_by_halls(tmp_path, broker_accounts):
                 r.stop()
             for r, h in zip(receivers, halls, strict=True):
                 assert "'stored': 150" in r.log.read_text(), f"{r.config.parent.name} took {h}'s events only"
-            store = SqliteStore(db)
+            store = open_store(database_url)
             assert store.count("ratings") == 300
             store.close()
         finally:

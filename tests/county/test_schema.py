@@ -2,20 +2,19 @@
 made before migrations existed is adopted with its data; a newer database is refused in one line."""
 
 import sqlite3
+from pathlib import Path
 
 import pytest
 
 from county import schema
 from county.schema import Migration
 from county.store import EventStore, SqliteStore, StoreError, open_store
-from tests.support.events import rating
+from tests.support.events import rating, signin
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def url(request, tmp_path):
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'county.db'}"
-    return request.getfixturevalue("postgres_url")
+@pytest.fixture
+def url(database_url):
+    return database_url
 
 
 def test_a_new_database_gets_every_migration_once(url):
@@ -69,3 +68,71 @@ def test_a_database_newer_than_the_program_is_refused_in_one_line(tmp_path):
     with pytest.raises(StoreError) as e:
         open_store(f"sqlite:///{path}")
     assert "999" in str(e.value) and "\n" not in str(e.value)
+
+
+PRE_MIGRATIONS_SQL = Path(__file__).parent / "data" / "schema_pre_migrations.sql"
+
+
+def _old_database(url: str) -> None:
+    """A county database as the pre-migration hall-county left it: its schema, and rows written
+    the way it wrote them (events, a rating of a case round, a sign-in)."""
+    statements = [s for s in PRE_MIGRATIONS_SQL.read_text().split(";") if "CREATE" in s]
+    inserts: list[tuple[str, tuple[object, ...]]] = []
+    for e in (OLD_RATING, OLD_SIGNIN):
+        inserts.append(("INSERT INTO events (event_id, type, hall_id, device_id, seq, received_ms, payload)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (e.event_id, e.TYPE, e.hall_id, e.device_id, e.seq, 1, e.to_json().decode())))
+    r, si = OLD_RATING, OLD_SIGNIN
+    # the typed rows exactly as the pre-migration county/store.py wrote them (its columns, no more)
+    inserts.append((
+        "INSERT INTO ratings (event_id, hall_id, device_id, window_id, region_code, channel, input,"
+        " case_id, assess_number, item_code, item_name, staff, level, gbt_code, reasons, comment,"
+        " public, system_default, invited_at, rated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (r.event_id, r.hall_id, r.device_id, r.window_id, r.region_code, r.channel, r.input, r.case_id,
+         r.assess_number, r.item_code, r.item_name, '[{"id": "s-007", "name": "李明"}]', int(r.level),
+         r.gbt_code, "[]", r.comment, r.public, False, r.invited_at.isoformat(), r.rated_at.isoformat())))
+    inserts.append((
+        "INSERT INTO sign_events (event_id, type, hall_id, device_id, window_id, staff_id, staff_name,"
+        " at, cause) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (si.event_id, si.TYPE, si.hall_id, si.device_id, si.window_id, si.staff.id, si.staff.name,
+         si.at.isoformat(), None)))
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(path)
+        for ddl in statements:
+            conn.execute(ddl)
+        for sql, params in inserts:
+            conn.execute(sql, params)
+        conn.commit()
+        conn.close()
+        return
+    import psycopg
+
+    with psycopg.connect(url) as pg:
+        for ddl in statements:
+            pg.execute(ddl)
+        for sql, params in inserts:
+            pg.execute(sql.replace("?", "%s"), params)
+
+
+OLD_RATING = rating(case_id="C-OLD-1")
+OLD_SIGNIN = signin()
+
+
+def test_an_upgrade_from_the_pre_migration_schema_keeps_the_data_and_the_rules(url):
+    _old_database(url)
+    s = open_store(url)
+    assert s.schema_version() == max(m.version for m in schema.MIGRATIONS)
+    assert s.rows("SELECT event_id FROM ratings") == [(OLD_RATING.event_id,)]
+    assert s.count("events") == 2 and s.count("sign_events") == 1
+    # what was stored before the upgrade still counts for "once"
+    again = rating(case_id="C-OLD-1")  # the same case round, rated again with a new event id
+    assert s.store_batch([OLD_RATING, OLD_SIGNIN, again, rating(case_id="C-NEW-1")]) == [
+        "duplicate", "duplicate", "duplicate", "stored"]
+    s.close()
+    reopened = open_store(url)  # the next start applies nothing again
+    assert reopened.rows("SELECT count(*) FROM schema_version") == [(len(schema.MIGRATIONS),)]
+    assert reopened.count("ratings") == 2
+    reopened.close()

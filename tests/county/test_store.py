@@ -1,4 +1,4 @@
-"""County storage and batch processing without a broker (SQLite in tmp_path)."""
+"""County storage and batch processing without a broker, on SQLite and on PostgreSQL."""
 
 import json
 
@@ -11,14 +11,10 @@ from county.store import EventStore, SqliteStore, StoreError, open_store
 from tests.support.events import rating, signin
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def store(request, tmp_path):
-    """Every store test runs on both backends (PostgreSQL: skipped, with the reason, if absent)."""
-    s: EventStore
-    if request.param == "sqlite":
-        s = SqliteStore(tmp_path / "county.db")
-    else:
-        s = open_store(request.getfixturevalue("postgres_url"))
+@pytest.fixture
+def store(database_url):
+    """Every store test runs on both backends (`database_url` is parametrised)."""
+    s: EventStore = open_store(database_url)
     yield s
     s.close()
 
@@ -141,3 +137,20 @@ def test_open_store_refuses_unknown_urls(tmp_path):
     with pytest.raises(StoreError):
         (tmp_path / "file").write_text("")
         open_store(f"sqlite:///{tmp_path}/file/county.db")  # a file where a directory should be
+
+
+def test_postgres_store_reconnects_after_its_connection_dies(postgres_server, postgres_url):
+    """A PostgreSQL restart (or kill) ends every connection: the batch in hand fails (so it is not
+    acked and comes again) and the next one is stored over a new connection."""
+    import psycopg
+
+    s = open_store(postgres_url)
+    first, second = rating(), rating()
+    assert s.store_batch([first]) == ["stored"]
+    with psycopg.connect(postgres_server, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                      " WHERE datname = %s AND pid <> pg_backend_pid()", (postgres_url.rsplit("/", 1)[1],))
+    with pytest.raises(psycopg.OperationalError):
+        s.store_batch([second])
+    assert s.store_batch([second, first]) == ["stored", "duplicate"]
+    s.close()

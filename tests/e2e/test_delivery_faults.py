@@ -4,7 +4,8 @@ A device process sends 2,000 rating events through hall broker → bridge → co
 county service while the test kills and restarts, in turn, the county broker (long enough for
 more than 1,000 events to queue behind it), the county service, the hall broker, and the device
 itself (SIGKILL). At the end the county database holds exactly 2,000 events, each once, and the
-device's outbox has nothing unacked.
+device's outbox has nothing unacked. It runs once with the county on SQLite and once on
+PostgreSQL (the `database_url` parameter).
 """
 
 from __future__ import annotations
@@ -57,8 +58,8 @@ def wait_for(cond, timeout: float, what: str) -> None:
     raise AssertionError(f"timed out: {what}")
 
 
-def test_2000_events_survive_every_fault(hall_pair: HallPair, tmp_path: Path) -> None:
-    county = county_process(hall_pair, tmp_path / "county")
+def test_2000_events_survive_every_fault(hall_pair: HallPair, tmp_path: Path, database_url: str) -> None:
+    county = county_process(hall_pair, tmp_path / "county", database_url)
     device = Device(
         url=hall_pair.hall.url,
         password_file=hall_pair.accounts.password_file(DEV),

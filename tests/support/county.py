@@ -13,7 +13,7 @@ from pathlib import Path
 
 from core import topics
 from core.messages import CountyState
-from county.store import SqliteStore
+from county.store import EventStore, open_store
 from ops.procs import die_with_parent
 from tests.support.mosquitto import HallPair
 from tests.support.mqtt_helpers import connect
@@ -22,23 +22,21 @@ from tests.support.mqtt_helpers import connect
 @dataclass
 class CountyProcess:
     config: Path
-    database: Path
+    database: Path  # the SQLite file (meaningless with PostgreSQL: use `url`)
     log: Path
     pair: HallPair
     proc: subprocess.Popen[bytes] | None = None
+    url: str = ""  # the `database` URL it stores into
 
     def start(self, timeout: float = 15.0) -> None:
         """Start and wait until this process says online: a live (not retained) `county/v1/state`,
         which it publishes right after subscribing (an older retained one may be another's)."""
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         watcher = connect(self.pair.monitor(at_county=True), f"w-{os.urandom(3).hex()}")
         try:
             watcher.subscribe([topics.COUNTY_STATE])
             watcher.get_none(0.1)  # the retained state, if any
-            with open(self.log, "ab") as log:
-                cmd = [sys.executable, "-m", "county.main", "--config", str(self.config)]
-                self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env,
-                                             preexec_fn=die_with_parent)
+            self.spawn()
+            assert self.proc is not None
             deadline = time.monotonic() + timeout
             while time.monotonic() < deadline:
                 if self.proc.poll() is not None:
@@ -52,6 +50,14 @@ class CountyProcess:
             raise RuntimeError(f"hall-county not online after {timeout}s\n{self.tail()}")
         finally:
             watcher.close()
+
+    def spawn(self) -> None:
+        """Start the process and return at once (a standby receiver never says online)."""
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        with open(self.log, "ab") as log:
+            cmd = [sys.executable, "-m", "county.main", "--config", str(self.config)]
+            self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env,
+                                         preexec_fn=die_with_parent)
 
     def kill(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -71,8 +77,8 @@ class CountyProcess:
         self.proc = None
         return rc
 
-    def store(self) -> SqliteStore:
-        return SqliteStore(self.database)
+    def store(self) -> EventStore:
+        return open_store(self.url)
 
     def tail(self, lines: int = 40) -> str:
         try:
@@ -81,11 +87,17 @@ class CountyProcess:
             return ""
 
 
-def county_process(pair: HallPair, root: Path, **extra: str) -> CountyProcess:
-    """A `hall-county` with its TOML in `root`; `extra` are more top-level keys (TOML values)."""
+def county_process(
+    pair: HallPair, root: Path, database_url: str | None = None, **extra: str
+) -> CountyProcess:
+    """A `hall-county` with its TOML in `root`; `extra` are more top-level keys (TOML values).
+
+    `database_url`: the store (default SQLite in `root`), e.g. the `database_url` fixture's."""
     root.mkdir(parents=True, exist_ok=True)
     svc = pair.county_service()
-    extra = {"client_id": '"county-receiver-test"', "database": f'"sqlite:///{root / "county.db"}"', **extra}
+    url = database_url or f"sqlite:///{root / 'county.db'}"
+    extra = {"client_id": '"county-receiver-test"', "database": f'"{url}"',
+             "cases_database": f'"{root / "cases.db"}"', **extra}
     lines = [
         *[f"{k} = {v}" for k, v in extra.items()],
         "[mqtt]",
@@ -95,5 +107,6 @@ def county_process(pair: HallPair, root: Path, **extra: str) -> CountyProcess:
     ]
     config = root / "county.toml"
     config.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    database = Path(extra["database"].strip('"').removeprefix("sqlite:///"))
-    return CountyProcess(config, database, root / "county.log", pair)
+    url = extra["database"].strip('"')
+    database = Path(url.removeprefix("sqlite:///"))
+    return CountyProcess(config, database, root / "county.log", pair, url=url)
