@@ -14,6 +14,9 @@ from core.config import ConfigError
 from core.startup import load_settings
 
 
+ROLE_HELP = "admin: county-wide; manager: acts; viewer: reads"
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="hall-console",
@@ -21,11 +24,12 @@ def _parser() -> argparse.ArgumentParser:
         "file plus HALL_... environment variables (e.g. HALL_DATABASE, HALL_WEB__LISTEN).",
     )
     p.add_argument("--config", type=Path, help="TOML file (default: built-in defaults)")
-    sub = p.add_subparsers(dest="command", metavar="{serve,add-user,add-token}")
+    sub = p.add_subparsers(dest="command", metavar="{serve,add-user,add-token}",
+                         help="what to do (default: serve)")
     sub.add_parser("serve", help="serve the console (the default)")
     u = sub.add_parser("add-user", help="make (or replace) a person's login")
-    u.add_argument("name")
-    u.add_argument("--role", required=True, choices=ROLES)
+    u.add_argument("name", help="the login name")
+    u.add_argument("--role", required=True, choices=ROLES, help=ROLE_HELP)
     u.add_argument("--hall", help="the one hall this login sees (none: county-wide)")
     u.add_argument(
         "--password-file",
@@ -34,8 +38,8 @@ def _parser() -> argparse.ArgumentParser:
         help="file holding the password (first line); never on the command line",
     )
     t = sub.add_parser("add-token", help="print a new API token for a program (shown once)")
-    t.add_argument("name")
-    t.add_argument("--role", required=True, choices=ROLES)
+    t.add_argument("name", help="the program the token is for (shown in every action it takes)")
+    t.add_argument("--role", required=True, choices=ROLES, help=ROLE_HELP)
     t.add_argument("--hall", help="the one hall this token sees (none: county-wide)")
     return p
 

@@ -39,7 +39,7 @@ def test_the_check_sees_a_missing_description() -> None:
 # every program, and the sub-commands that have options of their own
 COMMANDS = [[s] for s in sorted(SCRIPTS)] + [
     ["hall-sim", d] for d in ("idcard", "keypad", "printer", "scanner", "staffcard")
-]
+] + [["hall-console", c] for c in ("add-user", "add-token")]
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
