@@ -46,14 +46,36 @@ MONTH = (date(2026, 11, 1), date(2026, 11, 30))
 YEAR = (date(2026, 1, 1), date(2026, 12, 31))
 PLAIN = {
     "window": "SELECT hall_id, window_id, count(*) FROM ratings WHERE rated_day >= ? AND rated_day <= ?"
-              " GROUP BY hall_id, window_id",
+    " GROUP BY hall_id, window_id",
     "staff": "SELECT staff_id, count(*) FROM ratings WHERE rated_day >= ? AND rated_day <= ?"
-             " GROUP BY staff_id",
+    " GROUP BY staff_id",
 }
-COLUMNS = ("event_id", "hall_id", "device_id", "window_id", "region_code", "channel", "input", "case_id",
-           "assess_number", "item_code", "item_name", "staff", "level", "gbt_code", "reasons", "comment",
-           "public", "system_default", "invited_at", "rated_at", "rated_day", "staff_id", "staff_name",
-           "invalid")
+COLUMNS = (
+    "event_id",
+    "hall_id",
+    "device_id",
+    "window_id",
+    "region_code",
+    "channel",
+    "input",
+    "case_id",
+    "assess_number",
+    "item_code",
+    "item_name",
+    "staff",
+    "level",
+    "gbt_code",
+    "reasons",
+    "comment",
+    "public",
+    "system_default",
+    "invited_at",
+    "rated_at",
+    "rated_day",
+    "staff_id",
+    "staff_name",
+    "invalid",
+)
 GBT = {5: 1, 4: 2, 3: 3, 2: 4, 1: 5}
 
 
@@ -71,13 +93,34 @@ def rating_rows(n: int, seed: int = 7, chunk: int = 50_000) -> Iterator[list[tup
         level = 3 if default else rnd.choices((5, 4, 3, 2, 1), (70, 18, 7, 3, 2))[0]
         at = start + timedelta(seconds=rnd.random() * span)
         staff_id, staff_name = f"s{staff:04d}", f"工作人员{staff:04d}"
-        rows.append((
-            str(uuid.UUID(int=rnd.getrandbits(128))), f"hall-{hall:02d}", f"eval-{window:02d}",
-            f"w-{window:02d}", "110101", 7 if default else rnd.choice((3, 4, 5)),
-            "default" if default else "keypad", f"C{i:08d}", 1, f"item-{item:03d}", f"事项{item:03d}",
-            json.dumps([{"id": staff_id, "name": staff_name}], ensure_ascii=False), level, GBT[level],
-            '["R01"]' if level <= 2 else "[]", "", True, default, at.isoformat(), at.isoformat(),
-            at.date().isoformat(), staff_id, staff_name, False))
+        rows.append(
+            (
+                str(uuid.UUID(int=rnd.getrandbits(128))),
+                f"hall-{hall:02d}",
+                f"eval-{window:02d}",
+                f"w-{window:02d}",
+                "110101",
+                7 if default else rnd.choice((3, 4, 5)),
+                "default" if default else "keypad",
+                f"C{i:08d}",
+                1,
+                f"item-{item:03d}",
+                f"事项{item:03d}",
+                json.dumps([{"id": staff_id, "name": staff_name}], ensure_ascii=False),
+                level,
+                GBT[level],
+                '["R01"]' if level <= 2 else "[]",
+                "",
+                True,
+                default,
+                at.isoformat(),
+                at.isoformat(),
+                at.date().isoformat(),
+                staff_id,
+                staff_name,
+                False,
+            )
+        )
         if len(rows) == chunk:
             yield rows
             rows = []
@@ -132,9 +175,13 @@ def stats_bench(store: EventStore, n: int, repeat: int) -> dict[str, Any]:
             rows = stats.total.active + stats.total.defaults + stats.total.invalid
             assert rows == sum(int(r[-1]) for r in plain), "compute and the plain query disagree"
             out[f"{label}_by_{by}"] = {
-                "rows": rows, "groups": len(stats.rows), "compute_ms": round(ms, 1),
-                "plain_group_by_ms": round(plain_ms, 1), "ratio": round(ms / plain_ms, 2),
-                "target_met": ms <= 300 and ms <= 3 * plain_ms}
+                "rows": rows,
+                "groups": len(stats.rows),
+                "compute_ms": round(ms, 1),
+                "plain_group_by_ms": round(plain_ms, 1),
+                "ratio": round(ms / plain_ms, 2),
+                "target_met": ms <= 300 and ms <= 3 * plain_ms,
+            }
     return out
 
 
@@ -142,11 +189,22 @@ def defaults_bench(root: Path, n: int) -> dict[str, Any]:
     cal = WorkCalendar()
     cases = CaseStore(root / "cases.db", b"k" * 32)
     finished = datetime(2026, 10, 15, 16, 0, tzinfo=CHINA_TZ)
-    recs = [CaseRecord(case_id=f"K{i:08d}", item_code="item-001", item_name="社保卡补换", case_type=1,
-                       applicant_name="赵六", accepted_at=finished - timedelta(days=2),
-                       finished_at=finished + timedelta(seconds=i), state=3, window_id=f"w-{i % 20:02d}",
-                       hall_id=f"hall-{i % 20:02d}", staff=[{"id": "s0001", "name": "王芳"}])
-            for i in range(n)]
+    recs = [
+        CaseRecord(
+            case_id=f"K{i:08d}",
+            item_code="item-001",
+            item_name="社保卡补换",
+            case_type=1,
+            applicant_name="赵六",
+            accepted_at=finished - timedelta(days=2),
+            finished_at=finished + timedelta(seconds=i),
+            state=3,
+            window_id=f"w-{i % 20:02d}",
+            hall_id=f"hall-{i % 20:02d}",
+            staff=[{"id": "s0001", "name": "王芳"}],
+        )
+        for i in range(n)
+    ]
     cases.upsert(recs, datetime.now(CHINA_TZ))
     del recs  # the service holds no import records while it runs the job: nor does the bench
     gc.collect()
@@ -165,16 +223,21 @@ def defaults_bench(root: Path, n: int) -> dict[str, Any]:
     plain = SqliteStore(root / "plain.db")
     t0, c0 = time.perf_counter(), time.process_time()
     for i in range(0, len(events), 5000):
-        plain.store_batch(events[i:i + 5000])
+        plain.store_batch(events[i : i + 5000])
     plain_s, plain_cpu = time.perf_counter() - t0, time.process_time() - c0
     cases.close()
     store.close()
     plain.close()
     # CPU seconds beside wall seconds: on a shared machine the wall time is mostly waiting for a core
-    return {"finished_cases": n, "apply_defaults_s": round(job_s, 2),
-            "apply_defaults_cpu_s": round(job_cpu, 2), "second_run_s": round(again_s, 2),
-            "store_batch_only_s": round(plain_s, 2),
-            "store_batch_only_cpu_s": round(plain_cpu, 2), "target_met": job_s <= 10}
+    return {
+        "finished_cases": n,
+        "apply_defaults_s": round(job_s, 2),
+        "apply_defaults_cpu_s": round(job_cpu, 2),
+        "second_run_s": round(again_s, 2),
+        "store_batch_only_s": round(plain_s, 2),
+        "store_batch_only_cpu_s": round(plain_cpu, 2),
+        "target_met": job_s <= 10,
+    }
 
 
 def main() -> None:
@@ -186,8 +249,11 @@ def main() -> None:
     p.add_argument("--only-defaults", action="store_true", help="skip the statistics part")
     p.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "county_stats.json")
     a = p.parse_args()
-    result: dict[str, Any] = {"bench": "county_stats", "repeat": a.repeat,
-                              "load_average_1min_at_start": round(os.getloadavg()[0], 2)}
+    result: dict[str, Any] = {
+        "bench": "county_stats",
+        "repeat": a.repeat,
+        "load_average_1min_at_start": round(os.getloadavg()[0], 2),
+    }
     if a.only_defaults:  # rerun part 2 alone; kept in the results file beside part 1's figures
         with tempfile.TemporaryDirectory(prefix="county-stats-") as tmp:
             load = round(os.getloadavg()[0], 2)
@@ -215,10 +281,14 @@ def main() -> None:
             print(json.dumps(result["postgresql"], indent=1), flush=True)
         result["apply_defaults"] = defaults_bench(root, a.cases)
         print(json.dumps(result["apply_defaults"], indent=1), flush=True)
-    result.update({
-        "cpus": os.cpu_count(), "load_average_1min_at_end": round(os.getloadavg()[0], 2),
-        "python": platform.python_version(), "machine": platform.machine(),
-    })
+    result.update(
+        {
+            "cpus": os.cpu_count(),
+            "load_average_1min_at_end": round(os.getloadavg()[0], 2),
+            "python": platform.python_version(),
+            "machine": platform.machine(),
+        }
+    )
     a.out.parent.mkdir(parents=True, exist_ok=True)
     a.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {a.out}")

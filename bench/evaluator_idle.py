@@ -40,6 +40,8 @@ from tests.support.mosquitto import Accounts, make_hall_broker, settings_for  # 
 HALL = "test-hall"  # the hall id the test brokers are rendered for
 DEVICE = "eval-01"
 WINDOW = (1280, 800)  # the evaluator's screen; the baseline opens the same size
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--window-s", type=float, default=20.0, help="CPU is averaged over this long")
@@ -63,25 +65,47 @@ def main() -> None:
             )
 
             mq = settings_for(broker, accounts, DEVICE)
-            (root / "config.json").write_text(json.dumps(
-                {"window_name": "1号窗口", "staff": [{"id": "S01", "name": "李明", "card": "CARD-0001"}]}
-            ), encoding="utf-8")
+            (root / "config.json").write_text(
+                json.dumps(
+                    {"window_name": "1号窗口", "staff": [{"id": "S01", "name": "李明", "card": "CARD-0001"}]}
+                ),
+                encoding="utf-8",
+            )
             toml = root / "evaluator.toml"
-            toml.write_text("\n".join([
-                f'device_id = "{DEVICE}"', f'hall_id = "{HALL}"', f'state_dir = "{root / "state"}"',
-                f'initial_config = "{root / "config.json"}"',
-                "[mqtt]", f'url = "{mq.url}"', f'username = "{DEVICE}"',
-                f'password_file = "{mq.password_file}"',
-                "[serial]", f'keypad = "{keypad.path}"', f'staff_card = "{cards.path}"',
-            ]) + "\n", encoding="utf-8")
+            toml.write_text(
+                "\n".join(
+                    [
+                        f'device_id = "{DEVICE}"',
+                        f'hall_id = "{HALL}"',
+                        f'state_dir = "{root / "state"}"',
+                        f'initial_config = "{root / "config.json"}"',
+                        "[mqtt]",
+                        f'url = "{mq.url}"',
+                        f'username = "{DEVICE}"',
+                        f'password_file = "{mq.password_file}"',
+                        "[serial]",
+                        f'keypad = "{keypad.path}"',
+                        f'staff_card = "{cards.path}"',
+                    ]
+                )
+                + "\n",
+                encoding="utf-8",
+            )
             app = Measured([sys.executable, "-m", "evaluator.main", "--config", str(toml)], env)
             idle = {"first_frame_s": app.wait_first_frame("evaluator"), **app.measure(a.settle_s, a.window_s)}
             cards.send_line("CARD-0001")
             manager = Commander(settings_for(broker, accounts, MANAGER))
-            reply = manager.send(HALL, DEVICE, "invite", InviteCommand(
-                case_id="BENCH-0001", item_name="户籍证明", staff=[StaffRef(id="S01", name="李明")],
-                expires_in_s=600,
-            ))
+            reply = manager.send(
+                HALL,
+                DEVICE,
+                "invite",
+                InviteCommand(
+                    case_id="BENCH-0001",
+                    item_name="户籍证明",
+                    staff=[StaffRef(id="S01", name="李明")],
+                    expires_in_s=600,
+                ),
+            )
             manager.close()
             rating_open = {"invite": reply.result, **app.measure(1.0, a.window_s)}
             app.stop()
@@ -94,7 +118,9 @@ def main() -> None:
         "bench": "evaluator_idle",
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "machine": {
-            "python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform(),
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
             "renderer": "x11" if env.get("DISPLAY") else "sdl-offscreen (llvmpipe)",
         },
         "cpu_window_s": a.window_s,

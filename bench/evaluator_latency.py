@@ -101,21 +101,39 @@ def main() -> None:
             keypad.start()
             cards.start()
             dev = pair.device(DEVICE)
-            (root / "config.json").write_text(json.dumps(
-                {"window_name": "1号窗口", "staff": [{"id": "S01", "name": "李明", "card": "CARD-0001"}]}
-            ), encoding="utf-8")
+            (root / "config.json").write_text(
+                json.dumps(
+                    {"window_name": "1号窗口", "staff": [{"id": "S01", "name": "李明", "card": "CARD-0001"}]}
+                ),
+                encoding="utf-8",
+            )
             toml = root / "evaluator.toml"
-            toml.write_text("\n".join([
-                f'device_id = "{DEVICE}"', f'hall_id = "{pair.hall_id}"', f'state_dir = "{root / "state"}"',
-                f'initial_config = "{root / "config.json"}"', 'log_level = "WARNING"',
-                "[mqtt]", f'url = "{dev.url}"', f'username = "{DEVICE}"',
-                f'password_file = "{dev.password_file}"',
-                "[serial]", f'keypad = "{keypad.path}"', f'staff_card = "{cards.path}"',
-            ]) + "\n", encoding="utf-8")
+            toml.write_text(
+                "\n".join(
+                    [
+                        f'device_id = "{DEVICE}"',
+                        f'hall_id = "{pair.hall_id}"',
+                        f'state_dir = "{root / "state"}"',
+                        f'initial_config = "{root / "config.json"}"',
+                        'log_level = "WARNING"',
+                        "[mqtt]",
+                        f'url = "{dev.url}"',
+                        f'username = "{DEVICE}"',
+                        f'password_file = "{dev.password_file}"',
+                        "[serial]",
+                        f'keypad = "{keypad.path}"',
+                        f'staff_card = "{cards.path}"',
+                    ]
+                )
+                + "\n",
+                encoding="utf-8",
+            )
             log = open(root / "evaluator.log", "wb")  # noqa: SIM115 - closed with the process
             proc = subprocess.Popen(
                 [sys.executable, "-m", "evaluator.main", "--config", str(toml), "--headless"],
-                cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                cwd=ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
             wait(lambda: bool(keypad.host_bytes), 20)  # the app has opened its keypad
             manager = Commander(pair.manager())
@@ -143,10 +161,18 @@ def main() -> None:
 
                 rated = now(clock)
                 ev = RatingEvent(
-                    hall_id=pair.hall_id, device_id=RAW, window_id="w99", region_code="110101",
-                    channel=CHANNEL_HALL_TERMINAL, input="keypad", case_id=f"RAW-{i:05d}",
-                    staff=[StaffRef(id="S01", name="李明")], level=4,
-                    invited_at=rated - timedelta(seconds=3), rated_at=rated, seq=i + 1,
+                    hall_id=pair.hall_id,
+                    device_id=RAW,
+                    window_id="w99",
+                    region_code="110101",
+                    channel=CHANNEL_HALL_TERMINAL,
+                    input="keypad",
+                    case_id=f"RAW-{i:05d}",
+                    staff=[StaffRef(id="S01", name="李明")],
+                    level=4,
+                    invited_at=rated - timedelta(seconds=3),
+                    rated_at=rated,
+                    seq=i + 1,
                 )
                 t0 = time.perf_counter()
                 raw.client.publish(topics.event(pair.hall_id, RAW, "rating"), ev.to_json(), qos=1)
@@ -169,7 +195,9 @@ def main() -> None:
         "bench": "evaluator_latency",
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "machine": {
-            "python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
         },
         "rounds": a.rounds,
         "app_press_to_stored": app,

@@ -56,11 +56,13 @@ class Watch:
         return min(later) - t if later else None
 
 
-def bare_paho(broker: Broker, username: str, password: str,
-              max_delay: int | None) -> tuple[mqtt.Client, Watch]:
+def bare_paho(
+    broker: Broker, username: str, password: str, max_delay: int | None
+) -> tuple[mqtt.Client, Watch]:
     w = Watch()
-    c = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"bare-{os.urandom(3).hex()}",
-                    protocol=mqtt.MQTTv5)
+    c = mqtt.Client(
+        CallbackAPIVersion.VERSION2, client_id=f"bare-{os.urandom(3).hex()}", protocol=mqtt.MQTTv5
+    )
     c.username_pw_set(username, password)
     if max_delay is not None:
         c.reconnect_delay_set(min_delay=1, max_delay=max_delay)
@@ -76,11 +78,13 @@ def one_run(root: Path, outage_s: float) -> dict[str, Any]:
     broker.start()
     pair = HallPair(broker, broker, accounts)
     svc = pair.county_service()
-    settings = CountySettings(mqtt=svc.model_dump(), client_id="county-bench",
-                              database=f"sqlite:///{root / 'county.db'}")
+    settings = CountySettings(
+        mqtt=svc.model_dump(), client_id="county-bench", database=f"sqlite:///{root / 'county.db'}"
+    )
     store = open_store(settings.database)
     receiver = Receiver(settings, store)
     service = Watch()
+
     def on_connect(*a: Any) -> None:
         service.stamp()
         receiver._on_connect(*a)
@@ -116,7 +120,8 @@ def one_run(root: Path, outage_s: float) -> dict[str, Any]:
 def summary(values: list[float | None]) -> dict[str, float | int | None]:
     got = sorted(v for v in values if v is not None)
     return {
-        "runs": len(values), "never": len(values) - len(got),
+        "runs": len(values),
+        "never": len(values) - len(got),
         "median_s": round(statistics.median(got), 3) if got else None,
         "max_s": round(got[-1], 3) if got else None,
         "min_s": round(got[0], 3) if got else None,
@@ -140,8 +145,7 @@ def main() -> int:
     keys = ("county_service", "paho_default", "paho_max_30s")
     result = {
         "what": "seconds from the county broker listening again to each client's CONNACK",
-        "host": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                 "load_avg": os.getloadavg()},
+        "host": {"cpus": os.cpu_count(), "python": platform.python_version(), "load_avg": os.getloadavg()},
         "summary": {k: summary([run[k] for run in runs]) for k in keys},
         "runs": runs,
     }

@@ -60,9 +60,20 @@ class Sim:
 
     def start(self) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "county.upstream.province_sim", "--port", str(self.port),
-             "--token-file", str(self.token)], cwd=ROOT, stdout=self.log, stderr=self.log,
-            env={**os.environ, "PYTHONPATH": str(ROOT)})
+            [
+                sys.executable,
+                "-m",
+                "county.upstream.province_sim",
+                "--port",
+                str(self.port),
+                "--token-file",
+                str(self.token),
+            ],
+            cwd=ROOT,
+            stdout=self.log,
+            stderr=self.log,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             try:
@@ -86,15 +97,24 @@ def fill(db: Path, n: int, prefix: str, queued_ago_s: float = 0.0) -> None:
     store = SqliteStore(db)
     at = int((time.time() - queued_ago_s) * 1000)
     for i in range(0, n, 1000):
-        store.store_batch([rating(case_id=f"{prefix}-{j:06d}") for j in range(i, min(n, i + 1000))],
-                          received_ms=at)
+        store.store_batch(
+            [rating(case_id=f"{prefix}-{j:06d}") for j in range(i, min(n, i + 1000))], received_ms=at
+        )
     store.close()
 
 
 def settings(sim: Sim, concurrency: int) -> UpstreamSettings:
-    return UpstreamSettings(url=sim.url, area_code=WHO.area_code, dept_code=WHO.dept_code,
-                            data_source=WHO.data_source, token_file=sim.token, concurrency=concurrency,
-                            backoff_initial_s=0.5, backoff_max_s=5.0, idle_poll_s=0.05)
+    return UpstreamSettings(
+        url=sim.url,
+        area_code=WHO.area_code,
+        dept_code=WHO.dept_code,
+        data_source=WHO.data_source,
+        token_file=sim.token,
+        concurrency=concurrency,
+        backoff_initial_s=0.5,
+        backoff_max_s=5.0,
+        idle_poll_s=0.05,
+    )
 
 
 def drain(db: Path, sim: Sim, concurrency: int, timeout_s: float = 1800) -> dict[str, float]:
@@ -120,9 +140,13 @@ def drain(db: Path, sim: Sim, concurrency: int, timeout_s: float = 1800) -> dict
         sender.stop()
         sender.store.close()
         store.close()
-    return {"reports": total, "seconds": round(t1 - t0, 2), "per_s": round(total / (t1 - t0)),
-            "from_first_success_s": round(t1 - (first_ok or t0), 2),
-            "per_s_from_first_success": round(total / (t1 - (first_ok or t0)))}
+    return {
+        "reports": total,
+        "seconds": round(t1 - t0, 2),
+        "per_s": round(total / (t1 - t0)),
+        "from_first_success_s": round(t1 - (first_ok or t0), 2),
+        "per_s_from_first_success": round(total / (t1 - (first_ok or t0))),
+    }
 
 
 def bodies(db: Path) -> list[tuple[str, dict[str, Any]]]:
@@ -136,8 +160,9 @@ def bodies(db: Path) -> list[tuple[str, dict[str, Any]]]:
 def plain_loop(sim: Sim, items: list[tuple[str, dict[str, Any]]], in_flight: int) -> dict[str, float]:
     """The same posts with nothing around them: no queue, no database, no bookkeeping; one httpx
     client, `in_flight` threads posting (as the sender does)."""
-    with httpx.Client(headers={"Authorization": f"Bearer {TOKEN}"},
-                      limits=httpx.Limits(max_connections=in_flight)) as c:
+    with httpx.Client(
+        headers={"Authorization": f"Bearer {TOKEN}"}, limits=httpx.Limits(max_connections=in_flight)
+    ) as c:
 
         def one(item: tuple[str, dict[str, Any]]) -> None:
             c.post(sim.url, json=item[1], headers={"Idempotency-Key": item[0]}).raise_for_status()
@@ -159,8 +184,13 @@ def main() -> int:
     p.add_argument("--backlog", type=int, default=100_000)
     p.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "upstream.json")
     a = p.parse_args()
-    result: dict[str, Any] = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                                          "load_before": os.getloadavg()[0]}}
+    result: dict[str, Any] = {
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "load_before": os.getloadavg()[0],
+        }
+    }
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         sim = Sim(root)

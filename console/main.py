@@ -13,7 +13,6 @@ from console.users import ROLES, AccountError, Users
 from core.config import ConfigError
 from core.startup import load_settings
 
-
 ROLE_HELP = "admin: county-wide; manager: acts; viewer: reads"
 
 
@@ -24,8 +23,9 @@ def _parser() -> argparse.ArgumentParser:
         "file plus HALL_... environment variables (e.g. HALL_DATABASE, HALL_WEB__LISTEN).",
     )
     p.add_argument("--config", type=Path, help="TOML file (default: built-in defaults)")
-    sub = p.add_subparsers(dest="command", metavar="{serve,add-user,add-token}",
-                         help="what to do (default: serve)")
+    sub = p.add_subparsers(
+        dest="command", metavar="{serve,add-user,add-token}", help="what to do (default: serve)"
+    )
     sub.add_parser("serve", help="serve the console (the default)")
     u = sub.add_parser("add-user", help="make (or replace) a person's login")
     u.add_argument("name", help="the login name")

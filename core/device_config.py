@@ -42,8 +42,11 @@ DEFAULT_REASONS: tuple[Reason, ...] = (
 )
 
 
-def reason_text(code: str, reasons: tuple[Reason, ...] | list[Reason] = DEFAULT_REASONS,
-                keypad_reason: str = KEYPAD_REASON_DEFAULT) -> str:
+def reason_text(
+    code: str,
+    reasons: tuple[Reason, ...] | list[Reason] = DEFAULT_REASONS,
+    keypad_reason: str = KEYPAD_REASON_DEFAULT,
+) -> str:
     """What a reason code means to the person who follows the 差评 up (the code itself if unknown)."""
     if code == keypad_reason:
         return KEYPAD_REASON_TEXT

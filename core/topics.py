@@ -146,4 +146,4 @@ def parse_query(topic: str) -> str:
     prefix = QUERY_PREFIX + "/"
     if not topic.startswith(prefix):
         raise TopicError(f"not a query topic: {topic!r}")
-    return _check_name(topic[len(prefix):], "query kind")
+    return _check_name(topic[len(prefix) :], "query kind")

@@ -30,14 +30,19 @@ class AlertPublisher:
         """Up to `batch` unsent alerts, now marked sent by this process: (id, hall, payload)."""
         now_ms = int(time.time() * 1000)
         with self.store.transaction() as cur:
-            cur.execute(self.store.sql(
-                "SELECT id, hall_id, payload FROM alerts WHERE sent_ms IS NULL"
-                f" ORDER BY id LIMIT {int(self.batch)}"))
+            cur.execute(
+                self.store.sql(
+                    "SELECT id, hall_id, payload FROM alerts WHERE sent_ms IS NULL"
+                    f" ORDER BY id LIMIT {int(self.batch)}"
+                )
+            )
             rows = [(int(r[0]), str(r[1]), str(r[2])) for r in cur.fetchall()]
             mine = []
             for row in rows:
-                cur.execute(self.store.sql("UPDATE alerts SET sent_ms = ? WHERE id = ? AND sent_ms IS NULL"),
-                            [now_ms, row[0]])
+                cur.execute(
+                    self.store.sql("UPDATE alerts SET sent_ms = ? WHERE id = ? AND sent_ms IS NULL"),
+                    [now_ms, row[0]],
+                )
                 if cur.rowcount == 1:
                     mine.append(row)
         return mine

@@ -232,7 +232,7 @@ class FinishedCase(NamedTuple):
 
 def _sqlite_path(where: Path | str) -> str:
     text = str(where)
-    return text[len("sqlite:///"):] if text.startswith("sqlite:///") else text
+    return text[len("sqlite:///") :] if text.startswith("sqlite:///") else text
 
 
 class CaseStore:
@@ -300,11 +300,13 @@ class CaseStore:
         with self._tx():
             for r in records:
                 self._db.execute(self._q("DELETE FROM cases WHERE case_id = ?"), (r.case_id,))
-                self._db.execute(self._q(
-                    "INSERT INTO cases (case_id, applicant_hmac, applicant_masked, item_code, item_name,"
-                    " case_type, state, accepted_at, promised_at, finished_at, window_id, staff,"
-                    " rating_round,"
-                    " imported_at, hall_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"),
+                self._db.execute(
+                    self._q(
+                        "INSERT INTO cases (case_id, applicant_hmac, applicant_masked, item_code, item_name,"
+                        " case_type, state, accepted_at, promised_at, finished_at, window_id, staff,"
+                        " rating_round,"
+                        " imported_at, hall_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+                    ),
                     (
                         r.case_id,
                         self.applicant_key(r.applicant_id_number) if r.applicant_id_number else None,
@@ -324,7 +326,8 @@ class CaseStore:
                         r.hall_id,
                     ),
                 )
-                self._db.cursor().executemany(self._q("INSERT INTO steps VALUES (?,?,?,?,?,?,?)"),
+                self._db.cursor().executemany(
+                    self._q("INSERT INTO steps VALUES (?,?,?,?,?,?,?)"),
                     [
                         (
                             r.case_id,
@@ -360,10 +363,14 @@ class CaseStore:
         lo, hi = date_from.isoformat(), (date_to + timedelta(days=1)).isoformat()
         on_hall = " AND hall_id = ?" if hall is not None else ""
         with self._lock:
-            return [str(r[0]) for r in self._all(
-                "SELECT case_id FROM cases WHERE state = 3 AND finished_at >= ? AND finished_at < ?"
-                + on_hall,
-                [lo, hi, *([hall] if hall is not None else [])])]
+            return [
+                str(r[0])
+                for r in self._all(
+                    "SELECT case_id FROM cases WHERE state = 3 AND finished_at >= ? AND finished_at < ?"
+                    + on_hall,
+                    [lo, hi, *([hall] if hall is not None else [])],
+                )
+            ]
 
     def finished_before(self, before: date, since: date | None = None) -> list[FinishedCase]:
         """Finished cases with `finished_at` before the start of `before` (China time), oldest first."""
@@ -376,9 +383,13 @@ class CaseStore:
             rows = self._all(
                 "SELECT case_id, rating_round, finished_at, item_code, item_name, window_id, staff, hall_id"
                 f" FROM cases WHERE state = 3 AND finished_at IS NOT NULL AND finished_at < ?{since_sql}"
-                " ORDER BY finished_at", args)
-        return [FinishedCase(str(r[0]), int(r[1]), datetime.fromisoformat(r[2]), r[3], r[4], r[5], r[6], r[7])
-                for r in rows]
+                " ORDER BY finished_at",
+                args,
+            )
+        return [
+            FinishedCase(str(r[0]), int(r[1]), datetime.fromisoformat(r[2]), r[3], r[4], r[5], r[6], r[7])
+            for r in rows
+        ]
 
     def _select(self, where: str, args: Sequence[Any]) -> list[StoredCase]:
         with self._lock:

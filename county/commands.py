@@ -42,8 +42,15 @@ from county.store import StoreError, open_store
 from county.upstream import cli as upstream_cli
 from county.workdays import WorkCalendar, WorkCalendarError
 
-COMMANDS = ("import-cases", "demo-cases", "export-catalogue", "publish-config", "apply-defaults", "report",
-            *upstream_cli.COMMANDS)
+COMMANDS = (
+    "import-cases",
+    "demo-cases",
+    "export-catalogue",
+    "publish-config",
+    "apply-defaults",
+    "report",
+    *upstream_cli.COMMANDS,
+)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -73,15 +80,27 @@ class CommandError(Exception):
     """A command line that cannot be run as given (exit 2); `str()` is the one line."""
 
 
-def run(settings: CountySettings, command: str, file: Path | None, device: str | None = None,
-        args: argparse.Namespace | None = None) -> int:
+def run(
+    settings: CountySettings,
+    command: str,
+    file: Path | None,
+    device: str | None = None,
+    args: argparse.Namespace | None = None,
+) -> int:
     if command in ("apply-defaults", "report"):
         try:
             if command == "apply-defaults":
-                return run_apply_defaults(settings, _day(getattr(args, "as_of", None), "--as-of"),
-                                          _day(getattr(args, "since", None), "--since"))
-            return run_report(settings, getattr(args, "month", None), getattr(args, "hall", None),
-                              getattr(args, "out", None))
+                return run_apply_defaults(
+                    settings,
+                    _day(getattr(args, "as_of", None), "--as-of"),
+                    _day(getattr(args, "since", None), "--since"),
+                )
+            return run_report(
+                settings,
+                getattr(args, "month", None),
+                getattr(args, "hall", None),
+                getattr(args, "out", None),
+            )
         except (CommandError, WorkCalendarError) as e:  # the command line or the configuration
             print(f"hall-county {command}: {e}", file=sys.stderr)
             return 2
@@ -135,9 +154,16 @@ def run_apply_defaults(settings: CountySettings, as_of: date | None, since: date
     store.calendar = calendar
     cases = open_cases(settings)
     try:
-        result = apply_defaults(store, cases, calendar, day, window_days=settings.rating_window_days,
-                                hall_id=settings.default_hall_id, region_code=settings.region_code,
-                                since=since)
+        result = apply_defaults(
+            store,
+            cases,
+            calendar,
+            day,
+            window_days=settings.rating_window_days,
+            hall_id=settings.default_hall_id,
+            region_code=settings.region_code,
+            since=since,
+        )
     finally:
         cases.close()
         store.close()

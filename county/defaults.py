@@ -55,11 +55,12 @@ class DefaultsResult:
         return self.results["stored"]
 
     def line(self) -> str:
-        return (f"system defaults as of {self.as_of.isoformat()}: {self.considered} finished cases past their"
-                f" window, {self.already_rated} rated already, {self.stored} defaults stored,"
-                f" {self.results['duplicate']} made meanwhile by another run"
-                + (f", {self.results['skipped']} cases skipped (see the log)"
-                   if self.results["skipped"] else ""))
+        return (
+            f"system defaults as of {self.as_of.isoformat()}: {self.considered} finished cases past their"
+            f" window, {self.already_rated} rated already, {self.stored} defaults stored,"
+            f" {self.results['duplicate']} made meanwhile by another run"
+            + (f", {self.results['skipped']} cases skipped (see the log)" if self.results["skipped"] else "")
+        )
 
 
 class DefaultMaker:
@@ -94,21 +95,46 @@ class DefaultMaker:
         finished = case.finished_at.astimezone(CHINA_TZ)
         rated_at = datetime.combine(self.window_end(finished.date()) + timedelta(days=1), time(0), CHINA_TZ)
         hall = case.hall_id if case.hall_id and _ID_RE.match(case.hall_id) else self.hall_id
-        staff = [StaffRef(id=s["id"][:50], name=s["name"][:50])
-                 for s in case.staff[:10] if s.get("id") and s.get("name")]
+        staff = [
+            StaffRef(id=s["id"][:50], name=s["name"][:50])
+            for s in case.staff[:10]
+            if s.get("id") and s.get("name")
+        ]
         return RatingEvent(
-            event_id=default_event_id(case.case_id, case.rating_round), hall_id=hall,
-            device_id=DEFAULT_DEVICE, window_id=window, region_code=self.region_code,
-            channel=CHANNEL_SYSTEM_DEFAULT, input="default", case_id=case.case_id[:50],
-            assess_number=1 if case.rating_round == 1 else 2, item_code=case.item_code[:50] or None,
-            item_name=case.item_name[:200] or None, staff=staff, level=Level.BASICALLY_SATISFIED,
-            reasons=[], comment="", public=True, invited_at=min(finished, rated_at), rated_at=rated_at,
-            system_default=True)
+            event_id=default_event_id(case.case_id, case.rating_round),
+            hall_id=hall,
+            device_id=DEFAULT_DEVICE,
+            window_id=window,
+            region_code=self.region_code,
+            channel=CHANNEL_SYSTEM_DEFAULT,
+            input="default",
+            case_id=case.case_id[:50],
+            assess_number=1 if case.rating_round == 1 else 2,
+            item_code=case.item_code[:50] or None,
+            item_name=case.item_name[:200] or None,
+            staff=staff,
+            level=Level.BASICALLY_SATISFIED,
+            reasons=[],
+            comment="",
+            public=True,
+            invited_at=min(finished, rated_at),
+            rated_at=rated_at,
+            system_default=True,
+        )
 
 
-def apply_defaults(store: EventStore, cases: CaseStore, calendar: WorkCalendar, as_of: date, *,
-                   window_days: int = 5, hall_id: str = "county", region_code: str = "000000",
-                   since: date | None = None, batch: int = 5000) -> DefaultsResult:
+def apply_defaults(
+    store: EventStore,
+    cases: CaseStore,
+    calendar: WorkCalendar,
+    as_of: date,
+    *,
+    window_days: int = 5,
+    hall_id: str = "county",
+    region_code: str = "000000",
+    since: date | None = None,
+    batch: int = 5000,
+) -> DefaultsResult:
     """Store the default of every finished case whose window closed before `as_of` and has no rating."""
     maker = DefaultMaker(calendar, window_days, hall_id, region_code)
     last_day = calendar.last_day_finished_before(as_of, window_days)
@@ -121,7 +147,7 @@ def apply_defaults(store: EventStore, cases: CaseStore, calendar: WorkCalendar, 
     out.already_rated = len(due) - len(todo)
     for i in range(0, len(todo), batch):
         events: list[RatingEvent] = []
-        for c in todo[i:i + batch]:
+        for c in todo[i : i + batch]:
             try:
                 events.append(maker.event(c))
             except ValidationError as e:  # one odd case row must not hold up every other default

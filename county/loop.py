@@ -35,8 +35,14 @@ def open_cases(settings: CountySettings) -> CaseStore:
 
 
 class LoopService:
-    def __init__(self, settings: CountySettings, publish: Publish, calendar: WorkCalendar,
-                 clock: Clock | None = None, store: EventStore | None = None) -> None:
+    def __init__(
+        self,
+        settings: CountySettings,
+        publish: Publish,
+        calendar: WorkCalendar,
+        clock: Clock | None = None,
+        store: EventStore | None = None,
+    ) -> None:
         self.settings = settings
         self.clock = clock or SystemClock()
         self.calendar = calendar
@@ -55,9 +61,15 @@ class LoopService:
         today = self.today()
         s = self.settings
         return apply_defaults(
-            self.store, self.cases, self.calendar, today, window_days=s.rating_window_days,
-            hall_id=s.default_hall_id, region_code=s.region_code,
-            since=today - timedelta(days=s.defaults_lookback_days))
+            self.store,
+            self.cases,
+            self.calendar,
+            today,
+            window_days=s.rating_window_days,
+            hall_id=s.default_hall_id,
+            region_code=s.region_code,
+            since=today - timedelta(days=s.defaults_lookback_days),
+        )
 
     def run_once(self) -> tuple[DefaultsResult | None, list[WorkOrder], int]:
         """One round: defaults, overdue marks, alerts. Each step on its own: one failing stops none."""
@@ -71,8 +83,13 @@ class LoopService:
         try:
             overdue = self.book.mark_overdue()
             for w in overdue:
-                log.warning("work order %d (%s/%s) is overdue: due %s", w.id, w.hall_id, w.window_id or "-",
-                            w.due.isoformat())
+                log.warning(
+                    "work order %d (%s/%s) is overdue: due %s",
+                    w.id,
+                    w.hall_id,
+                    w.window_id or "-",
+                    w.due.isoformat(),
+                )
         except Exception as e:
             log.error("overdue check failed this round: %s", e)
         try:
@@ -89,8 +106,10 @@ class LoopService:
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="county-loop", daemon=True)
         self._thread.start()
-        log.info("好差评 loop every %.0f s: system defaults, overdue work orders, alerts",
-                 self.settings.loop_interval_s)
+        log.info(
+            "好差评 loop every %.0f s: system defaults, overdue work orders, alerts",
+            self.settings.loop_interval_s,
+        )
 
     def stop(self) -> None:
         self._stop.set()

@@ -55,9 +55,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         upstream = None
         if settings.upstream.url is not None:
             # its own connection: the receiver's transactions and the sender's must not interleave
-            upstream = UpstreamSender(settings.upstream, open_store(settings.database),
-                                      owner=settings.client_id,
-                                      on_status=lambda st: publish_upstream(receiver, st))
+            upstream = UpstreamSender(
+                settings.upstream,
+                open_store(settings.database),
+                owner=settings.client_id,
+                on_status=lambda st: publish_upstream(receiver, st),
+            )
     except (StoreError, ConfigError, CatalogueError, CaseImportError, WorkCalendarError, OSError) as e:
         print(f"hall-county: {e}", file=sys.stderr)
         return 2
@@ -75,8 +78,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         loop.start()
     # PostgreSQL: one receiver at a time per client id; a second one with the same settings waits
     # (county/partition.py), and so does its upstream sender, whose claims carry the client id
-    lock = PartitionLock(settings.database, settings.client_id) if settings.database.startswith(
-        ("postgresql://", "postgres://")) else None
+    lock = (
+        PartitionLock(settings.database, settings.client_id)
+        if settings.database.startswith(("postgresql://", "postgres://"))
+        else None
+    )
     kept, serving = True, False
     try:
         standby, told = Watchdog(), [False]  # a standby is up and well while it waits: say so

@@ -35,7 +35,12 @@ class RatingLookup(Protocol):
 
 class QueryService:
     def __init__(
-        self, cases: CaseStore, ratings: RatingLookup, clock: Clock, *, rating_window_days: int = 5,
+        self,
+        cases: CaseStore,
+        ratings: RatingLookup,
+        clock: Clock,
+        *,
+        rating_window_days: int = 5,
         calendar: WorkCalendar | None = None,
     ) -> None:
         self.cases = cases
@@ -57,8 +62,9 @@ class QueryService:
         if case.state != 3:
             return False
         if case.finished_at is not None:
-            last = self.calendar.add_workdays(case.finished_at.astimezone(CHINA_TZ).date(),
-                                              self.rating_window_days)
+            last = self.calendar.add_workdays(
+                case.finished_at.astimezone(CHINA_TZ).date(), self.rating_window_days
+            )
             if now(self.clock).date() > last:
                 return False
         return not self.ratings.is_rated(case.case_id, case.rating_round)

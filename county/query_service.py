@@ -43,8 +43,9 @@ class StoreRatings:
 
 
 class QueryResponder:
-    def __init__(self, settings: CountySettings, clock: Clock | None = None,
-                 calendar: WorkCalendar | None = None) -> None:
+    def __init__(
+        self, settings: CountySettings, clock: Clock | None = None, calendar: WorkCalendar | None = None
+    ) -> None:
         self.settings = settings
         self.catalogue = load_catalogue(settings.catalogue_file)  # CatalogueError: bad file, say so at start
         self.cases = CaseStore(settings.cases_url, load_or_create_key(settings.id_key_path))

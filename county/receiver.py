@@ -100,12 +100,19 @@ def check(msg: Incoming) -> Checked:
         return Checked(device, None, _event_id_of(msg.payload), str(e))
     if event.device_id != where.device or event.hall_id != where.hall:
         return Checked(
-            device, None, event.event_id,
+            device,
+            None,
+            event.event_id,
             f"payload names {event.hall_id}/{event.device_id}, topic {where.hall}/{where.device}",
         )
     if isinstance(event, RatingEvent) and event.claims_system_default:
-        return Checked(device, None, event.event_id, "a system default rating (channel 7, input"
-                       " 'default', system_default) is made by the county only, never sent by a device")
+        return Checked(
+            device,
+            None,
+            event.event_id,
+            "a system default rating (channel 7, input"
+            " 'default', system_default) is made by the county only, never sent by a device",
+        )
     return Checked(device, event, event.event_id)
 
 
@@ -118,8 +125,10 @@ def process_batch(
     """
     checked = [check(m) for m in batch]
     valid = [c for c in checked if c.event is not None]
-    results = store.store_batch([c.event for c in valid if c.event is not None],
-                                payloads=[m.payload for m, c in zip(batch, checked, strict=True) if c.event])
+    results = store.store_batch(
+        [c.event for c in valid if c.event is not None],
+        payloads=[m.payload for m, c in zip(batch, checked, strict=True) if c.event],
+    )
     by_event = iter(results)
     acks: dict[DeviceKey, list[AckItem]] = defaultdict(list)
     for msg, c in zip(batch, checked, strict=True):
@@ -144,8 +153,12 @@ def process_batch(
 class Receiver:
     """Runs the MQTT client and the batch worker; `start()`, then `stop()` (or `run()` until stopped)."""
 
-    def __init__(self, settings: CountySettings, store: EventStore,
-                 now_ms: Callable[[], int] = lambda: int(time.time() * 1000)) -> None:
+    def __init__(
+        self,
+        settings: CountySettings,
+        store: EventStore,
+        now_ms: Callable[[], int] = lambda: int(time.time() * 1000),
+    ) -> None:
         self.settings = settings
         self.store = store
         self.now_ms = now_ms
@@ -161,7 +174,9 @@ class Receiver:
         self._lost_at: float | None = None  # monotonic time the broker was lost (or first tried)
         self._last_warned = 0.0
         self.client = make_client(
-            settings.mqtt, settings.client_id, manual_ack=True,
+            settings.mqtt,
+            settings.client_id,
+            manual_ack=True,
             will=Will(topics.COUNTY_STATE, CountyState(online=False, timestamp=now_ms()).to_json()),
         )
         self.client.on_connect = self._on_connect
@@ -178,15 +193,20 @@ class Receiver:
         return self.client.publish(topic, payload, qos=1).rc == mqtt.MQTT_ERR_SUCCESS
 
     # --- MQTT callbacks (paho's thread) ---
-    def _on_connect(self, client: mqtt.Client, _u: object, flags: mqtt.ConnectFlags, rc: ReasonCode,
-                    _p: object) -> None:
+    def _on_connect(
+        self, client: mqtt.Client, _u: object, flags: mqtt.ConnectFlags, rc: ReasonCode, _p: object
+    ) -> None:
         if rc.is_failure:
             log.error("county broker refused the connection: %s", rc)
             return
         away = "" if self._lost_at is None else f" after {time.monotonic() - self._lost_at:.1f} s away"
         self._lost_at = None
-        log.info("connected to %s (session %s)%s", self.settings.mqtt.url,
-                 "resumed" if flags.session_present else "new", away)
+        log.info(
+            "connected to %s (session %s)%s",
+            self.settings.mqtt.url,
+            "resumed" if flags.session_present else "new",
+            away,
+        )
         stale = self._stale_filters()
         if stale:  # a resumed session may hold what an earlier version or configuration subscribed
             client.unsubscribe(stale)
@@ -211,8 +231,12 @@ class Receiver:
         self._connected.clear()
         if not self._stop.is_set():
             self._lost_at = self._last_warned = time.monotonic()
-            log.warning("lost the county broker %s (%s); retrying every %d s", self.settings.mqtt.url, rc,
-                        RECONNECT_MAX_S)
+            log.warning(
+                "lost the county broker %s (%s); retrying every %d s",
+                self.settings.mqtt.url,
+                rc,
+                RECONNECT_MAX_S,
+            )
 
     def _on_connect_fail(self, _c: mqtt.Client, _u: object) -> None:
         # paho retries on its own (reconnect_on_failure): without this the service waits silently
@@ -221,12 +245,18 @@ class Receiver:
         now = time.monotonic()
         if self._lost_at is None:  # never connected yet
             self._lost_at = self._last_warned = now
-            log.warning("cannot reach the county broker %s; retrying every %d s", self.settings.mqtt.url,
-                        RECONNECT_MAX_S)
+            log.warning(
+                "cannot reach the county broker %s; retrying every %d s",
+                self.settings.mqtt.url,
+                RECONNECT_MAX_S,
+            )
         elif now - self._last_warned >= 60:
             self._last_warned = now
-            log.warning("still cannot reach the county broker %s (%.0f s); retrying",
-                        self.settings.mqtt.url, now - self._lost_at)
+            log.warning(
+                "still cannot reach the county broker %s (%.0f s); retrying",
+                self.settings.mqtt.url,
+                now - self._lost_at,
+            )
 
     def _beat(self) -> None:
         while not self._stop.wait(self.settings.heartbeat_s):
@@ -301,8 +331,12 @@ class Receiver:
         self.client.loop_start()
         self._worker.start()
         self._beater.start()
-        log.info("receiving events as %s (halls: %s) into %s", self.settings.client_id,
-                 ", ".join(self.settings.halls or ["all"]), self.store.url)
+        log.info(
+            "receiving events as %s (halls: %s) into %s",
+            self.settings.client_id,
+            ", ".join(self.settings.halls or ["all"]),
+            self.store.url,
+        )
 
     def wait_connected(self, timeout: float) -> bool:
         return self._connected.wait(timeout)
@@ -328,8 +362,12 @@ class Receiver:
             dead.append("paho network loop")
         return f"thread(s) died: {', '.join(dead)}" if dead else None
 
-    def run(self, stop: threading.Event, report_every_s: float = 60.0,
-            still_ours: Callable[[], bool] | None = None) -> bool:
+    def run(
+        self,
+        stop: threading.Event,
+        report_every_s: float = 60.0,
+        still_ours: Callable[[], bool] | None = None,
+    ) -> bool:
         """Until `stop`: the watchdog fed from this loop (systemd restarts a hung or broken service).
         False when `still_ours` (the partition lock, county/partition.py) said the partition was
         lost, so another receiver may serve it now."""
@@ -344,8 +382,11 @@ class Receiver:
         while not stop.wait(step):
             watchdog.tick()
             if still_ours is not None and not still_ours():
-                log.error("lost the partition lock (PostgreSQL restarted or unreachable): stopping, so that"
-                          " no two receivers serve %s", self.settings.client_id)
+                log.error(
+                    "lost the partition lock (PostgreSQL restarted or unreachable): stopping, so that"
+                    " no two receivers serve %s",
+                    self.settings.client_id,
+                )
                 kept = False
                 break
             if time.monotonic() >= next_report:

@@ -72,6 +72,7 @@ class CountySettings(AppSettings):
         if len(set(v)) != len(v):
             raise ValueError("a hall is listed twice")
         return v
+
     # --- the 好差评 loop (county/loop.py; docs/county.md "The 好差评 loop") ---
     # extra holidays / 调休 workdays of a year the chinesecalendar package does not know yet (TOML)
     workday_overrides: Path | None = None
@@ -112,7 +113,7 @@ class CountySettings(AppSettings):
         """The SQLite case store's file (with a PostgreSQL case store: where its key file goes)."""
         if self.cases_database is not None and not self.cases_on_postgres:
             db = self.cases_database
-            return Path(db[len("sqlite:///"):] if db.startswith("sqlite:///") else db)
+            return Path(db[len("sqlite:///") :] if db.startswith("sqlite:///") else db)
         if self.database.startswith("sqlite:///"):
             return Path(self.database[len("sqlite:///") :]).parent / "cases.db"
         return self.state_dir / "cases.db"

@@ -27,8 +27,15 @@ from county.store import EventStore
 
 BY = ("hall", "window", "staff", "item", "channel", "day")
 
-CHANNEL_NAMES = {1: "PC端 · PC", 2: "移动端 · mobile", 3: "二维码 · QR code", 4: "大厅平板 · hall tablet",
-                 5: "大厅评价器 · hall terminal", 6: "短信 · SMS", 7: "系统默认 · system default"}
+CHANNEL_NAMES = {
+    1: "PC端 · PC",
+    2: "移动端 · mobile",
+    3: "二维码 · QR code",
+    4: "大厅平板 · hall tablet",
+    5: "大厅评价器 · hall terminal",
+    6: "短信 · SMS",
+    7: "系统默认 · system default",
+}
 
 # by -> (grouping columns, label column or None); the key is the grouping columns joined by "/"
 _GROUPS: dict[str, tuple[tuple[str, ...], str | None]] = {
@@ -85,8 +92,10 @@ def _check(date_from: date, date_to: date) -> None:
 
 
 def _period_sql(hall: str | None) -> tuple[str, list[Any]]:
-    return ("rated_day >= ? AND rated_day <= ?" + (" AND hall_id = ?" if hall is not None else ""),
-            [] if hall is None else [hall])
+    return (
+        "rated_day >= ? AND rated_day <= ?" + (" AND hall_id = ?" if hall is not None else ""),
+        [] if hall is None else [hall],
+    )
 
 
 def compute(store: EventStore, date_from: date, date_to: date, by: str, hall: str | None = None) -> Stats:
@@ -100,14 +109,16 @@ def compute(store: EventStore, date_from: date, date_to: date, by: str, hall: st
     where, extra = _period_sql(hall)
     # one row per group, counted by kind in the same pass: the sort is on the group key alone,
     # as in a plain count(*) GROUP BY (columns from _GROUPS only, never from the caller)
-    rows = store.rows(f"SELECT {group}{label}, {_COUNTS} FROM ratings WHERE {where} GROUP BY {group}",
-                      [date_from.isoformat(), date_to.isoformat(), *extra])
+    rows = store.rows(
+        f"SELECT {group}{label}, {_COUNTS} FROM ratings WHERE {where} GROUP BY {group}",
+        [date_from.isoformat(), date_to.isoformat(), *extra],
+    )
     acc: dict[str, list[int]] = {}  # key -> [level 1..5 active, defaults, invalid]
     labels: dict[str, str] = {}
     total = [0] * 7
     first = len(cols) + (1 if label_col else 0)
     for r in rows:
-        parts = ["" if v is None else str(v) for v in r[:len(cols)]]
+        parts = ["" if v is None else str(v) for v in r[: len(cols)]]
         key = "/".join(parts)
         counts = [int(n or 0) for n in r[first:]]
         if key in acc:  # two spellings of one key (e.g. NULL and ""): one row
@@ -115,25 +126,34 @@ def compute(store: EventStore, date_from: date, date_to: date, by: str, hall: st
         acc[key] = counts
         labels[key] = _label(by, parts, r[len(cols)] if label_col else None)
         total = [a + b for a, b in zip(total, counts, strict=True)]
-    return Stats(rows=[_model(StatsRow, acc[k], key=k, label=labels[k]) for k in sorted(acc)],
-                 total=_model(StatsTotal, total))
+    return Stats(
+        rows=[_model(StatsRow, acc[k], key=k, label=labels[k]) for k in sorted(acc)],
+        total=_model(StatsTotal, total),
+    )
 
 
 _ACTIVE = "NOT invalid AND NOT system_default"
 # FILTER (SQLite >= 3.30, PostgreSQL): measured cheaper per row than sum(CASE ...) on both
-_COUNTS = ", ".join([
-    *(f"count(*) FILTER (WHERE level = {n} AND {_ACTIVE})" for n in range(1, 6)),
-    "count(*) FILTER (WHERE system_default AND NOT invalid)",
-    "count(*) FILTER (WHERE invalid)",
-])
+_COUNTS = ", ".join(
+    [
+        *(f"count(*) FILTER (WHERE level = {n} AND {_ACTIVE})" for n in range(1, 6)),
+        "count(*) FILTER (WHERE system_default AND NOT invalid)",
+        "count(*) FILTER (WHERE invalid)",
+    ]
+)
 
 
 _T = TypeVar("_T", bound="StatsTotal")
 
 
 def _model(cls: type[_T], counts: list[int], **extra: str) -> _T:
-    m = cls(levels={str(i + 1): counts[i] for i in range(5)}, active=sum(counts[:5]), defaults=counts[5],
-            invalid=counts[6], **extra)
+    m = cls(
+        levels={str(i + 1): counts[i] for i in range(5)},
+        active=sum(counts[:5]),
+        defaults=counts[5],
+        invalid=counts[6],
+        **extra,
+    )
     m.finish()
     return m
 
@@ -177,40 +197,64 @@ class Rates(BaseModel):
 
 def _chunks(items: Sequence[str], n: int = 500) -> Iterable[Sequence[str]]:
     for i in range(0, len(items), n):
-        yield items[i:i + n]
+        yield items[i : i + n]
 
 
 def rated_cases(store: EventStore, case_ids: Sequence[str]) -> set[str]:
     """Those of `case_ids` with an active rating (any round)."""
     found: set[str] = set()
     for chunk in _chunks(sorted(set(case_ids))):
-        found.update(str(r[0]) for r in store.rows(
-            "SELECT DISTINCT case_id FROM ratings WHERE case_id IN ({}) AND system_default = FALSE"
-            " AND invalid = FALSE".format(",".join("?" * len(chunk))), list(chunk)))
+        found.update(
+            str(r[0])
+            for r in store.rows(
+                "SELECT DISTINCT case_id FROM ratings WHERE case_id IN ({}) AND system_default = FALSE"
+                " AND invalid = FALSE".format(",".join("?" * len(chunk))),
+                list(chunk),
+            )
+        )
     return found
 
 
-def rates(store: EventStore, date_from: date, date_to: date, hall: str | None = None,
-          cases: FinishedCases | None = None) -> Rates:
+def rates(
+    store: EventStore,
+    date_from: date,
+    date_to: date,
+    hall: str | None = None,
+    cases: FinishedCases | None = None,
+) -> Rates:
     _check(date_from, date_to)
     total = compute(store, date_from, date_to, "hall", hall).total
     period = [date_from.isoformat(), date_to.isoformat(), *([hall] if hall is not None else [])]
     on_hall = " AND hall_id = ?" if hall is not None else ""
     [(orders, visited)] = store.rows(
         "SELECT count(*), coalesce(sum(CASE WHEN visited THEN 1 ELSE 0 END), 0) FROM workorders"
-        f" WHERE rated_day >= ? AND rated_day <= ? AND state <> 'invalid'{on_hall}", period)
+        f" WHERE rated_day >= ? AND rated_day <= ? AND state <> 'invalid'{on_hall}",
+        period,
+    )
     [(due, on_time)] = store.rows(
         "SELECT count(*),"
         " coalesce(sum(CASE WHEN state = 'closed' AND closed_day <= due THEN 1 ELSE 0 END), 0)"
-        f" FROM workorders WHERE due >= ? AND due <= ? AND state <> 'invalid'{on_hall}", period)
+        f" FROM workorders WHERE due >= ? AND due <= ? AND state <> 'invalid'{on_hall}",
+        period,
+    )
     finished: int | None = None
     rated: int | None = None
     if cases is not None:
         ids = cases.finished_between(date_from, date_to, hall)
         finished, rated = len(ids), len(rated_cases(store, ids))
     return Rates(
-        good_rate=total.good_rate, bad_rate=total.bad_rate,
+        good_rate=total.good_rate,
+        bad_rate=total.bad_rate,
         rating_rate=rate(rated, finished) if finished is not None and rated is not None else None,
-        visit_rate=rate(int(visited), int(orders)), on_time_rate=rate(int(on_time), int(due)),
-        active=total.active, good=total.good, bad=total.bad, cases_finished=finished, cases_rated=rated,
-        workorders=int(orders), visited=int(visited), due=int(due), closed_on_time=int(on_time))
+        visit_rate=rate(int(visited), int(orders)),
+        on_time_rate=rate(int(on_time), int(due)),
+        active=total.active,
+        good=total.good,
+        bad=total.bad,
+        cases_finished=finished,
+        cases_rated=rated,
+        workorders=int(orders),
+        visited=int(visited),
+        due=int(due),
+        closed_on_time=int(on_time),
+    )

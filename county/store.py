@@ -29,6 +29,7 @@ from county.workdays import WorkCalendar
 
 log = logging.getLogger("county.store")
 
+
 def _json_list(items: list[Any]) -> str:
     return json.dumps(items, ensure_ascii=False) if items else "[]"  # mostly empty: skip the encoder
 
@@ -57,13 +58,29 @@ def _detail_row(event: Event) -> tuple[str, tuple[Any, ...]] | None:
             " public, system_default, invited_at, rated_at, rated_day, staff_id, staff_name)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
-                event.event_id, event.hall_id, event.device_id, event.window_id, event.region_code,
-                event.channel, event.input, event.case_id, event.assess_number, event.item_code,
-                event.item_name, _staff_json(tuple(event.staff)),
-                int(event.level), event.gbt_code, _json_list(event.reasons),
-                event.comment, event.public, event.system_default, _ts(event.invited_at),
-                _ts(event.rated_at), rated_day(event),
-                event.staff[0].id if event.staff else None, event.staff[0].name if event.staff else None,
+                event.event_id,
+                event.hall_id,
+                event.device_id,
+                event.window_id,
+                event.region_code,
+                event.channel,
+                event.input,
+                event.case_id,
+                event.assess_number,
+                event.item_code,
+                event.item_name,
+                _staff_json(tuple(event.staff)),
+                int(event.level),
+                event.gbt_code,
+                _json_list(event.reasons),
+                event.comment,
+                event.public,
+                event.system_default,
+                _ts(event.invited_at),
+                _ts(event.rated_at),
+                rated_day(event),
+                event.staff[0].id if event.staff else None,
+                event.staff[0].name if event.staff else None,
             ),
         )
     if isinstance(event, ExpiredEvent):
@@ -71,8 +88,15 @@ def _detail_row(event: Event) -> tuple[str, tuple[Any, ...]] | None:
             "INSERT INTO expirations (event_id, hall_id, device_id, window_id, case_id, assess_number,"
             " item_code, invited_at, expired_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
-                event.event_id, event.hall_id, event.device_id, event.window_id, event.case_id,
-                event.assess_number, event.item_code, _ts(event.invited_at), _ts(event.expired_at),
+                event.event_id,
+                event.hall_id,
+                event.device_id,
+                event.window_id,
+                event.case_id,
+                event.assess_number,
+                event.item_code,
+                _ts(event.invited_at),
+                _ts(event.expired_at),
             ),
         )
     if isinstance(event, SigninEvent | SignoutEvent):
@@ -80,8 +104,14 @@ def _detail_row(event: Event) -> tuple[str, tuple[Any, ...]] | None:
             "INSERT INTO sign_events (event_id, type, hall_id, device_id, window_id, staff_id, staff_name,"
             " at, cause) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
-                event.event_id, event.TYPE, event.hall_id, event.device_id, event.window_id,
-                event.staff.id, event.staff.name, _ts(event.at),
+                event.event_id,
+                event.TYPE,
+                event.hall_id,
+                event.device_id,
+                event.window_id,
+                event.staff.id,
+                event.staff.name,
+                _ts(event.at),
                 event.cause if isinstance(event, SignoutEvent) else None,
             ),
         )
@@ -95,8 +125,6 @@ class Cursor(Protocol):
     def executemany(self, sql: Any, params: Any, /) -> Any: ...
     def fetchone(self) -> Any: ...
     def fetchall(self) -> list[Any]: ...
-
-
 
 
 class EventStore:
@@ -140,7 +168,8 @@ class EventStore:
                     cur.execute(sql)
                 cur.execute(
                     self._sql("INSERT INTO schema_version (version, name, applied_ms) VALUES (?, ?, ?)"),
-                    (step.version, step.name, int(time.time() * 1000)))
+                    (step.version, step.name, int(time.time() * 1000)),
+                )
                 log.info("database: applied migration %d (%s)", step.version, step.name)
 
     def schema_version(self) -> int:
@@ -174,7 +203,7 @@ class EventStore:
     def _existing(self, cur: Cursor, sql: str, keys: list[Any]) -> set[Any]:
         found: set[Any] = set()
         for i in range(0, len(keys), 500):
-            chunk = keys[i:i + 500]
+            chunk = keys[i : i + 500]
             cur.execute(self._sql(sql.format(",".join("?" * len(chunk)))), chunk)
             found.update(r[0] for r in cur.fetchall())
         return found
@@ -183,12 +212,13 @@ class EventStore:
         # Set-based: two look-ups and one multi-row insert per table per batch, not two statements
         # per event. Writers are serialised (`_lock`), so nothing changes between look-up and insert.
         self._lock(cur)
-        seen = self._existing(cur, "SELECT event_id FROM events WHERE event_id IN ({})",
-                              list({e.event_id for e in events}))
+        seen = self._existing(
+            cur, "SELECT event_id FROM events WHERE event_id IN ({})", list({e.event_id for e in events})
+        )
         cases = {(e.case_id, e.assess_number) for e in events if isinstance(e, RatingEvent) and e.case_id}
-        taken = {
-            (c, n) for c, n in self._existing_pairs(cur, sorted({c for c, _ in cases}))
-        } if cases else set()
+        taken = (
+            {(c, n) for c, n in self._existing_pairs(cur, sorted({c for c, _ in cases}))} if cases else set()
+        )
         results: list[AckResult] = []
         rows: list[tuple[Any, ...]] = []
         details: dict[str, list[tuple[Any, ...]]] = {}
@@ -212,9 +242,13 @@ class EventStore:
                 bad.append(event)
             results.append("stored")
         if rows:
-            cur.executemany(self._sql(
-                "INSERT INTO events (event_id, type, hall_id, device_id, seq, received_ms, payload)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)"), rows)
+            cur.executemany(
+                self._sql(
+                    "INSERT INTO events (event_id, type, hall_id, device_id, seq, received_ms, payload)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)"
+                ),
+                rows,
+            )
         for sql, params in details.items():
             cur.executemany(self._sql(sql), params)
         # every stored rating (device ratings and system defaults) is reported to the province,
@@ -222,7 +256,8 @@ class EventStore:
         reports = [(r[0], now) for r in rows if r[1] == RatingEvent.TYPE]
         if reports:
             cur.executemany(
-                self._sql("INSERT INTO upstream_queue (event_id, queued_ms) VALUES (?, ?)"), reports)
+                self._sql("INSERT INTO upstream_queue (event_id, queued_ms) VALUES (?, ?)"), reports
+            )
         if bad:
             workorders.open_for(self, cur, bad, now)
         return results
@@ -230,9 +265,15 @@ class EventStore:
     def _existing_pairs(self, cur: Cursor, case_ids: list[str]) -> list[tuple[str, int]]:
         out: list[tuple[str, int]] = []
         for i in range(0, len(case_ids), 500):
-            chunk = case_ids[i:i + 500]
-            cur.execute(self._sql("SELECT case_id, assess_number FROM ratings WHERE case_id IN ({})".format(
-                ",".join("?" * len(chunk)))), chunk)
+            chunk = case_ids[i : i + 500]
+            cur.execute(
+                self._sql(
+                    "SELECT case_id, assess_number FROM ratings WHERE case_id IN ({})".format(
+                        ",".join("?" * len(chunk))
+                    )
+                ),
+                chunk,
+            )
             out.extend((r[0], int(r[1])) for r in cur.fetchall())
         return out
 
@@ -244,7 +285,7 @@ class EventStore:
         found: set[tuple[str, int]] = set()
         for i in range(0, len(case_ids), 500):
             with self._transaction() as cur:
-                found.update(self._existing_pairs(cur, case_ids[i:i + 500]))
+                found.update(self._existing_pairs(cur, case_ids[i : i + 500]))
         return found
 
     def count(self, table: str = "events") -> int:
@@ -341,8 +382,10 @@ class PostgresStore(EventStore):
         try:
             return super().store_batch(events, payloads, received_ms)
         except (errors.UniqueViolation, errors.DeadlockDetected) as e:
-            log.info("database: another writer stored part of this batch (%s); storing it again, serialised",
-                     type(e).__name__)
+            log.info(
+                "database: another writer stored part of this batch (%s); storing it again, serialised",
+                type(e).__name__,
+            )
         self._serialise = True
         try:
             return super().store_batch(events, payloads, received_ms)
@@ -365,7 +408,7 @@ def open_store(url: str) -> EventStore:
     """`sqlite:///relative.db`, `sqlite:////abs/path.db` or `postgresql://...`."""
     if url.startswith("sqlite:///"):
         try:
-            return SqliteStore(url[len("sqlite:///"):])
+            return SqliteStore(url[len("sqlite:///") :])
         except (OSError, sqlite3.Error) as e:
             raise StoreError(f"database: cannot open {url}: {e}") from None
         except SchemaError as e:

@@ -45,7 +45,7 @@ class _Year:
 def _parse_dates(path: Path, year: int, key: str, value: object) -> set[date]:
     where = f"{path}: [{year}] {key}"
     if not isinstance(value, list):
-        raise WorkCalendarError(f"{where}: must be a list of dates like \"{year}-10-01\"")
+        raise WorkCalendarError(f'{where}: must be a list of dates like "{year}-10-01"')
     out: set[date] = set()
     for item in value:
         if isinstance(item, date):  # TOML's own local-date type: 2027-10-01 without quotes
@@ -90,7 +90,8 @@ def load_overrides(path: Path) -> dict[int, _Year]:
         both = sorted(holidays & workdays)
         if both:
             raise WorkCalendarError(
-                f"{path}: [{year}] workdays: {both[0].isoformat()} is listed as a holiday too")
+                f"{path}: [{year}] workdays: {both[0].isoformat()} is listed as a holiday too"
+            )
         years[year] = _Year(holidays, workdays)
     return years
 
@@ -133,7 +134,10 @@ class WorkCalendar:
             self._warned.add(year)
         log.warning(
             "working days of %d are not known (chinesecalendar has no data, no override file entry):"
-            " counting Monday-Friday, provisional · %d年工作日未知，暂按周一至周五计算", year, year)
+            " counting Monday-Friday, provisional · %d年工作日未知，暂按周一至周五计算",
+            year,
+            year,
+        )
 
     def is_workday(self, d: date) -> bool:
         return self._lookup(d)[0]
@@ -155,8 +159,11 @@ class WorkCalendar:
 
     def span_provisional(self, start: date, end: date) -> bool:
         """Whether any day in [start, end] was counted provisionally (a due date to flag)."""
-        return self.is_provisional(start) or self.is_provisional(end) or any(
-            self.is_provisional(date(y, 1, 1)) for y in range(start.year, end.year + 1))
+        return (
+            self.is_provisional(start)
+            or self.is_provisional(end)
+            or any(self.is_provisional(date(y, 1, 1)) for y in range(start.year, end.year + 1))
+        )
 
     def last_day_finished_before(self, day: date, n: int) -> date:
         """The latest finishing day F with `add_workdays(F, n) < day` (its window closed before `day`)."""

@@ -40,11 +40,25 @@ STATES: tuple[str, ...] = get_args(State)
 DUE_WORKDAYS = 10  # 整改 within 10 working days after the rating day
 FINAL = ("closed", "invalid")
 
-STATE_ZH = {"open": "待回访", "visited": "已回访", "rectified": "已整改", "closed": "已办结",
-            "appealed": "申诉中", "invalid": "误评/恶意差评"}
-ACTION_ZH = {"open": "生成工单", "visit": "回访", "rectify": "整改", "close": "办结", "appeal": "申诉",
-             "approve_invalid": "认定无效", "reject_appeal": "驳回申诉", "extend": "延期",
-             "overdue": "逾期"}
+STATE_ZH = {
+    "open": "待回访",
+    "visited": "已回访",
+    "rectified": "已整改",
+    "closed": "已办结",
+    "appealed": "申诉中",
+    "invalid": "误评/恶意差评",
+}
+ACTION_ZH = {
+    "open": "生成工单",
+    "visit": "回访",
+    "rectify": "整改",
+    "close": "办结",
+    "appeal": "申诉",
+    "approve_invalid": "认定无效",
+    "reject_appeal": "驳回申诉",
+    "extend": "延期",
+    "overdue": "逾期",
+}
 
 
 class _Rule:
@@ -112,17 +126,44 @@ class WorkOrderRefused(Exception):
     """
 
 
-_INSERT_ACTION = ("INSERT INTO workorder_actions (workorder_id, action, actor, at, note)"
-                  " VALUES (?, ?, ?, ?, ?)")
+_INSERT_ACTION = (
+    "INSERT INTO workorder_actions (workorder_id, action, actor, at, note) VALUES (?, ?, ?, ?, ?)"
+)
 _INSERT_ALERT = "INSERT INTO alerts (workorder_id, hall_id, kind, payload, created_ms) VALUES (?, ?, ?, ?, ?)"
-_COLUMNS = ("id, event_id, hall_id, device_id, window_id, case_id, level, reasons, rated_at, due,"
-            " state, due_provisional, appeal_from, overdue_alerted")
+_COLUMNS = (
+    "id, event_id, hall_id, device_id, window_id, case_id, level, reasons, rated_at, due,"
+    " state, due_provisional, appeal_from, overdue_alerted"
+)
 
 
-def _alert_payload(kind: Literal["new", "overdue"], wid: int, hall: str, device: str, window: str | None,
-                   case: str | None, level: int, reasons: list[str], rated_at: datetime, due: date) -> str:
-    return Alert(kind=kind, workorder_id=wid, hall_id=hall, device_id=device, window_id=window,
-                 case_id=case, level=level, reasons=reasons, rated_at=rated_at, due=due).to_json().decode()
+def _alert_payload(
+    kind: Literal["new", "overdue"],
+    wid: int,
+    hall: str,
+    device: str,
+    window: str | None,
+    case: str | None,
+    level: int,
+    reasons: list[str],
+    rated_at: datetime,
+    due: date,
+) -> str:
+    return (
+        Alert(
+            kind=kind,
+            workorder_id=wid,
+            hall_id=hall,
+            device_id=device,
+            window_id=window,
+            case_id=case,
+            level=level,
+            reasons=reasons,
+            rated_at=rated_at,
+            due=due,
+        )
+        .to_json()
+        .decode()
+    )
 
 
 def due_for(calendar: WorkCalendar, rated_at: datetime) -> tuple[date, bool]:
@@ -142,31 +183,72 @@ def open_for(store: EventStore, cur: Cursor, ratings: Sequence[RatingEvent], now
     dues: dict[str, tuple[date, bool]] = {}
     for r in ratings:
         due, provisional = dues[r.event_id] = due_for(store.calendar, r.rated_at)
-        rows.append((r.event_id, r.hall_id, r.device_id, r.window_id, r.case_id, r.item_code,
-                     r.staff[0].id if r.staff else None, int(r.level),
-                     json.dumps(r.reasons, ensure_ascii=False),
-                     r.rated_at.isoformat(), r.rated_at.astimezone(CHINA_TZ).date().isoformat(),
-                     due.isoformat(), provisional, "open", now_ms))
-    cur.executemany(store.sql(
-        "INSERT INTO workorders (event_id, hall_id, device_id, window_id, case_id, item_code, staff_id,"
-        " level,"
-        " reasons, rated_at, rated_day, due, due_provisional, state, created_ms)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"), rows)
+        rows.append(
+            (
+                r.event_id,
+                r.hall_id,
+                r.device_id,
+                r.window_id,
+                r.case_id,
+                r.item_code,
+                r.staff[0].id if r.staff else None,
+                int(r.level),
+                json.dumps(r.reasons, ensure_ascii=False),
+                r.rated_at.isoformat(),
+                r.rated_at.astimezone(CHINA_TZ).date().isoformat(),
+                due.isoformat(),
+                provisional,
+                "open",
+                now_ms,
+            )
+        )
+    cur.executemany(
+        store.sql(
+            "INSERT INTO workorders (event_id, hall_id, device_id, window_id, case_id, item_code, staff_id,"
+            " level,"
+            " reasons, rated_at, rated_day, due, due_provisional, state, created_ms)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        ),
+        rows,
+    )
     ids: dict[str, int] = {}
     keys = [r.event_id for r in ratings]
     for i in range(0, len(keys), 500):
-        chunk = keys[i:i + 500]
-        cur.execute(store.sql("SELECT event_id, id FROM workorders WHERE event_id IN ({})".format(
-            ",".join("?" * len(chunk)))), chunk)
+        chunk = keys[i : i + 500]
+        cur.execute(
+            store.sql(
+                "SELECT event_id, id FROM workorders WHERE event_id IN ({})".format(
+                    ",".join("?" * len(chunk))
+                )
+            ),
+            chunk,
+        )
         ids.update((str(e), int(w)) for e, w in cur.fetchall())
-    cur.executemany(store.sql(
-        _INSERT_ACTION),
-        [(ids[r.event_id], "open", "system", at, "") for r in ratings])
-    cur.executemany(store.sql(
-        _INSERT_ALERT),
-        [(ids[r.event_id], r.hall_id, "new",
-          _alert_payload("new", ids[r.event_id], r.hall_id, r.device_id, r.window_id, r.case_id, int(r.level),
-                         list(r.reasons), r.rated_at, dues[r.event_id][0]), now_ms) for r in ratings])
+    cur.executemany(store.sql(_INSERT_ACTION), [(ids[r.event_id], "open", "system", at, "") for r in ratings])
+    cur.executemany(
+        store.sql(_INSERT_ALERT),
+        [
+            (
+                ids[r.event_id],
+                r.hall_id,
+                "new",
+                _alert_payload(
+                    "new",
+                    ids[r.event_id],
+                    r.hall_id,
+                    r.device_id,
+                    r.window_id,
+                    r.case_id,
+                    int(r.level),
+                    list(r.reasons),
+                    r.rated_at,
+                    dues[r.event_id][0],
+                ),
+                now_ms,
+            )
+            for r in ratings
+        ],
+    )
 
 
 def _refuse(zh: str, en: str) -> WorkOrderRefused:
@@ -195,26 +277,45 @@ class WorkOrderBook:
         history: dict[int, builtins.list[WorkOrderAction]] = {int(r[0]): [] for r in rows}
         ids = list(history)
         for i in range(0, len(ids), 500):
-            chunk = ids[i:i + 500]
-            cur.execute(self.store.sql(
-                "SELECT workorder_id, action, actor, at, note FROM workorder_actions"
-                " WHERE workorder_id IN ({}) ORDER BY id".format(",".join("?" * len(chunk)))), chunk)
+            chunk = ids[i : i + 500]
+            cur.execute(
+                self.store.sql(
+                    "SELECT workorder_id, action, actor, at, note FROM workorder_actions"
+                    " WHERE workorder_id IN ({}) ORDER BY id".format(",".join("?" * len(chunk)))
+                ),
+                chunk,
+            )
             for wid, action, actor, at, note in cur.fetchall():
                 history[int(wid)].append(
-                    WorkOrderAction(action=action, actor=actor, at=datetime.fromisoformat(at), note=note))
+                    WorkOrderAction(action=action, actor=actor, at=datetime.fromisoformat(at), note=note)
+                )
         today = self._today()
         out = []
         for r in rows:
             due = date.fromisoformat(r[9])
-            out.append(WorkOrder(
-                id=int(r[0]), event_id=r[1], hall_id=r[2], device_id=r[3], window_id=r[4], case_id=r[5],
-                level=int(r[6]), reasons=json.loads(r[7]), rated_at=datetime.fromisoformat(r[8]), due=due,
-                state=r[10], overdue=r[10] not in FINAL and today > due, history=history[int(r[0])],
-                due_provisional=bool(r[11])))
+            out.append(
+                WorkOrder(
+                    id=int(r[0]),
+                    event_id=r[1],
+                    hall_id=r[2],
+                    device_id=r[3],
+                    window_id=r[4],
+                    case_id=r[5],
+                    level=int(r[6]),
+                    reasons=json.loads(r[7]),
+                    rated_at=datetime.fromisoformat(r[8]),
+                    due=due,
+                    state=r[10],
+                    overdue=r[10] not in FINAL and today > due,
+                    history=history[int(r[0])],
+                    due_provisional=bool(r[11]),
+                )
+            )
         return out
 
-    def list(self, hall: str | None = None, state: str | None = None,
-             overdue: bool | None = None) -> builtins.list[WorkOrder]:
+    def list(
+        self, hall: str | None = None, state: str | None = None, overdue: bool | None = None
+    ) -> builtins.list[WorkOrder]:
         """Work orders, oldest first; `overdue=True`: past their due day and not closed / invalid."""
         where: builtins.list[str] = []
         params: builtins.list[Any] = []
@@ -240,34 +341,41 @@ class WorkOrderBook:
 
     # -- acting ----------------------------------------------------------------------------------
 
-    def act(self, id: int, action: str, actor: str, role: Role, note: str,
-            due: date | None = None) -> WorkOrder:
+    def act(
+        self, id: int, action: str, actor: str, role: Role, note: str, due: date | None = None
+    ) -> WorkOrder:
         """Do `action` on work order `id` as `actor` with `role`; refused with a reason otherwise."""
         rule = RULES.get(action)
         if rule is None:
             raise _refuse(f"未知操作 {action}", f"unknown action {action!r} ({', '.join(ACTIONS)})")
         if role not in rule.roles:
             who = "县级管理员" if rule.roles == COUNTY else "大厅管理人员"
-            raise _refuse(f"{ACTION_ZH[action]}须由{who}操作",
-                          f"{action} is for {' or '.join(rule.roles)}, not {role}")
+            raise _refuse(
+                f"{ACTION_ZH[action]}须由{who}操作", f"{action} is for {' or '.join(rule.roles)}, not {role}"
+            )
         note = note.strip()
         if action in NOTE_NEEDED and not note:
-            raise _refuse(f"请填写{NOTE_NEEDED[action].split(' · ')[0]}",
-                          f"{action} needs a note: {NOTE_NEEDED[action].split(' · ')[1]}")
+            raise _refuse(
+                f"请填写{NOTE_NEEDED[action].split(' · ')[0]}",
+                f"{action} needs a note: {NOTE_NEEDED[action].split(' · ')[1]}",
+            )
         if (due is not None) != (action == "extend"):
             raise _refuse("仅延期需要新的期限", "a new due date goes with extend, and only with it")
         with self.store.transaction() as cur:
             lock = " FOR UPDATE" if self.store.dialect == "postgresql" else ""
-            cur.execute(self.store.sql(
-                f"SELECT state, appeal_from, due FROM workorders WHERE id = ?{lock}"), [id])
+            cur.execute(
+                self.store.sql(f"SELECT state, appeal_from, due FROM workorders WHERE id = ?{lock}"), [id]
+            )
             row = cur.fetchone()
             if row is None:
                 raise _refuse(f"没有工单 {id}", f"no work order {id}")
             state, appeal_from, old_due = str(row[0]), row[1], date.fromisoformat(row[2])
             if state not in rule.from_states:
-                raise _refuse(f"工单 {id} {STATE_ZH[state]}，不能{ACTION_ZH[action]}",
-                              f"work order {id} is {state}: {action} is not allowed"
-                              f" (only when {' or '.join(rule.from_states)})")
+                raise _refuse(
+                    f"工单 {id} {STATE_ZH[state]}，不能{ACTION_ZH[action]}",
+                    f"work order {id} is {state}: {action} is not allowed"
+                    f" (only when {' or '.join(rule.from_states)})",
+                )
             sets: builtins.list[str] = []
             params: builtins.list[Any] = []
             to = rule.to
@@ -284,8 +392,10 @@ class WorkOrderBook:
             if action == "extend":
                 assert due is not None
                 if due <= old_due:
-                    raise _refuse(f"新期限须晚于原期限 {old_due.isoformat()}",
-                                  f"the new due date must be after {old_due.isoformat()}")
+                    raise _refuse(
+                        f"新期限须晚于原期限 {old_due.isoformat()}",
+                        f"the new due date must be after {old_due.isoformat()}",
+                    )
                 sets += ["due = ?", "due_provisional = ?"]
                 params += [due.isoformat(), self.calendar.is_provisional(due)]
                 if due >= self._today():
@@ -295,14 +405,17 @@ class WorkOrderBook:
                 sets.append("state = ?")
                 params.append(to)
             if action == "approve_invalid":
-                cur.execute(self.store.sql(
-                    "UPDATE ratings SET invalid = TRUE WHERE event_id ="
-                    " (SELECT event_id FROM workorders WHERE id = ?)"), [id])
-            cur.execute(self.store.sql(f"UPDATE workorders SET {', '.join(sets)} WHERE id = ?"),
-                        [*params, id])
-            cur.execute(self.store.sql(
-                _INSERT_ACTION),
-                [id, action, actor, self._now().isoformat(), note])
+                cur.execute(
+                    self.store.sql(
+                        "UPDATE ratings SET invalid = TRUE WHERE event_id ="
+                        " (SELECT event_id FROM workorders WHERE id = ?)"
+                    ),
+                    [id],
+                )
+            cur.execute(
+                self.store.sql(f"UPDATE workorders SET {', '.join(sets)} WHERE id = ?"), [*params, id]
+            )
+            cur.execute(self.store.sql(_INSERT_ACTION), [id, action, actor, self._now().isoformat(), note])
             return self._load(cur, "WHERE id = ?", [id])[0]
 
     def mark_overdue(self) -> builtins.list[WorkOrder]:
@@ -310,31 +423,58 @@ class WorkOrderBook:
         today = self._today()
         at = self._now()
         with self.store.transaction() as cur:
-            cur.execute(self.store.sql(
-                "SELECT id FROM workorders WHERE state NOT IN ('closed', 'invalid') AND due < ?"
-                " AND NOT overdue_alerted ORDER BY id"), [today.isoformat()])
+            cur.execute(
+                self.store.sql(
+                    "SELECT id FROM workorders WHERE state NOT IN ('closed', 'invalid') AND due < ?"
+                    " AND NOT overdue_alerted ORDER BY id"
+                ),
+                [today.isoformat()],
+            )
             ids = [int(r[0]) for r in cur.fetchall()]
             if not ids:
                 return []
             marked = []
             for wid in ids:  # guarded update: two receivers marking at once mark each order once
-                cur.execute(self.store.sql(
-                    "UPDATE workorders SET overdue_alerted = TRUE WHERE id = ? AND NOT overdue_alerted"),
-                    [wid])
+                cur.execute(
+                    self.store.sql(
+                        "UPDATE workorders SET overdue_alerted = TRUE WHERE id = ? AND NOT overdue_alerted"
+                    ),
+                    [wid],
+                )
                 if cur.rowcount == 1:
                     marked.append(wid)
             if not marked:
                 return []
             out = self._load(cur, "WHERE id IN ({})".format(",".join("?" * len(marked))), marked)
             for w in out:
-                cur.execute(self.store.sql(
-                    _INSERT_ACTION),
-                    [w.id, "overdue", "system", at.isoformat(), f"期限 due {w.due.isoformat()}"])
-                cur.execute(self.store.sql(
-                    _INSERT_ALERT),
-                    [w.id, w.hall_id, "overdue",
-                     _alert_payload("overdue", w.id, w.hall_id, w.device_id, w.window_id, w.case_id, w.level,
-                                    w.reasons, w.rated_at, w.due), int(at.timestamp() * 1000)])
-                w.history.append(WorkOrderAction(action="overdue", actor="system", at=at,
-                                                 note=f"期限 due {w.due.isoformat()}"))
+                cur.execute(
+                    self.store.sql(_INSERT_ACTION),
+                    [w.id, "overdue", "system", at.isoformat(), f"期限 due {w.due.isoformat()}"],
+                )
+                cur.execute(
+                    self.store.sql(_INSERT_ALERT),
+                    [
+                        w.id,
+                        w.hall_id,
+                        "overdue",
+                        _alert_payload(
+                            "overdue",
+                            w.id,
+                            w.hall_id,
+                            w.device_id,
+                            w.window_id,
+                            w.case_id,
+                            w.level,
+                            w.reasons,
+                            w.rated_at,
+                            w.due,
+                        ),
+                        int(at.timestamp() * 1000),
+                    ],
+                )
+                w.history.append(
+                    WorkOrderAction(
+                        action="overdue", actor="system", at=at, note=f"期限 due {w.due.isoformat()}"
+                    )
+                )
         return out

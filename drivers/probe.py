@@ -169,15 +169,21 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--timeout", type=float, default=0.0, help="exit after S seconds (default: never)")
     lines = parser.add_argument_group("line readers (scanner, staffcard)")
     lines.add_argument(
-        "--terminator", choices=("CR", "LF", "CRLF", "ANY"), default="ANY",
+        "--terminator",
+        choices=("CR", "LF", "CRLF", "ANY"),
+        default="ANY",
         help="what ends one code: CR, LF, CRLF, or ANY of them (default ANY)",
     )
     lines.add_argument(
-        "--prefix", default="", metavar="TEXT",
+        "--prefix",
+        default="",
+        metavar="TEXT",
         help="text the reader sends before each code, stripped (default none)",
     )
     lines.add_argument(
-        "--suffix", default="", metavar="TEXT",
+        "--suffix",
+        default="",
+        metavar="TEXT",
         help="text the reader sends after each code, before the terminator, stripped (default none)",
     )
     return parser

@@ -77,7 +77,10 @@ class EvaluatorService:
         keypad = None
         if ser.keypad:
             keypad = open_keypad(
-                ser.keypad, ser.keypad_protocol, name="keypad", baudrate=ser.baud,
+                ser.keypad,
+                ser.keypad_protocol,
+                name="keypad",
+                baudrate=ser.baud,
                 read_timeout_s=KEYPAD_POLL_S,
             )
             self.keypad_port = AsyncKeypad(keypad)

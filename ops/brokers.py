@@ -104,8 +104,9 @@ def render_device_acl(device: str, template_dir: Path = TEMPLATE_DIR) -> str:
     return fill(_template("acl-device.in", template_dir), {"DEVICE": check_id(device, "device")})
 
 
-def render_acl(halls: Sequence[str] = (), template_dir: Path = TEMPLATE_DIR,
-               devices: Sequence[str] = ()) -> str:
+def render_acl(
+    halls: Sequence[str] = (), template_dir: Path = TEMPLATE_DIR, devices: Sequence[str] = ()
+) -> str:
     """The ACL: the pattern rules, every service account, one bridge account per hall in `halls`
     and a block per device in `devices` (what no pattern may say without a warning)."""
     bridges = "".join(
@@ -161,8 +162,10 @@ def render_hall(
     conf, acl = files.conf_dir / "hall.conf", files.conf_dir / "hall.acl"
     values = _common(files, acl)
     values["BRIDGE"] = render_bridge(hall_id, bridge, template_dir) if bridge else "# (no bridge)"
-    return {conf: fill(_template("hall.conf.in", template_dir), values),
-            acl: render_acl((), template_dir, device_accounts(files.passwd))}
+    return {
+        conf: fill(_template("hall.conf.in", template_dir), values),
+        acl: render_acl((), template_dir, device_accounts(files.passwd)),
+    }
 
 
 def render_county(
@@ -211,7 +214,7 @@ def write(rendered: Mapping[Path, str]) -> list[Path]:
 
 
 def _broker_user() -> str | None:
-    """"mosquitto" when we are root and that user exists (as the Debian package makes it)."""
+    """ "mosquitto" when we are root and that user exists (as the Debian package makes it)."""
     if os.geteuid() != 0:
         return None
     try:
@@ -228,8 +231,12 @@ def add_accounts(password_file: Path, secrets_dir: Path, usernames: Sequence[str
     `password_file`. Returns each account's secret file. Tell a running broker afterwards (SIGHUP)."""
     script = TEMPLATE_DIR / "make-passwords"
     try:
-        subprocess.run([str(script), str(password_file), str(secrets_dir), *usernames],
-                       check=True, capture_output=True, timeout=60)
+        subprocess.run(
+            [str(script), str(password_file), str(secrets_dir), *usernames],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
     except FileNotFoundError:
         raise RenderError(f"{script} not found") from None
     except subprocess.CalledProcessError as e:
@@ -254,8 +261,13 @@ class LocalPair:
 
 
 def prepare_local_pair(
-    root: Path, hall_id: str, devices: Sequence[str] = (), hall_port: int = 1883, county_port: int = 1884,
-    run_as_root: bool = False, bind_address: str = "127.0.0.1",
+    root: Path,
+    hall_id: str,
+    devices: Sequence[str] = (),
+    hall_port: int = 1883,
+    county_port: int = 1884,
+    run_as_root: bool = False,
+    bind_address: str = "127.0.0.1",
 ) -> LocalPair:
     """Render both brokers under `root` (conf, state, one shared password file, secrets) with
     accounts for `devices`, the service accounts and the bridge. Start them with
@@ -267,8 +279,14 @@ def prepare_local_pair(
 
     def files(name: str, port: int) -> BrokerFiles:
         (root / name / "state").mkdir(parents=True, exist_ok=True)
-        return BrokerFiles(conf_dir=root / name, state_dir=root / name / "state", password_file=passwd,
-                           port=port, bind_address=bind_address, run_as_root=run_as_root)
+        return BrokerFiles(
+            conf_dir=root / name,
+            state_dir=root / name / "state",
+            password_file=passwd,
+            port=port,
+            bind_address=bind_address,
+            run_as_root=run_as_root,
+        )
 
     county_conf = write(render_county(files("county", county_port), [hall_id]))[0]
     bridge_to = Bridge("127.0.0.1", county_port, password=password)

@@ -115,8 +115,11 @@ def window_position(place: Place | None) -> dict[str, str]:
     """Kivy's config by environment (KCFG_<section>_<key>): where the window opens."""
     if place is None:
         return {}
-    return {"KCFG_GRAPHICS_POSITION": "custom", "KCFG_GRAPHICS_LEFT": str(place.x),
-            "KCFG_GRAPHICS_TOP": str(place.y)}
+    return {
+        "KCFG_GRAPHICS_POSITION": "custom",
+        "KCFG_GRAPHICS_LEFT": str(place.x),
+        "KCFG_GRAPHICS_TOP": str(place.y),
+    }
 
 
 # Written in the folder the demo made: a later `--dir` at the same place is known as an earlier run.
@@ -158,8 +161,10 @@ def prepare_dir(root: Path, fresh: bool) -> str | None:
     earlier = (root / MARKER).exists()
     if root.is_dir() and any(root.iterdir()):
         if fresh and not earlier:
-            raise DemoError(f"--dir {root}: not empty and not an earlier hall-demo folder; "
-                            "--fresh empties only those (choose a new folder)")
+            raise DemoError(
+                f"--dir {root}: not empty and not an earlier hall-demo folder; "
+                "--fresh empties only those (choose a new folder)"
+            )
         if fresh:
             try:
                 for entry in root.iterdir():
@@ -175,8 +180,10 @@ def prepare_dir(root: Path, fresh: bool) -> str | None:
     except OSError as e:
         raise DemoError(f"--dir {root}: cannot use it: {e.strerror or e}") from None
     if earlier and not fresh:
-        return (f"{root} holds an earlier run: its ratings and logs stay and count in the tally "
-                "(--fresh starts clean)")
+        return (
+            f"{root} holds an earlier run: its ratings and logs stay and count in the tally "
+            "(--fresh starts clean)"
+        )
     return None
 
 
@@ -200,7 +207,11 @@ class Child:
     def start(self) -> None:
         with open(self.log_path, "ab") as out:
             self.proc = subprocess.Popen(
-                self.args, stdout=out, stderr=subprocess.STDOUT, env=self.env, start_new_session=True,
+                self.args,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=self.env,
+                start_new_session=True,
                 preexec_fn=die_with_parent,  # and SIGKILL when the demo dies, even by SIGKILL
             )
 
@@ -292,16 +303,26 @@ class Hall:
             devices.append(KIOSK_ID)
         try:
             local = brokers.prepare_local_pair(
-                self.root / "brokers", HALL_ID, devices, self.hall_port, self.county_port,
+                self.root / "brokers",
+                HALL_ID,
+                devices,
+                self.hall_port,
+                self.county_port,
                 run_as_root=os.geteuid() == 0,
             )
         except brokers.RenderError as e:
             raise DemoError(str(e)) from None
-        for name, conf, port in (("county-broker", local.county_conf, self.county_port),
-                                 ("hall-broker", local.hall_conf, self.hall_port)):
+        for name, conf, port in (
+            ("county-broker", local.county_conf, self.county_port),
+            ("hall-broker", local.hall_conf, self.hall_port),
+        ):
             # China time in its log lines too (the zone every log of the hall uses, core/logs.py)
-            child = Child(name, [mosquitto, "-c", str(conf)], self.root / f"{name}.log",
-                          env={**os.environ, "TZ": "Asia/Shanghai"})
+            child = Child(
+                name,
+                [mosquitto, "-c", str(conf)],
+                self.root / f"{name}.log",
+                env={**os.environ, "TZ": "Asia/Shanghai"},
+            )
             child.start()
             self.children.append(child)
             deadline = time.monotonic() + 10
@@ -321,22 +342,25 @@ class Hall:
         token.write_text(secrets.token_hex(16), encoding="utf-8")
         self.province = Province(token.read_text(encoding="utf-8")).start()
         conf.write_text(
-            "\n".join([
-                f'database = "sqlite:///{self.county_db}"',
-                f'cases_database = "{self.root / "cases.db"}"',
-                "[upstream]",
-                f'url = "{self.province.url}"',
-                'profile = "zj"',
-                f'area_code = "{DEMO_AREA_CODE}"',
-                'dept_code = "DEMO-HALL"',
-                'data_source = "hall-demo"',
-                f'token_file = "{token}"',
-                "status_every_s = 2",
-                "[mqtt]",
-                f'url = "mqtt://{HOST}:{self.county_port}"',
-                f'username = "{COUNTY_SERVICE}"',
-                f'password_file = "{svc.password_file}"',
-            ]) + "\n",
+            "\n".join(
+                [
+                    f'database = "sqlite:///{self.county_db}"',
+                    f'cases_database = "{self.root / "cases.db"}"',
+                    "[upstream]",
+                    f'url = "{self.province.url}"',
+                    'profile = "zj"',
+                    f'area_code = "{DEMO_AREA_CODE}"',
+                    'dept_code = "DEMO-HALL"',
+                    'data_source = "hall-demo"',
+                    f'token_file = "{token}"',
+                    "status_every_s = 2",
+                    "[mqtt]",
+                    f'url = "mqtt://{HOST}:{self.county_port}"',
+                    f'username = "{COUNTY_SERVICE}"',
+                    f'password_file = "{svc.password_file}"',
+                ]
+            )
+            + "\n",
             encoding="utf-8",
         )
         if self.with_kiosk:
@@ -344,8 +368,12 @@ class Hall:
 
             if seed_county_cases(conf) != 0:
                 raise DemoError("could not import the demo cases into the county")
-        child = Child("hall-county", [sys.executable, "-m", "county.main", "--config", str(conf)],
-                      self.root / "county.log", env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        child = Child(
+            "hall-county",
+            [sys.executable, "-m", "county.main", "--config", str(conf)],
+            self.root / "county.log",
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
         child.start()
         self.children.append(child)
         self._wait_county_online(child)
@@ -360,17 +388,27 @@ class Hall:
         monitor, manager = self.account(MONITOR), self.account(MANAGER)
         conf = self.root / "console.toml"
         conf.write_text(
-            "\n".join([
-                f'database = "sqlite:///{self.county_db}"',
-                f'accounts_database = "{self.root / "console-accounts.db"}"',
-                f'cases_database = "{self.root / "cases.db"}"',
-                f'id_key_file = "{self.root / "id-hmac.key"}"',
-                *[line for section, s in (("mqtt", monitor), ("commands", manager)) for line in (
-                    f"[{section}]", f'url = "mqtt://{HOST}:{self.county_port}"', f'username = "{s.username}"',
-                    f'password_file = "{s.password_file}"')],
-                "[web]",
-                f'listen = "{HOST}:{port}"',
-            ]) + "\n",
+            "\n".join(
+                [
+                    f'database = "sqlite:///{self.county_db}"',
+                    f'accounts_database = "{self.root / "console-accounts.db"}"',
+                    f'cases_database = "{self.root / "cases.db"}"',
+                    f'id_key_file = "{self.root / "id-hmac.key"}"',
+                    *[
+                        line
+                        for section, s in (("mqtt", monitor), ("commands", manager))
+                        for line in (
+                            f"[{section}]",
+                            f'url = "mqtt://{HOST}:{self.county_port}"',
+                            f'username = "{s.username}"',
+                            f'password_file = "{s.password_file}"',
+                        )
+                    ],
+                    "[web]",
+                    f'listen = "{HOST}:{port}"',
+                ]
+            )
+            + "\n",
             encoding="utf-8",
         )
         password = secrets.token_urlsafe(9)
@@ -378,13 +416,33 @@ class Hall:
         pw_file.write_text(password + "\n", encoding="utf-8")
         pw_file.chmod(0o600)
         made = subprocess.run(
-            [sys.executable, "-m", "console.main", "--config", str(conf), "add-user", DEMO_USER,
-             "--role", "manager", "--hall", HALL_ID, "--password-file", str(pw_file)],
-            capture_output=True, text=True, timeout=60)
+            [
+                sys.executable,
+                "-m",
+                "console.main",
+                "--config",
+                str(conf),
+                "add-user",
+                DEMO_USER,
+                "--role",
+                "manager",
+                "--hall",
+                HALL_ID,
+                "--password-file",
+                str(pw_file),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         if made.returncode != 0:
             raise DemoError(f"hall-console add-user failed: {made.stderr.strip()}")
-        child = Child("hall-console", [sys.executable, "-m", "console.main", "--config", str(conf)],
-                      self.root / "console.log", env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        child = Child(
+            "hall-console",
+            [sys.executable, "-m", "console.main", "--config", str(conf)],
+            self.root / "console.log",
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
         child.start()
         self.children.append(child)
         deadline = time.monotonic() + 20
@@ -394,8 +452,10 @@ class Hall:
             time.sleep(0.1)
         self.console_url = f"http://{HOST}:{port}/"
         self.console_login = (DEMO_USER, password)
-        self.show(f"  web console: {self.console_url}  login {DEMO_USER} / {password}"
-                  f"  (public screen: {self.console_url}display/{HALL_ID})")
+        self.show(
+            f"  web console: {self.console_url}  login {DEMO_USER} / {password}"
+            f"  (public screen: {self.console_url}display/{HALL_ID})"
+        )
 
     def _wait_county_online(self, child: Child, timeout: float = 60.0) -> None:
         """Online as the monitor sees it through the hall broker: proves the county and the bridge
@@ -434,12 +494,15 @@ class Hall:
                 size = (max(320, place.width), max(320, place.height))
             device_id = f"eval-{i + 1:02d}"
             staff = [
-                StaffMember(id=f"S{i + 1}{k}", name=next(names), card=f"CARD-{i + 1}{k:03d}",
-                            title="综合窗口受理员")
+                StaffMember(
+                    id=f"S{i + 1}{k}", name=next(names), card=f"CARD-{i + 1}{k:03d}", title="综合窗口受理员"
+                )
                 for k in (1, 2)
             ]
             config = DeviceConfig(
-                window_name=name, window_name_en=name_en, staff=staff,
+                window_name=name,
+                window_name_en=name_en,
+                staff=staff,
                 rating_url="https://hcp.example.gov.cn/rate?case={case_id}&n={assess_number}",
             )
             wdir = self.root / device_id
@@ -451,14 +514,25 @@ class Hall:
             mq = self.account(device_id)
             toml = wdir / "evaluator.toml"
             toml.write_text(
-                "\n".join([
-                    f'device_id = "{device_id}"', f'hall_id = "{HALL_ID}"', f'window_id = "{window_id}"',
-                    f'state_dir = "{wdir / "state"}"', f'initial_config = "{wdir / "initial-config.json"}"',
-                    f"screen_width = {size[0]}", f"screen_height = {size[1]}",
-                    "[mqtt]", f'url = "{mq.url}"', f'username = "{device_id}"',
-                    f'password_file = "{mq.password_file}"',
-                    "[serial]", f'keypad = "{keypad.path}"', f'staff_card = "{cards.path}"',
-                ]) + "\n",
+                "\n".join(
+                    [
+                        f'device_id = "{device_id}"',
+                        f'hall_id = "{HALL_ID}"',
+                        f'window_id = "{window_id}"',
+                        f'state_dir = "{wdir / "state"}"',
+                        f'initial_config = "{wdir / "initial-config.json"}"',
+                        f"screen_width = {size[0]}",
+                        f"screen_height = {size[1]}",
+                        "[mqtt]",
+                        f'url = "{mq.url}"',
+                        f'username = "{device_id}"',
+                        f'password_file = "{mq.password_file}"',
+                        "[serial]",
+                        f'keypad = "{keypad.path}"',
+                        f'staff_card = "{cards.path}"',
+                    ]
+                )
+                + "\n",
                 encoding="utf-8",
             )
             args = [sys.executable, "-m", "evaluator.main", "--config", str(toml)]
@@ -478,11 +552,19 @@ class Hall:
         from ops.kiosk_demo import start_kiosk
 
         p = self.kiosk_place
-        extra = "" if p is None else (
-            f"screen_width = {p.width}\nscreen_height = {p.height}\nui_scale = {p.scale:.4f}"
+        extra = (
+            ""
+            if p is None
+            else (f"screen_width = {p.width}\nscreen_height = {p.height}\nui_scale = {p.scale:.4f}")
         )
-        self.kiosk = start_kiosk(self.root / KIOSK_ID, self.account(KIOSK_ID), HALL_ID, device_id=KIOSK_ID,
-                                 extra_toml=extra, env=window_position(p))
+        self.kiosk = start_kiosk(
+            self.root / KIOSK_ID,
+            self.account(KIOSK_ID),
+            HALL_ID,
+            device_id=KIOSK_ID,
+            extra_toml=extra,
+            env=window_position(p),
+        )
         self.show(f"  {KIOSK_ID}: self-service kiosk with ID card reader, scanner and printer simulators")
 
     def play_kiosk(self, stop: threading.Event) -> None:
@@ -515,9 +597,12 @@ class Hall:
         code, item = random.choice(ITEMS)
         case_id = f"{w.window_id.upper()}-{time.strftime('%Y%m%d')}-{w.cases:04d}-{secrets.token_hex(2)}"
         cmd = InviteCommand(
-            case_id=case_id, item_code=code, item_name=item,
+            case_id=case_id,
+            item_code=code,
+            item_name=item,
             staff=[StaffRef(id=w.clerk.id, name=w.clerk.name)],
-            applicant_masked=random.choice(SURNAMES) + "*", expires_in_s=expires_in_s,
+            applicant_masked=random.choice(SURNAMES) + "*",
+            expires_in_s=expires_in_s,
         )
         try:
             reply = self.manager.send(HALL_ID, w.device_id, "invite", cmd)
@@ -567,8 +652,10 @@ class Hall:
     def _reasons_on_screen(self, w: Window, stop: threading.Event) -> None:
         """A 差评 at a window with a screen: the reasons screen asks why, and only a touch answers
         it. Whoever watches the demo can pick a reason and submit; untouched, it expires."""
-        self.say(f"{w.device_id}: the reasons screen asks why (pick a reason and 提交 submit on the "
-                 f"screen; untouched, the rating expires after {REASONS_SCREEN_S:.0f} s)")
+        self.say(
+            f"{w.device_id}: the reasons screen asks why (pick a reason and 提交 submit on the "
+            f"screen; untouched, the rating expires after {REASONS_SCREEN_S:.0f} s)"
+        )
         deadline = time.monotonic() + REASONS_SCREEN_S + 5
         while w.keypad.keys_enabled and time.monotonic() < deadline and not stop.wait(0.5):
             pass
@@ -615,9 +702,7 @@ class Hall:
 
     def start_monitor(self) -> None:
         """What `hall-monitor` shows, fed in this process from the hall broker (monitor account)."""
-        self.monitor_client = watch(
-            self.account(MONITOR), HALL_ID, self.monitor_state, self.monitor_lock
-        )
+        self.monitor_client = watch(self.account(MONITOR), HALL_ID, self.monitor_state, self.monitor_lock)
 
     def monitor_view(self) -> str | None:
         """The managers' view framed for the console; None when it is the one shown last (but for
@@ -679,28 +764,60 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="A whole simulated hall: brokers, county service, windows with keypads and "
         "staff-card readers, evaluators, and a script playing the day. Ctrl-C stops it.",
     )
-    p.add_argument("--windows", type=int, default=2, metavar="N",
-                   help=f"service windows, 1-{MAX_WINDOWS} (default 2; with a display the first "
-                   f"{GUI_WINDOWS} draw, the rest run headless)")
-    p.add_argument("--supervise", action="store_true",
-                   help="restart a child that dies, as systemd would (Restart=always, RestartSec=2), "
-                   "instead of stopping the hall")
+    p.add_argument(
+        "--windows",
+        type=int,
+        default=2,
+        metavar="N",
+        help=f"service windows, 1-{MAX_WINDOWS} (default 2; with a display the first "
+        f"{GUI_WINDOWS} draw, the rest run headless)",
+    )
+    p.add_argument(
+        "--supervise",
+        action="store_true",
+        help="restart a child that dies, as systemd would (Restart=always, RestartSec=2), "
+        "instead of stopping the hall",
+    )
     p.add_argument("--headless", action="store_true", help="no evaluator windows even with a display")
     p.add_argument("--duration", type=float, default=0, help="stop after this many seconds (default: Ctrl-C)")
     p.add_argument("--pace", type=float, default=1.0, help="slower (>1) or faster (<1) citizens")
-    p.add_argument("--kiosk", action=argparse.BooleanOptionalAction, default=True,
-                   help="a self-service kiosk (hall-kiosk) in the hall (default: yes)")
-    p.add_argument("--monitor-every", type=float, default=15.0, metavar="SECONDS",
-                   help="print the hall managers' monitor view this often (0: never; default 15)")
-    p.add_argument("--console", action=argparse.BooleanOptionalAction, default=True,
-                   help="the web console (hall-console) for the hall manager (default: yes)")
-    p.add_argument("--console-port", type=int, default=8080, metavar="PORT",
-                   help="its HTTP port on 127.0.0.1 (default 8080; a free one when taken)")
-    p.add_argument("--dir", type=Path,
-                   help="keep logs, databases and configs here; every file the demo makes goes here "
-                   "(default: a temp dir, removed after a clean run)")
-    p.add_argument("--fresh", action="store_true",
-                   help="empty --dir first if it holds an earlier run (otherwise its ratings count too)")
+    p.add_argument(
+        "--kiosk",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="a self-service kiosk (hall-kiosk) in the hall (default: yes)",
+    )
+    p.add_argument(
+        "--monitor-every",
+        type=float,
+        default=15.0,
+        metavar="SECONDS",
+        help="print the hall managers' monitor view this often (0: never; default 15)",
+    )
+    p.add_argument(
+        "--console",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="the web console (hall-console) for the hall manager (default: yes)",
+    )
+    p.add_argument(
+        "--console-port",
+        type=int,
+        default=8080,
+        metavar="PORT",
+        help="its HTTP port on 127.0.0.1 (default 8080; a free one when taken)",
+    )
+    p.add_argument(
+        "--dir",
+        type=Path,
+        help="keep logs, databases and configs here; every file the demo makes goes here "
+        "(default: a temp dir, removed after a clean run)",
+    )
+    p.add_argument(
+        "--fresh",
+        action="store_true",
+        help="empty --dir first if it holds an earlier run (otherwise its ratings count too)",
+    )
     args = p.parse_args(argv)
     if not 1 <= args.windows <= MAX_WINDOWS:
         p.error(f"--windows must be 1-{MAX_WINDOWS}, not {args.windows}")
@@ -752,13 +869,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         for t in players:
             t.start()
         started = last_view = last_tally = time.monotonic()
-        supervisor = Supervisor(hall.say, SystemClock(), restart_sec=RESTART_SEC, burst=START_LIMIT[0],
-                                interval_s=START_LIMIT[1]) if args.supervise else None
+        supervisor = (
+            Supervisor(
+                hall.say,
+                SystemClock(),
+                restart_sec=RESTART_SEC,
+                burst=START_LIMIT[0],
+                interval_s=START_LIMIT[1],
+            )
+            if args.supervise
+            else None
+        )
         supervised = " (supervised: a child that dies is restarted)" if supervisor else ""
         console.show(f"hall-demo: running{supervised}; Ctrl-C stops it")
         if hall.console_url:
-            console.show(f"hall-demo: open {hall.console_url} in a browser, log in as "
-                         f"{hall.console_login[0]} / {hall.console_login[1]}")
+            console.show(
+                f"hall-demo: open {hall.console_url} in a browser, log in as "
+                f"{hall.console_login[0]} / {hall.console_login[1]}"
+            )
         while not stop.wait(1.0 if supervisor else 3.0):
             if args.duration and time.monotonic() - started >= args.duration:
                 break  # the final view follows: not one now as well

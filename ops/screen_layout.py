@@ -55,7 +55,7 @@ def _grid(area_w: int, area_h: int, sizes: list[tuple[int, int]]) -> tuple[float
     n = len(sizes)
     for rows in range(1, n + 1):
         per_row = math.ceil(n / rows)
-        lines = [sizes[i:i + per_row] for i in range(0, n, per_row)]
+        lines = [sizes[i : i + per_row] for i in range(0, n, per_row)]
         # the gaps stay GAP px whatever the scale
         fit_w = min((area_w - GAP * (len(line) - 1)) / sum(w for w, _ in line) for line in lines)
         fit_h = (area_h - GAP * (len(lines) - 1)) / sum(max(h for _, h in line) for line in lines)
@@ -85,7 +85,7 @@ def layout(
         per_row = math.ceil(len(windows) / rows)
         y = GAP
         for start in range(0, len(windows), per_row):
-            line = windows[start:start + per_row]
+            line = windows[start : start + per_row]
             x = left
             for w, h in line:
                 places.append(Place(x, y, int(w * scale), int(h * scale), scale))

@@ -30,8 +30,15 @@ class GaveUp(RuntimeError):
 
 
 class Supervisor:
-    def __init__(self, say: Callable[[str], None], clock: Clock, *, restart_sec: float = 2.0,
-                 burst: int = 5, interval_s: float = 60.0) -> None:
+    def __init__(
+        self,
+        say: Callable[[str], None],
+        clock: Clock,
+        *,
+        restart_sec: float = 2.0,
+        burst: int = 5,
+        interval_s: float = 60.0,
+    ) -> None:
         self.say = say
         self.clock = clock
         self.restart_sec = restart_sec
@@ -50,11 +57,15 @@ class Supervisor:
             if due is None:
                 recent = [t for t in self.restarts.get(unit.name, []) if now - t < self.interval_s]
                 if len(recent) >= self.burst:
-                    raise GaveUp(f"{unit.name} {unit.how_it_ended()} and was restarted {len(recent)} times "
-                                 f"in {self.interval_s:.0f} s: giving up, as systemd's start limit would")
+                    raise GaveUp(
+                        f"{unit.name} {unit.how_it_ended()} and was restarted {len(recent)} times "
+                        f"in {self.interval_s:.0f} s: giving up, as systemd's start limit would"
+                    )
                 self._due[unit.name] = now + self.restart_sec
-                self.say(f"supervisor: {unit.name} {unit.how_it_ended()}; restarting it in "
-                         f"{self.restart_sec:g} s, as systemd would (Restart=always)")
+                self.say(
+                    f"supervisor: {unit.name} {unit.how_it_ended()}; restarting it in "
+                    f"{self.restart_sec:g} s, as systemd would (Restart=always)"
+                )
             elif now >= due:
                 del self._due[unit.name]
                 unit.start()

@@ -31,7 +31,12 @@ class CheckMark(Widget):
             Color(*self.ink)
             Line(
                 points=[
-                    cx - d * 0.24, cy + d * 0.02, cx - d * 0.06, cy - d * 0.17, cx + d * 0.26, cy + d * 0.18
+                    cx - d * 0.24,
+                    cy + d * 0.02,
+                    cx - d * 0.06,
+                    cy - d * 0.17,
+                    cx + d * 0.26,
+                    cy + d * 0.18,
                 ],
                 width=max(2.0, d * 0.06),
                 cap="round",

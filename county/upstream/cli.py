@@ -23,14 +23,29 @@ COMMANDS = ("upstream", "export-gbt39046")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--from", dest="date_from", type=date.fromisoformat, metavar="YYYY-MM-DD",
-                   help="export-gbt39046: first day (China time)")
-    p.add_argument("--to", dest="date_to", type=date.fromisoformat, metavar="YYYY-MM-DD",
-                   help="export-gbt39046: last day, inclusive")
+    p.add_argument(
+        "--from",
+        dest="date_from",
+        type=date.fromisoformat,
+        metavar="YYYY-MM-DD",
+        help="export-gbt39046: first day (China time)",
+    )
+    p.add_argument(
+        "--to",
+        dest="date_to",
+        type=date.fromisoformat,
+        metavar="YYYY-MM-DD",
+        help="export-gbt39046: last day, inclusive",
+    )
     if "--out" not in p._option_string_actions:  # other commands may have defined it (one --out FILE)
         p.add_argument("--out", type=Path, metavar="FILE", help="export-gbt39046: .csv or .xlsx")
-    p.add_argument("--id", dest="event_ids", action="append", metavar="EVENT_ID",
-                   help="upstream retry: only this report (repeatable)")
+    p.add_argument(
+        "--id",
+        dest="event_ids",
+        action="append",
+        metavar="EVENT_ID",
+        help="upstream retry: only this report (repeatable)",
+    )
 
 
 def run(settings: CountySettings, args: argparse.Namespace) -> int:
@@ -41,8 +56,9 @@ def run(settings: CountySettings, args: argparse.Namespace) -> int:
             print("hall-county upstream: list or retry", file=sys.stderr)
             return 2
     elif args.date_from is None or args.date_to is None or args.out is None:
-        print("hall-county export-gbt39046: needs --from YYYY-MM-DD --to YYYY-MM-DD --out FILE",
-              file=sys.stderr)
+        print(
+            "hall-county export-gbt39046: needs --from YYYY-MM-DD --to YYYY-MM-DD --out FILE", file=sys.stderr
+        )
         return 2
     elif args.out.suffix.lower() not in (".csv", ".xlsx"):
         print(f"hall-county export-gbt39046: --out {args.out}: must end in .csv or .xlsx", file=sys.stderr)
@@ -69,8 +85,10 @@ def run(settings: CountySettings, args: argparse.Namespace) -> int:
         print(f"待上报 waiting: {st.waiting}   被拒 refused: {st.refused}")
         for r in refused_reports(store):
             at = datetime.fromtimestamp(r.queued_ms / 1000, CHINA_TZ)
-            print(f"{r.event_id}  办件 {r.case_id or '-'} 第{r.assess_number}次  queued {at:%Y-%m-%d %H:%M}"
-                  f"  attempts {r.attempts}  {r.error or ''}")
+            print(
+                f"{r.event_id}  办件 {r.case_id or '-'} 第{r.assess_number}次  queued {at:%Y-%m-%d %H:%M}"
+                f"  attempts {r.attempts}  {r.error or ''}"
+            )
         return 0
     finally:
         store.close()

@@ -16,8 +16,17 @@ from core.clock import CHINA_TZ
 from core.levels import Level
 from county.store import EventStore
 
-HEADER = ("办件编号", "评价渠道", "评价人", "评价时间", "评价次数", "满意度", "满意度代码", "文字评价",
-          "行政区划")
+HEADER = (
+    "办件编号",
+    "评价渠道",
+    "评价人",
+    "评价时间",
+    "评价次数",
+    "满意度",
+    "满意度代码",
+    "文字评价",
+    "行政区划",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,8 +42,17 @@ class GbtRow:
     region: str
 
     def cells(self) -> tuple[str | int, ...]:
-        return (self.project_no, self.channel, self.rater, self.time, self.number, self.satisfaction,
-                self.code, self.comment, self.region)
+        return (
+            self.project_no,
+            self.channel,
+            self.rater,
+            self.time,
+            self.number,
+            self.satisfaction,
+            self.code,
+            self.comment,
+            self.region,
+        )
 
 
 def rows(store: EventStore, date_from: date, date_to: date) -> Iterator[GbtRow]:
@@ -43,15 +61,31 @@ def rows(store: EventStore, date_from: date, date_to: date) -> Iterator[GbtRow]:
     lo, hi = (date_from - timedelta(days=1)).isoformat(), (date_to + timedelta(days=2)).isoformat()
     found = store.rows(
         "SELECT event_id, case_id, channel, rated_at, assess_number, level, comment, region_code"
-        " FROM ratings WHERE rated_at >= ? AND rated_at < ? ORDER BY rated_at, event_id", [lo, hi])
+        " FROM ratings WHERE rated_at >= ? AND rated_at < ? ORDER BY rated_at, event_id",
+        [lo, hi],
+    )
     out = []
     for event_id, case_id, channel, rated_at, number, level, comment, region in found:
         at = datetime.fromisoformat(str(rated_at)).astimezone(CHINA_TZ)
         if not date_from <= at.date() <= date_to:
             continue
         lv = Level(int(level))
-        out.append((at, GbtRow(str(case_id or event_id), int(channel), "", at.strftime("%Y%m%dT%H%M%S"),
-                               int(number), lv.zh, lv.gbt_code, str(comment), str(region))))
+        out.append(
+            (
+                at,
+                GbtRow(
+                    str(case_id or event_id),
+                    int(channel),
+                    "",
+                    at.strftime("%Y%m%dT%H%M%S"),
+                    int(number),
+                    lv.zh,
+                    lv.gbt_code,
+                    str(comment),
+                    str(region),
+                ),
+            )
+        )
     out.sort(key=lambda pair: pair[0])
     return (row for _, row in out)
 

@@ -38,8 +38,22 @@ from core.ids import UUID_RE
 
 log = logging.getLogger("province-sim")
 
-FIELDS = ("projectNo", "assessNumber", "pf", "satisfaction", "evalDetail", "writingEvaluation", "assessTime",
-          "areaCode", "deptCode", "taskCode", "taskName", "userProp", "isDefault", "dataSource")
+FIELDS = (
+    "projectNo",
+    "assessNumber",
+    "pf",
+    "satisfaction",
+    "evalDetail",
+    "writingEvaluation",
+    "assessTime",
+    "areaCode",
+    "deptCode",
+    "taskCode",
+    "taskName",
+    "userProp",
+    "isDefault",
+    "dataSource",
+)
 MODES = ("ok", "500", "hang", "drop", "notjson")
 
 
@@ -262,8 +276,14 @@ def set_fault(st: ProvinceState, order: dict[str, Any]) -> None:
 class Province:
     """The simulator in a thread (tests, the demo, benchmarks)."""
 
-    def __init__(self, token: str, port: int = 0, host: str = "127.0.0.1",
-                 expect: dict[str, str] | None = None, tls: ssl.SSLContext | None = None) -> None:
+    def __init__(
+        self,
+        token: str,
+        port: int = 0,
+        host: str = "127.0.0.1",
+        expect: dict[str, str] | None = None,
+        tls: ssl.SSLContext | None = None,
+    ) -> None:
         self.state = ProvinceState(token=token, expect=expect or {})
         self.host = host
         self.tls = tls
@@ -282,8 +302,9 @@ class Province:
         return f"{'https' if self.tls else 'http'}://{self.host}:{self.port}/api/assess"
 
     def start(self) -> Province:
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
-                                        name="province-sim", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, name="province-sim", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -310,14 +331,20 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
         prog="hall-province-sim",
         description="省级好差评系统模拟器 · Province simulator (profile zj): checks each report, keeps each "
-        "(projectNo, assessNumber) once, can be told to fail via POST /_sim/fault.")
+        "(projectNo, assessNumber) once, can be told to fail via POST /_sim/fault.",
+    )
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8090, help="port to listen on (default 8090)")
     p.add_argument("--token-file", type=Path, required=True, help="the token the county must send")
     p.add_argument("--tls-cert", type=Path, help="serve HTTPS with this certificate (PEM)")
     p.add_argument("--tls-key", type=Path, help="the certificate's private key (PEM)")
-    p.add_argument("--expect", action="append", default=[], metavar="FIELD=VALUE",
-                   help="a field every report must carry, e.g. areaCode=330102000000 (repeatable)")
+    p.add_argument(
+        "--expect",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="a field every report must carry, e.g. areaCode=330102000000 (repeatable)",
+    )
     a = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s: %(message)s")
     try:

@@ -76,20 +76,28 @@ _REPORT_COLUMNS = (
 
 def _report(row: Sequence[object]) -> Report:
     return Report(
-        event_id=str(row[0]), case_id=row[1] if row[1] is None else str(row[1]),
-        assess_number=int(str(row[2])), channel=int(str(row[3])), level=Level(int(str(row[4]))),
-        reasons=tuple(json.loads(str(row[5]))), comment=str(row[6]),
+        event_id=str(row[0]),
+        case_id=row[1] if row[1] is None else str(row[1]),
+        assess_number=int(str(row[2])),
+        channel=int(str(row[3])),
+        level=Level(int(str(row[4]))),
+        reasons=tuple(json.loads(str(row[5]))),
+        comment=str(row[6]),
         rated_at=datetime.fromisoformat(str(row[7])),
-        item_code=None if row[8] is None else str(row[8]), item_name=None if row[9] is None else str(row[9]),
-        region_code=str(row[10]), system_default=bool(row[11]), attempts=int(str(row[12])),
+        item_code=None if row[8] is None else str(row[8]),
+        item_name=None if row[9] is None else str(row[9]),
+        region_code=str(row[10]),
+        system_default=bool(row[11]),
+        attempts=int(str(row[12])),
     )
 
 
 class UpstreamQueue:
     """The queue seen by one sender (`owner`: unique per process) over its own store connection."""
 
-    def __init__(self, store: EventStore, owner: str,
-                 now_ms: Callable[[], int] = lambda: int(time.time() * 1000)) -> None:
+    def __init__(
+        self, store: EventStore, owner: str, now_ms: Callable[[], int] = lambda: int(time.time() * 1000)
+    ) -> None:
         self.store = store
         self.owner = owner
         self.now_ms = now_ms
@@ -103,16 +111,25 @@ class UpstreamQueue:
         """Up to `limit` due reports, oldest first, leased to this owner for `lease_s` seconds."""
         now = self.now_ms()
         with self.store.transaction() as cur:
-            cur.execute(self.store.sql(
-                "UPDATE upstream_queue SET claimed_by = ?, claimed_until = ?"
-                f" WHERE event_id IN ({self._pick})"
-                " RETURNING event_id"), (self.owner, now + int(lease_s * 1000), now, now, limit))
+            cur.execute(
+                self.store.sql(
+                    "UPDATE upstream_queue SET claimed_by = ?, claimed_until = ?"
+                    f" WHERE event_id IN ({self._pick})"
+                    " RETURNING event_id"
+                ),
+                (self.owner, now + int(lease_s * 1000), now, now, limit),
+            )
             ids = [str(r[0]) for r in cur.fetchall()]
             if not ids:
                 return []
-            cur.execute(self.store.sql(
-                f"SELECT {_REPORT_COLUMNS} FROM upstream_queue q JOIN ratings r ON r.event_id = q.event_id"
-                f" WHERE q.event_id IN ({','.join('?' * len(ids))}) ORDER BY q.queued_ms, q.event_id"), ids)
+            cur.execute(
+                self.store.sql(
+                    f"SELECT {_REPORT_COLUMNS} FROM upstream_queue q"
+                    " JOIN ratings r ON r.event_id = q.event_id"
+                    f" WHERE q.event_id IN ({','.join('?' * len(ids))}) ORDER BY q.queued_ms, q.event_id"
+                ),
+                ids,
+            )
             return [_report(r) for r in cur.fetchall()]
 
     def settle(self, outcomes: Sequence[Outcome]) -> int:
@@ -125,37 +142,57 @@ class UpstreamQueue:
         with self.store.transaction() as cur:
             for o in outcomes:
                 if o.kind == "sent":
-                    cur.execute(self.store.sql(
-                        "DELETE FROM upstream_queue WHERE event_id = ? RETURNING attempts"), (o.event_id,))
+                    cur.execute(
+                        self.store.sql("DELETE FROM upstream_queue WHERE event_id = ? RETURNING attempts"),
+                        (o.event_id,),
+                    )
                     row = cur.fetchone()
                     if row is None:
                         continue  # confirmed already (a lease that ran out): keep the first record
-                    cur.execute(self.store.sql(
-                        "INSERT INTO upstream_sent (event_id, confirmed_ms, attempts, duplicate)"
-                        " VALUES (?, ?, ?, ?)"), (o.event_id, now, int(row[0]) + 1, o.duplicate))
+                    cur.execute(
+                        self.store.sql(
+                            "INSERT INTO upstream_sent (event_id, confirmed_ms, attempts, duplicate)"
+                            " VALUES (?, ?, ?, ?)"
+                        ),
+                        (o.event_id, now, int(row[0]) + 1, o.duplicate),
+                    )
                     confirmed += 1
                 elif o.kind == "retry":
-                    cur.execute(self.store.sql(
-                        "UPDATE upstream_queue SET attempts = attempts + 1, next_ms = ?, last_error = ?,"
-                        " claimed_by = NULL, claimed_until = 0 WHERE event_id = ? AND claimed_by = ?"),
-                        (o.retry_at_ms, o.error, o.event_id, self.owner))
+                    cur.execute(
+                        self.store.sql(
+                            "UPDATE upstream_queue SET attempts = attempts + 1, next_ms = ?, last_error = ?,"
+                            " claimed_by = NULL, claimed_until = 0 WHERE event_id = ? AND claimed_by = ?"
+                        ),
+                        (o.retry_at_ms, o.error, o.event_id, self.owner),
+                    )
                 elif o.kind == "unsent":
-                    cur.execute(self.store.sql(
-                        "UPDATE upstream_queue SET claimed_by = NULL, claimed_until = 0"
-                        " WHERE event_id = ? AND claimed_by = ?"), (o.event_id, self.owner))
+                    cur.execute(
+                        self.store.sql(
+                            "UPDATE upstream_queue SET claimed_by = NULL, claimed_until = 0"
+                            " WHERE event_id = ? AND claimed_by = ?"
+                        ),
+                        (o.event_id, self.owner),
+                    )
                 else:
-                    cur.execute(self.store.sql(
-                        "UPDATE upstream_queue SET attempts = attempts + 1, refused = TRUE, last_error = ?,"
-                        " claimed_by = NULL, claimed_until = 0 WHERE event_id = ? AND claimed_by = ?"),
-                        (o.error, o.event_id, self.owner))
+                    cur.execute(
+                        self.store.sql(
+                            "UPDATE upstream_queue SET attempts = attempts + 1, refused = TRUE,"
+                            " last_error = ?,"
+                            " claimed_by = NULL, claimed_until = 0 WHERE event_id = ? AND claimed_by = ?"
+                        ),
+                        (o.error, o.event_id, self.owner),
+                    )
         return confirmed
 
     def release(self) -> None:
         """Give back this owner's claims (a clean stop), so another sender need not wait out the lease."""
         with self.store.transaction() as cur:
-            cur.execute(self.store.sql(
-                "UPDATE upstream_queue SET claimed_by = NULL, claimed_until = 0 WHERE claimed_by = ?"),
-                (self.owner,))
+            cur.execute(
+                self.store.sql(
+                    "UPDATE upstream_queue SET claimed_by = NULL, claimed_until = 0 WHERE claimed_by = ?"
+                ),
+                (self.owner,),
+            )
 
     def stats(self) -> QueueStats:
         return queue_stats(self.store)
@@ -176,7 +213,8 @@ def refused_reports(store: EventStore) -> list[Refused]:
     rows = store.rows(
         "SELECT q.event_id, r.case_id, r.assess_number, q.queued_ms, q.attempts, q.last_error"
         " FROM upstream_queue q JOIN ratings r ON r.event_id = q.event_id WHERE q.refused"
-        " ORDER BY q.queued_ms, q.event_id")
+        " ORDER BY q.queued_ms, q.event_id"
+    )
     return [Refused(str(r[0]), r[1], int(r[2]), int(r[3]), int(r[4]), r[5]) for r in rows]
 
 
@@ -186,7 +224,11 @@ def retry_refused(store: EventStore, event_ids: Sequence[str] | None = None) -> 
         if event_ids is None:
             cur.execute("UPDATE upstream_queue SET refused = FALSE, next_ms = 0 WHERE refused")
         else:
-            cur.execute(store.sql(
-                "UPDATE upstream_queue SET refused = FALSE, next_ms = 0 WHERE refused AND event_id IN"
-                f" ({','.join('?' * len(event_ids))})"), list(event_ids))
+            cur.execute(
+                store.sql(
+                    "UPDATE upstream_queue SET refused = FALSE, next_ms = 0 WHERE refused AND event_id IN"
+                    f" ({','.join('?' * len(event_ids))})"
+                ),
+                list(event_ids),
+            )
         return max(0, cur.rowcount)

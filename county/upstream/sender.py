@@ -51,17 +51,23 @@ class _Throttled:
         log.warning("%s%s", msg, f" (and {skipped} more like it in the last minute)" if skipped else "")
 
 
-def backoff_s(failures: int, initial_s: float, max_s: float,
-              rand: Callable[[], float] = random.random) -> float:
+def backoff_s(
+    failures: int, initial_s: float, max_s: float, rand: Callable[[], float] = random.random
+) -> float:
     """Exponential backoff capped at `max_s`, with jitter in its upper half."""
     base = min(max_s, initial_s * 2.0 ** max(0, failures - 1))
     return base * (0.5 + 0.5 * rand())
 
 
 class UpstreamSender:
-    def __init__(self, settings: UpstreamSettings, store: EventStore, owner: str | None = None,
-                 on_status: Callable[[UpstreamStatus], None] | None = None,
-                 now_ms: Callable[[], int] = lambda: int(time.time() * 1000)) -> None:
+    def __init__(
+        self,
+        settings: UpstreamSettings,
+        store: EventStore,
+        owner: str | None = None,
+        on_status: Callable[[UpstreamStatus], None] | None = None,
+        now_ms: Callable[[], int] = lambda: int(time.time() * 1000),
+    ) -> None:
         assert settings.url is not None, "no [upstream] url"
         assert settings.area_code and settings.dept_code and settings.data_source
         self.settings = settings
@@ -96,8 +102,12 @@ class UpstreamSender:
         except Exception as e:
             log.warning("upstream: could not take back earlier claims (they expire on their own): %s", e)
         self._thread.start()
-        log.info("reporting to %s (profile %s, %d in flight)", self.settings.province,
-                 self.settings.profile, self.settings.concurrency)
+        log.info(
+            "reporting to %s (profile %s, %d in flight)",
+            self.settings.province,
+            self.settings.profile,
+            self.settings.concurrency,
+        )
 
     def stop(self) -> None:
         self._stop.set()
@@ -106,8 +116,10 @@ class UpstreamSender:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                with self._client() as client, ThreadPoolExecutor(self.settings.concurrency,
-                                                                  thread_name_prefix="upstream-post") as pool:
+                with (
+                    self._client() as client,
+                    ThreadPoolExecutor(self.settings.concurrency, thread_name_prefix="upstream-post") as pool,
+                ):
                     self._loop(client, pool)
             except Exception as e:  # a bug must not end the reporting: say so, wait, go on
                 why = f"{type(e).__name__}: {e}"
@@ -200,9 +212,14 @@ class UpstreamSender:
             return Outcome(report.event_id, "sent", duplicate=answer.duplicate)
         if answer.kind == "refused":
             self.last_error = answer.error
-            log.error("upstream: the province refused %s (case %s round %d): %s; kept for"
-                      " `hall-county upstream list`", report.event_id, report.case_id or "-",
-                      report.assess_number, answer.error)
+            log.error(
+                "upstream: the province refused %s (case %s round %d): %s; kept for"
+                " `hall-county upstream list`",
+                report.event_id,
+                report.case_id or "-",
+                report.assess_number,
+                answer.error,
+            )
             return Outcome(report.event_id, "refused", error=answer.error)
         return self._retry(report, answer.error or "retry", answer.error or "retry")
 
@@ -222,9 +239,13 @@ class UpstreamSender:
         st = self.queue.stats()
         now = self.now_ms()
         return UpstreamStatus(
-            timestamp=now, province=self.settings.province, waiting=st.waiting,
+            timestamp=now,
+            province=self.settings.province,
+            waiting=st.waiting,
             oldest_age_s=None if st.oldest_queued_ms is None else max(0, now - st.oldest_queued_ms) / 1000,
-            refused=st.refused, sent=self.sent, unreachable_since=self.unreachable_since,
+            refused=st.refused,
+            sent=self.sent,
+            unreachable_since=self.unreachable_since,
             last_error=self.last_error,
         )
 

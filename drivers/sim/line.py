@@ -69,12 +69,24 @@ class StaffCardSim(LineSim):
 
 
 def _line_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--terminator", choices=sorted(TERMINATORS), default="CR",
-                        help="what the simulated reader sends after each code (default CR)")
-    parser.add_argument("--prefix", default="", metavar="TEXT",
-                        help="text sent before each code, as some readers are set up to (default none)")
-    parser.add_argument("--suffix", default="", metavar="TEXT",
-                        help="text sent after each code, before the terminator (default none)")
+    parser.add_argument(
+        "--terminator",
+        choices=sorted(TERMINATORS),
+        default="CR",
+        help="what the simulated reader sends after each code (default CR)",
+    )
+    parser.add_argument(
+        "--prefix",
+        default="",
+        metavar="TEXT",
+        help="text sent before each code, as some readers are set up to (default none)",
+    )
+    parser.add_argument(
+        "--suffix",
+        default="",
+        metavar="TEXT",
+        help="text sent after each code, before the terminator (default none)",
+    )
 
 
 SCANNER_SPEC = SimSpec(

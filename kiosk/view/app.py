@@ -47,8 +47,15 @@ class KioskApp(ServiceApp):
         design = (self.settings.screen_width / s, self.settings.screen_height / s)
         root.size_hint = (None, None)
         root.size = design
-        frame = Scatter(do_rotation=False, do_scale=False, do_translation=False, scale=s,
-                        size_hint=(None, None), size=design, pos=(0, 0))
+        frame = Scatter(
+            do_rotation=False,
+            do_scale=False,
+            do_translation=False,
+            scale=s,
+            size_hint=(None, None),
+            size=design,
+            pos=(0, 0),
+        )
         frame.add_widget(root)
         holder = FloatLayout()
         holder.add_widget(frame)

@@ -49,12 +49,21 @@ def test_device_cannot_publish_as_another_device(hall_broker, broker_accounts):
     watcher = connect(_settings(hall_broker, broker_accounts, COUNTY_SERVICE), "svc")
     watcher.subscribe(["hall/v1/+/+/#"])
     evil = connect(_settings(hall_broker, broker_accounts, "eval-02"), "eval-02")
-    for t in (topics.event(HALL, "eval-01", "rating"), topics.status(HALL, "eval-01"),
-              topics.telemetry(HALL, "eval-01"), topics.ack(HALL, "eval-01"),
-              topics.config(HALL, "eval-01"), topics.cmd(HALL, "eval-01", "invite"),
-              topics.reply(HALL, "eval-01"), topics.ack(HALL, "eval-02"), topics.config(HALL, "eval-02"),
-              topics.cmd(HALL, "eval-02", "restart"), topics.reply(HALL, "eval-02"),
-              topics.COUNTY_STATE, topics.CATALOGUE):
+    for t in (
+        topics.event(HALL, "eval-01", "rating"),
+        topics.status(HALL, "eval-01"),
+        topics.telemetry(HALL, "eval-01"),
+        topics.ack(HALL, "eval-01"),
+        topics.config(HALL, "eval-01"),
+        topics.cmd(HALL, "eval-01", "invite"),
+        topics.reply(HALL, "eval-01"),
+        topics.ack(HALL, "eval-02"),
+        topics.config(HALL, "eval-02"),
+        topics.cmd(HALL, "eval-02", "restart"),
+        topics.reply(HALL, "eval-02"),
+        topics.COUNTY_STATE,
+        topics.CATALOGUE,
+    ):
         assert evil.publish(t, b"{}") == NOT_AUTHORIZED, t
     assert watcher.get_none(0.5) == []
     # while its own topics do pass
@@ -101,8 +110,12 @@ def test_device_reads_county_state_and_catalogue_and_writes_queries(hall_broker,
 def test_monitor_is_read_only(hall_broker, broker_accounts):
     mon = connect(_settings(hall_broker, broker_accounts, MONITOR), "mon")
     mon.subscribe([topics.all_status(), topics.all_telemetry(), "hall/v1/+/+/event/+"])
-    for t in (topics.status(HALL, "eval-01"), topics.cmd(HALL, "eval-01", "invite"),
-              topics.config(HALL, "eval-01"), topics.COUNTY_STATE):
+    for t in (
+        topics.status(HALL, "eval-01"),
+        topics.cmd(HALL, "eval-01", "invite"),
+        topics.config(HALL, "eval-01"),
+        topics.COUNTY_STATE,
+    ):
         assert mon.publish(t, b"{}") == NOT_AUTHORIZED, t
     dev = connect(_settings(hall_broker, broker_accounts, "eval-01"), "eval-01")
     dev.publish(topics.status(HALL, "eval-01"), b"{}", retain=True)
@@ -120,8 +133,12 @@ def test_manager_may_invite_and_restart_but_not_configure(hall_broker, broker_ac
     for name in ("invite", "identify", "restart"):  # restart: the console's button for a stuck device
         assert mgr.publish(topics.cmd(HALL, "eval-01", name), b"{}") == 0
         assert dev.get(5).topic == topics.cmd(HALL, "eval-01", name)
-    for t in (topics.cmd(HALL, "eval-01", "reboot"), topics.config(HALL, "eval-01"),
-              topics.ack(HALL, "eval-01"), topics.event(HALL, "eval-01", "rating")):
+    for t in (
+        topics.cmd(HALL, "eval-01", "reboot"),
+        topics.config(HALL, "eval-01"),
+        topics.ack(HALL, "eval-01"),
+        topics.event(HALL, "eval-01", "rating"),
+    ):
         assert mgr.publish(t, b"{}") == NOT_AUTHORIZED, t
     assert dev.get_none(0.3) == []
     mgr.close()

@@ -36,8 +36,13 @@ def test_ack_cmd_config_reply_come_in_from_the_county(hall_pair):
     dev = connect(hall_pair.device("eval-01"), "eval-01")
     dev.subscribe([*topics.device_inbox(HALL, "eval-01"), topics.COUNTY_STATE])
     svc = connect(hall_pair.county_service(), "svc")
-    sent = [topics.ack(HALL, "eval-01"), topics.cmd(HALL, "eval-01", "invite"),
-            topics.config(HALL, "eval-01"), topics.reply(HALL, "eval-01"), topics.COUNTY_STATE]
+    sent = [
+        topics.ack(HALL, "eval-01"),
+        topics.cmd(HALL, "eval-01", "invite"),
+        topics.config(HALL, "eval-01"),
+        topics.reply(HALL, "eval-01"),
+        topics.COUNTY_STATE,
+    ]
     for t in sent:
         assert svc.publish(t, t.encode()) == 0
     got = dev.collect(len(sent), 10)
@@ -105,8 +110,9 @@ def test_bridged_backlog_over_1000_survives_a_county_outage(hall_pair):
     hall_pair.county.stop()
 
     dev = connect(hall_pair.device("eval-01"), "eval-01", max_inflight=100)
-    infos = [dev.client.publish(topics.event(HALL, "eval-01", "rating"), str(i).encode(), qos=1)
-             for i in range(n)]
+    infos = [
+        dev.client.publish(topics.event(HALL, "eval-01", "rating"), str(i).encode(), qos=1) for i in range(n)
+    ]
     for info in infos:
         info.wait_for_publish(30)
     dev.close()
@@ -164,7 +170,6 @@ def test_bridge_state_is_visible_to_the_monitor(hall_pair):
     mon.close()
 
 
-
 def test_status_stays_retained_at_the_county(hall_pair):
     """A county monitor that connects later still sees each device's last status (and last will)."""
     dev = connect(hall_pair.device("eval-01"), "eval-01")
@@ -177,5 +182,8 @@ def test_status_stays_retained_at_the_county(hall_pair):
     mon.subscribe([topics.all_status()])
     m = mon.get(5)
     assert (m.topic, m.payload, m.retain) == (
-        topics.status(HALL, "eval-01"), b'{"state": "online", "session": 2}', True)
+        topics.status(HALL, "eval-01"),
+        b'{"state": "online", "session": 2}',
+        True,
+    )
     mon.close()

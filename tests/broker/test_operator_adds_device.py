@@ -48,15 +48,35 @@ def test_operator_adds_a_device_to_a_running_hall_broker(root: Path) -> None:
     bridge_pw.write_text("unused\n")
     port = free_port()
     subprocess.run(
-        [sys.executable, "-m", "ops.brokers", "hall", "--hall", HALL,
-         "--county", f"127.0.0.1:{free_port()}", "--bridge-password-file", str(bridge_pw),
-         "--conf-dir", str(conf), "--state-dir", str(state),
-         "--port", str(port)],
-        check=True, capture_output=True, timeout=30,
+        [
+            sys.executable,
+            "-m",
+            "ops.brokers",
+            "hall",
+            "--hall",
+            HALL,
+            "--county",
+            f"127.0.0.1:{free_port()}",
+            "--bridge-password-file",
+            str(bridge_pw),
+            "--conf-dir",
+            str(conf),
+            "--state-dir",
+            str(state),
+            "--port",
+            str(port),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=30,
     )
     passwd, acl = conf / "passwd", conf / "hall.acl"
-    subprocess.run([MAKE_PASSWORDS, "--acl", str(acl), str(passwd), str(secrets), "eval-01", COUNTY_SERVICE],
-                   check=True, capture_output=True, timeout=30)
+    subprocess.run(
+        [MAKE_PASSWORDS, "--acl", str(acl), str(passwd), str(secrets), "eval-01", COUNTY_SERVICE],
+        check=True,
+        capture_output=True,
+        timeout=30,
+    )
     proc = subprocess.Popen(["mosquitto", "-c", str(conf / "hall.conf")], stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 10
@@ -65,8 +85,12 @@ def test_operator_adds_a_device_to_a_running_hall_broker(root: Path) -> None:
                 pytest.fail(f"mosquitto did not start: {proc.stderr.read() if proc.stderr else ''}")
             time.sleep(0.05)
         url = f"mqtt://127.0.0.1:{port}"
-        county = connect(MqttSettings(url=url, username=COUNTY_SERVICE,
-                                      password_file=secrets / f"{COUNTY_SERVICE}.password"), "svc")
+        county = connect(
+            MqttSettings(
+                url=url, username=COUNTY_SERVICE, password_file=secrets / f"{COUNTY_SERVICE}.password"
+            ),
+            "svc",
+        )
         county.subscribe([f"hall/v1/{HALL}/+/event/+"])
 
         new = MqttSettings(url=url, username="eval-07", password_file=secrets / "eval-07.password")
@@ -76,8 +100,13 @@ def test_operator_adds_a_device_to_a_running_hall_broker(root: Path) -> None:
             connect(new, "eval-07")
         (secrets / "eval-07.password").unlink()
 
-        out = subprocess.run([MAKE_PASSWORDS, "--acl", str(acl), str(passwd), str(secrets), "eval-07"],
-                             check=True, capture_output=True, text=True, timeout=30).stdout
+        out = subprocess.run(
+            [MAKE_PASSWORDS, "--acl", str(acl), str(passwd), str(secrets), "eval-07"],
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        ).stdout
         assert out.strip() == f"eval-07: {secrets / 'eval-07.password'}"
         assert (secrets / "eval-07.password").stat().st_mode & 0o777 == 0o600
         proc.send_signal(signal.SIGHUP)  # systemctl reload mosquitto-hall
@@ -91,8 +120,12 @@ def test_operator_adds_a_device_to_a_running_hall_broker(root: Path) -> None:
         assert county.get_none(0.5) == []
         assert device.publish(topics.query("progress"), b"{}") == 0
         assert acl.read_text().count("user eval-07\n") == 1
-        subprocess.run([MAKE_PASSWORDS, "--acl", str(acl), str(passwd), str(secrets), "eval-07"],
-                       check=True, capture_output=True, timeout=30)  # again: nothing doubled
+        subprocess.run(
+            [MAKE_PASSWORDS, "--acl", str(acl), str(passwd), str(secrets), "eval-07"],
+            check=True,
+            capture_output=True,
+            timeout=30,
+        )  # again: nothing doubled
         assert acl.read_text().count("user eval-07\n") == 1
         device.close()
         county.close()

@@ -24,8 +24,9 @@ HALL = "test-hall"
 @pytest.fixture
 def tls_dir(tmp_path):
     d = tmp_path / "tls"
-    subprocess.run([str(MAKE_DEV_CA), str(d), "county.test", HALL],
-                   check=True, capture_output=True, timeout=60)
+    subprocess.run(
+        [str(MAKE_DEV_CA), str(d), "county.test", HALL], check=True, capture_output=True, timeout=60
+    )
     return d
 
 
@@ -34,8 +35,9 @@ def test_make_dev_ca_makes_what_the_renderer_expects(tls_dir):
         assert (tls_dir / name).stat().st_size > 0, name
     assert (tls_dir / "server.key").stat().st_mode & 0o077 == 0  # keys private
     cert = str(tls_dir / f"bridge.{HALL}.crt")
-    out = subprocess.run(["openssl", "x509", "-in", cert, "-noout", "-subject"],
-                         check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        ["openssl", "x509", "-in", cert, "-noout", "-subject"], check=True, capture_output=True, text=True
+    ).stdout
     assert f"bridge.{HALL}" in out
 
 
@@ -45,8 +47,9 @@ def test_bridge_over_tls_carries_events_and_acks(tmp_path, broker_accounts, tls_
     client = brokers.TlsFiles(tls_dir / "ca.crt", tls_dir / f"{name}.crt", tls_dir / f"{name}.key")
     county = make_county_broker(tmp_path / "county", broker_accounts, tls=server)
     tls_port = county.extra_ports[0]
-    hall = make_hall_broker(tmp_path / "hall", broker_accounts, county=county, tls=client,
-                            county_tls_port=tls_port)
+    hall = make_hall_broker(
+        tmp_path / "hall", broker_accounts, county=county, tls=client, county_tls_port=tls_port
+    )
     assert "bridge_certfile" in hall.conf.read_text() and "remote_password" not in hall.conf.read_text()
     pair = HallPair(hall, county, broker_accounts)
     with running(hall, county):
@@ -64,9 +67,11 @@ def test_bridge_over_tls_carries_events_and_acks(tmp_path, broker_accounts, tls_
 
         # without a client certificate the TLS listener refuses the handshake
         ctx = ssl.create_default_context(cafile=str(tls_dir / "ca.crt"))
-        with (socket.create_connection((HOST, tls_port), timeout=5) as raw,
-              pytest.raises((ssl.SSLError, ConnectionError)),
-              ctx.wrap_socket(raw, server_hostname="localhost") as t):
+        with (
+            socket.create_connection((HOST, tls_port), timeout=5) as raw,
+            pytest.raises((ssl.SSLError, ConnectionError)),
+            ctx.wrap_socket(raw, server_hostname="localhost") as t,
+        ):
             t.sendall(b"\x10\x00")  # anything; the server has already said no
             if t.recv(1) == b"":
                 raise ConnectionError("closed")

@@ -94,7 +94,7 @@ def test_other_events_take_any_window_name_too(kind: str) -> None:
     )
     rest = {
         "expired": '"region_code": "110101", "case_id": "BJ1", "invited_at": "2026-11-30T10:15:00+08:00",'
-                   ' "expired_at": "2026-11-30T10:17:00+08:00"',
+        ' "expired_at": "2026-11-30T10:17:00+08:00"',
         "signin": '"staff": {"id": "S017", "name": "王芳"}, "at": "2026-11-30T08:30:00+08:00"',
         "signout": '"staff": {"id": "S017", "name": "王芳"}, "at": "2026-11-30T17:30:00+08:00"',
     }[kind]
@@ -103,9 +103,11 @@ def test_other_events_take_any_window_name_too(kind: str) -> None:
 
 
 def test_device_status_with_a_hall_window_name() -> None:
-    raw = ('{"schema": "hall.status/1", "hall_id": "east-hall", "device_id": "vendor-pad-3",'
-           ' "kind": "evaluator", "state": "online", "session": 3, "timestamp": 1764469000000,'
-           ' "window_id": "W01"}')
+    raw = (
+        '{"schema": "hall.status/1", "hall_id": "east-hall", "device_id": "vendor-pad-3",'
+        ' "kind": "evaluator", "state": "online", "session": 3, "timestamp": 1764469000000,'
+        ' "window_id": "W01"}'
+    )
     assert DeviceStatus.from_json(raw).window_id == "W01"
 
 

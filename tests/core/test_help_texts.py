@@ -37,14 +37,17 @@ def test_the_check_sees_a_missing_description() -> None:
 
 
 # every program, and the sub-commands that have options of their own
-COMMANDS = [[s] for s in sorted(SCRIPTS)] + [
-    ["hall-sim", d] for d in ("idcard", "keypad", "printer", "scanner", "staffcard")
-] + [["hall-console", c] for c in ("add-user", "add-token")]
+COMMANDS = (
+    [[s] for s in sorted(SCRIPTS)]
+    + [["hall-sim", d] for d in ("idcard", "keypad", "printer", "scanner", "staffcard")]
+    + [["hall-console", c] for c in ("add-user", "add-token")]
+)
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
 def test_every_option_has_help(command: list[str]) -> None:
-    r = subprocess.run([console_script(command[0]), *command[1:], "--help"], capture_output=True, text=True,
-                       timeout=60)
+    r = subprocess.run(
+        [console_script(command[0]), *command[1:], "--help"], capture_output=True, text=True, timeout=60
+    )
     assert r.returncode == 0, r.stderr
     assert undocumented(r.stdout) == [], r.stdout

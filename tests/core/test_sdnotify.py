@@ -56,8 +56,9 @@ def test_watchdog_feeds_at_half_the_period_while_healthy(notify_socket) -> None:
     s, path = notify_socket
     now = [100.0]
     problem: list[str | None] = [None]
-    wd = Watchdog(lambda: problem[0], env={"NOTIFY_SOCKET": path, "WATCHDOG_USEC": "4000000"},
-                  clock=lambda: now[0])
+    wd = Watchdog(
+        lambda: problem[0], env={"NOTIFY_SOCKET": path, "WATCHDOG_USEC": "4000000"}, clock=lambda: now[0]
+    )
     assert wd.interval_s == 2.0
     for _ in range(9):  # 4 s in steps of 0.5 s: fed at 0, 2 and 4 s
         wd.tick()
@@ -83,8 +84,9 @@ def test_evaluator_stops_feeding_when_a_link_thread_dies(tmp_path: Path, notify_
     s, path = notify_socket
     monkeypatch.setenv("NOTIFY_SOCKET", path)
     monkeypatch.setenv("WATCHDOG_USEC", "200000")  # fed every 0.1 s
-    settings = EvaluatorSettings.load(None, state_dir=tmp_path / "state",
-                                      mqtt={"url": f"mqtt://127.0.0.1:{free_port()}"})
+    settings = EvaluatorSettings.load(
+        None, state_dir=tmp_path / "state", mqtt={"url": f"mqtt://127.0.0.1:{free_port()}"}
+    )
     service = EvaluatorService(settings, has_screen=False)
     service.start()
     try:
@@ -108,8 +110,12 @@ def test_headless_evaluator_says_ready_feeds_and_says_stopping(tmp_path: Path, n
     f = tmp_path / "evaluator.toml"
     f.write_text(f'state_dir = "{tmp_path / "state"}"\n[mqtt]\nurl = "mqtt://127.0.0.1:{free_port()}"\n')
     env = {**os.environ, "NOTIFY_SOCKET": path, "WATCHDOG_USEC": "1000000"}
-    p = subprocess.Popen([sys.executable, "-m", "evaluator.main", "--config", str(f), "--headless"],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    p = subprocess.Popen(
+        [sys.executable, "-m", "evaluator.main", "--config", str(f), "--headless"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
     try:
         got = _received(s, 8)
         assert got and got[0].startswith("READY=1"), got
@@ -132,8 +138,12 @@ def test_evaluator_screen_is_ready_at_its_first_frame_and_fed_from_kivys_clock(
     f.write_text(f'state_dir = "{tmp_path / "state"}"\n[mqtt]\nurl = "mqtt://127.0.0.1:{free_port()}"\n')
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     env.update(NOTIFY_SOCKET=path, WATCHDOG_USEC="1000000")  # offscreen: no display here
-    p = subprocess.Popen([sys.executable, "-m", "evaluator.main", "--config", str(f)],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    p = subprocess.Popen(
+        [sys.executable, "-m", "evaluator.main", "--config", str(f)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
     try:
         got = _received(s, 15)
         assert "READY=1\nSTATUS=screen drawn" in got, got

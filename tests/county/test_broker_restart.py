@@ -26,8 +26,9 @@ HALL = "test-hall"
 AUTOSAVE_WAIT_S = 2.5  # Mosquitto saves when more than autosave_interval (1 s) has passed
 
 
-def _count_at(settings: MqttSettings, topic: str | None,
-              client_id: str | None = None) -> tuple[Connected, list[int]]:
+def _count_at(
+    settings: MqttSettings, topic: str | None, client_id: str | None = None
+) -> tuple[Connected, list[int]]:
     """A subscriber counting what arrives on `topic` (None: a resumed session's own subscription)."""
     seen = [0]
     lock = threading.Lock()
@@ -37,8 +38,13 @@ def _count_at(settings: MqttSettings, topic: str | None,
             seen[0] += 1
 
     persistent = client_id is not None
-    c = connect(settings, client_id or f"watch-{os.urandom(3).hex()}", on_message=on_message,
-                clean_start=not persistent, session_expiry_s=3600 if persistent else 0)
+    c = connect(
+        settings,
+        client_id or f"watch-{os.urandom(3).hex()}",
+        on_message=on_message,
+        clean_start=not persistent,
+        session_expiry_s=3600 if persistent else 0,
+    )
     if topic is not None:
         c.subscribe([topic])
     return c, seen
@@ -54,7 +60,8 @@ def _wait(pred: Callable[[], object], timeout: float) -> bool:
 
 
 def test_the_backlog_a_bridge_forwards_after_a_county_broker_crash_is_stored_without_resends(
-        hall_pair, tmp_path, database_url):
+    hall_pair, tmp_path, database_url
+):
     # a monitor with a plain persistent subscription, to see the backlog arrive at the county broker
     monitor = hall_pair.monitor(at_county=True)
     watcher, _ = _count_at(monitor, "hall/v1/+/+/event/+", client_id="watch")
@@ -98,12 +105,16 @@ def test_the_backlog_a_bridge_forwards_after_a_county_broker_crash_is_stored_wit
         county.kill()
 
 
-@pytest.mark.parametrize(("subscription", "expected"), [
-    ("hall/v1/+/+/event/+", 5),
-    ("$share/county/hall/v1/+/+/event/+", 0),
-])
+@pytest.mark.parametrize(
+    ("subscription", "expected"),
+    [
+        ("hall/v1/+/+/event/+", 5),
+        ("$share/county/hall/v1/+/+/event/+", 0),
+    ],
+)
 def test_mosquitto_restores_plain_but_not_shared_subscriptions_after_a_crash(
-        hall_pair, subscription, expected):
+    hall_pair, subscription, expected
+):
     """The broker fact the receiver's design rests on (Mosquitto 2.0.11); if a newer broker
     restores shared subscriptions, this test says so and docs/delivery.md can be revisited."""
     svc = hall_pair.county_service()
@@ -131,8 +142,7 @@ def test_mosquitto_restores_plain_but_not_shared_subscriptions_after_a_crash(
         got.close()
 
 
-def test_county_reads_offline_within_two_heartbeats_when_service_and_broker_die_together(
-        hall_pair, tmp_path):
+def test_county_reads_offline_within_two_heartbeats_when_service_and_broker_die_together(hall_pair, tmp_path):
     """SIGKILL both: no last will is ever sent and the restarted broker re-sends the retained
     `online: true`. Read at the hall broker, as devices and the hall monitor do."""
     from core.clock import SystemClock
@@ -143,9 +153,14 @@ def test_county_reads_offline_within_two_heartbeats_when_service_and_broker_die_
 
     heartbeat_s = 1.0
     monitor = hall_pair.monitor()
-    device = Link(DeviceSettings(device_id="eval-01", hall_id=HALL, state_dir=tmp_path / "dev",
-                                 mqtt=hall_pair.device("eval-01")), kind="evaluator", outbox=None,
-                  version="test")
+    device = Link(
+        DeviceSettings(
+            device_id="eval-01", hall_id=HALL, state_dir=tmp_path / "dev", mqtt=hall_pair.device("eval-01")
+        ),
+        kind="evaluator",
+        outbox=None,
+        version="test",
+    )
     device.county.heartbeat_s = heartbeat_s
     county = county_process(hall_pair, tmp_path / "receiver", heartbeat_s=str(heartbeat_s))
     county.start()

@@ -31,8 +31,9 @@ def test_the_same_answers_on_both_backends(cases):
     done = [r for r in records if r.state == 3 and r.finished_at is not None]
     first = min(r.finished_at for r in done if r.finished_at).astimezone(CHINA_TZ).date()
     ids = cases.finished_between(first, NOW.date())
-    assert sorted(ids) == sorted(r.case_id for r in done if r.finished_at and
-                                 r.finished_at.astimezone(CHINA_TZ).date() <= NOW.date())
+    assert sorted(ids) == sorted(
+        r.case_id for r in done if r.finished_at and r.finished_at.astimezone(CHINA_TZ).date() <= NOW.date()
+    )
     before = cases.finished_before(date(2026, 11, 24))
     assert {c.case_id for c in before} == set(ids)
     assert all(c.finished_at <= NOW for c in before)

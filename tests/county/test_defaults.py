@@ -35,13 +35,30 @@ def store(db_url):
     s.close()
 
 
-def case(cid: str, finished: datetime | None, *, state: int = 3, rnd: int = 1, hall: str | None = "h1",
-         window: str | None = "w-03") -> CaseRecord:
-    return CaseRecord(case_id=cid, item_code="11110000000000000A", item_name="居民身份证换领", case_type=1,
-                      applicant_name="赵六", applicant_id_number=None,
-                      accepted_at=datetime(2026, 9, 1, tzinfo=CHINA_TZ),
-                      finished_at=finished, state=state, window_id=window, hall_id=hall, rating_round=rnd,
-                      staff=[{"id": "s-007", "name": "李明"}])
+def case(
+    cid: str,
+    finished: datetime | None,
+    *,
+    state: int = 3,
+    rnd: int = 1,
+    hall: str | None = "h1",
+    window: str | None = "w-03",
+) -> CaseRecord:
+    return CaseRecord(
+        case_id=cid,
+        item_code="11110000000000000A",
+        item_name="居民身份证换领",
+        case_type=1,
+        applicant_name="赵六",
+        applicant_id_number=None,
+        accepted_at=datetime(2026, 9, 1, tzinfo=CHINA_TZ),
+        finished_at=finished,
+        state=state,
+        window_id=window,
+        hall_id=hall,
+        rating_round=rnd,
+        staff=[{"id": "s-007", "name": "李明"}],
+    )
 
 
 @pytest.fixture
@@ -63,10 +80,18 @@ def test_a_case_finished_sep_29_gets_its_default_from_oct_13(store, cases):
     assert (r.considered, r.stored) == (1, 1)
     [(eid, hall, dev, window, channel, inp, level, sd, rated_at, case_id, n, staff)] = store.rows(
         "SELECT event_id, hall_id, device_id, window_id, channel, input, level, system_default, rated_at,"
-        " case_id, assess_number, staff_id FROM ratings")
+        " case_id, assess_number, staff_id FROM ratings"
+    )
     assert eid == default_event_id("C-929", 1)
     assert (hall, dev, window, channel, inp, level, bool(sd)) == (
-        "h1", "county", "w-03", 7, "default", 3, True)
+        "h1",
+        "county",
+        "w-03",
+        7,
+        "default",
+        3,
+        True,
+    )
     assert (rated_at, case_id, n, staff) == ("2026-10-13T00:00:00+08:00", "C-929", 1, "s-007")
     [(payload,)] = store.rows("SELECT payload FROM events")
     assert json.loads(payload)["system_default"] is True
@@ -78,8 +103,16 @@ def test_a_case_finished_sep_29_gets_its_default_from_oct_13(store, cases):
 
 
 def test_twice_stores_once_and_rated_rounds_are_left_alone(store, cases):
-    cases.upsert([case("A", finished(2, 11)), case("B", finished(2, 11)), case("C", finished(2, 11), rnd=2),
-                  case("D", None, state=2), case("E", finished(20, 11))], datetime.now(CHINA_TZ))
+    cases.upsert(
+        [
+            case("A", finished(2, 11)),
+            case("B", finished(2, 11)),
+            case("C", finished(2, 11), rnd=2),
+            case("D", None, state=2),
+            case("E", finished(20, 11)),
+        ],
+        datetime.now(CHINA_TZ),
+    )
     store.store_batch([rating(case_id="B", assess_number=1)])  # rated at the window
     store.store_batch([rating(case_id="C", assess_number=1)])  # first round rated; second round open
     as_of = date(2026, 11, 13)
@@ -92,8 +125,9 @@ def test_twice_stores_once_and_rated_rounds_are_left_alone(store, cases):
 
 
 def test_a_window_id_the_rating_contract_refuses_is_left_out(store, cases):
-    cases.upsert([case("W-1", finished(2, 11)), case("W-2", finished(2, 11), window="w-07")],
-                 datetime.now(CHINA_TZ))
+    cases.upsert(
+        [case("W-1", finished(2, 11)), case("W-2", finished(2, 11), window="w-07")], datetime.now(CHINA_TZ)
+    )
     # as an older import or another tool may have left it: longer than any window id a rating carries
     cases._db.execute("UPDATE cases SET window_id = ? WHERE case_id = 'W-1'", ("W" * 60,))
     assert apply_defaults(store, cases, CAL, date(2026, 11, 13)).stored == 2
@@ -138,10 +172,13 @@ def test_a_late_device_rating_after_the_default_is_a_duplicate(store, cases):
     assert store.count("workorders") == 0  # the duplicate opened nothing
 
 
-@pytest.mark.parametrize("over", [
-    {"input": "default", "system_default": True, "channel": 7, "level": Level.BASICALLY_SATISFIED},
-    {"channel": 7},
-])
+@pytest.mark.parametrize(
+    "over",
+    [
+        {"input": "default", "system_default": True, "channel": 7, "level": Level.BASICALLY_SATISFIED},
+        {"channel": 7},
+    ],
+)
 def test_a_device_may_not_send_a_system_default(tmp_path, over):
     store = SqliteStore(tmp_path / "c.db")
     e = rating(**over)

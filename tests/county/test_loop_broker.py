@@ -61,11 +61,17 @@ def test_a_bad_rating_sent_twice_opens_one_work_order_and_one_alert(hall_pair, t
         assert m.topic == topics.alert(HALL) and not m.retain
         alert = Alert.from_json(bytes(m.payload))
         assert (alert.kind, alert.case_id, alert.level, alert.reasons, alert.hall_id) == (
-            "new", "C-77", 1, ["R02"], HALL)
+            "new",
+            "C-77",
+            1,
+            ["R02"],
+            HALL,
+        )
         assert mon.get_none(2.0) == []  # one alert, not two
         store = county.store()
         assert store.count("workorders") == 1 and store.rows("SELECT id FROM workorders") == [
-            (alert.workorder_id,)]
+            (alert.workorder_id,)
+        ]
         store.close()
         mon.close()
         dev.close()
@@ -75,10 +81,24 @@ def test_a_bad_rating_sent_twice_opens_one_work_order_and_one_alert(hall_pair, t
 
 def _finished_cases(root, n, finished):
     cs = CaseStore(root / "cases.db", load_or_create_key(root / "id-hmac.key"))
-    cs.upsert([CaseRecord(case_id=f"D-{i:04d}", item_code="A1", item_name="社保卡补换", case_type=1,
-                          applicant_name="赵六", accepted_at=finished - timedelta(days=1),
-                          finished_at=finished,
-                          state=3, window_id="w-03", hall_id=HALL) for i in range(n)], datetime.now(CHINA_TZ))
+    cs.upsert(
+        [
+            CaseRecord(
+                case_id=f"D-{i:04d}",
+                item_code="A1",
+                item_name="社保卡补换",
+                case_type=1,
+                applicant_name="赵六",
+                accepted_at=finished - timedelta(days=1),
+                finished_at=finished,
+                state=3,
+                window_id="w-03",
+                hall_id=HALL,
+            )
+            for i in range(n)
+        ],
+        datetime.now(CHINA_TZ),
+    )
     cs.close()
 
 
@@ -95,10 +115,24 @@ def test_defaults_by_two_receivers_at_once_are_stored_once(hall_pair, tmp_path, 
     finished = datetime.now(CHINA_TZ) - timedelta(days=30)  # well past any 5-working-day window
     _finished_cases(root, 300, finished)
     db = f'"{shared_db}"'
-    a = county_process(hall_pair, tmp_path / "a", database=db, client_id='"county-a"', loop_interval_s="1",
-                       cases_database=f'"{root / "cases.db"}"', id_key_file=f'"{root / "id-hmac.key"}"')
-    b = county_process(hall_pair, tmp_path / "b", database=db, client_id='"county-b"', loop_interval_s="1",
-                       cases_database=f'"{root / "cases.db"}"', id_key_file=f'"{root / "id-hmac.key"}"')
+    a = county_process(
+        hall_pair,
+        tmp_path / "a",
+        database=db,
+        client_id='"county-a"',
+        loop_interval_s="1",
+        cases_database=f'"{root / "cases.db"}"',
+        id_key_file=f'"{root / "id-hmac.key"}"',
+    )
+    b = county_process(
+        hall_pair,
+        tmp_path / "b",
+        database=db,
+        client_id='"county-b"',
+        loop_interval_s="1",
+        cases_database=f'"{root / "cases.db"}"',
+        id_key_file=f'"{root / "id-hmac.key"}"',
+    )
     a.start()
     b.start()
     try:
@@ -106,8 +140,9 @@ def test_defaults_by_two_receivers_at_once_are_stored_once(hall_pair, tmp_path, 
         assert _wait(lambda: store.count("ratings") >= 300, 30), (a.tail(), b.tail())
         time.sleep(2.5)  # both have run more rounds since
         assert store.count("ratings") == 300 and store.count("events") == 300
-        assert store.rows(
-            "SELECT count(DISTINCT case_id) FROM ratings WHERE system_default = TRUE") == [(300,)]
+        assert store.rows("SELECT count(DISTINCT case_id) FROM ratings WHERE system_default = TRUE") == [
+            (300,)
+        ]
         store.close()
         for p in (a, b):
             assert "failed this round" not in p.tail(200), p.tail()
@@ -119,7 +154,8 @@ def test_defaults_by_two_receivers_at_once_are_stored_once(hall_pair, tmp_path, 
         assert [(i.event_id, i.result) for i in _acks(dev, 1)] == [(late.event_id, "duplicate")]
         store = open_store(shared_db)
         assert store.rows("SELECT event_id, level FROM ratings WHERE case_id = 'D-0007'") == [
-            (default_event_id("D-0007", 1), 3)]
+            (default_event_id("D-0007", 1), 3)
+        ]
         store.close()
         dev.close()
     finally:
@@ -130,8 +166,12 @@ def test_defaults_by_two_receivers_at_once_are_stored_once(hall_pair, tmp_path, 
 def test_overdue_alert_fires_when_the_clock_passes_the_due_day(county_broker, broker_accounts, tmp_path):
     db = f"sqlite:///{tmp_path / 'county.db'}"
     svc = settings_for(county_broker, broker_accounts, COUNTY_SERVICE)
-    settings = CountySettings(mqtt=svc.model_dump(), client_id="county-fake-clock", database=db,
-                              cases_database=str(tmp_path / "cases.db"))
+    settings = CountySettings(
+        mqtt=svc.model_dump(),
+        client_id="county-fake-clock",
+        database=db,
+        cases_database=str(tmp_path / "cases.db"),
+    )
     calendar = WorkCalendar()
     clock = clock_at(2026, 9, 29, 10, 0)
     store = open_store(db)

@@ -26,19 +26,24 @@ def url(request, tmp_path):
 def _version_1_database(url: str) -> None:
     """A database as hall-county made it at schema version 1, with two ratings in it."""
     dialect: schema.Dialect = "sqlite" if url.startswith("sqlite") else "postgresql"
-    statements = [schema.VERSION_TABLE, *schema.MIGRATIONS[0].sql(dialect),
-                  "INSERT INTO schema_version (version, name, applied_ms) VALUES (1, 'base', 0)"]
-    insert = ("INSERT INTO ratings (event_id, hall_id, device_id, window_id, region_code, channel, input,"
-              " case_id, assess_number, item_code, item_name, staff, level, gbt_code, reasons, comment,"
-              " public, system_default, invited_at, rated_at) VALUES"
-              " ({e}, 'h1', 'eval-01', 'w-01', '110101', 5, 'keypad', NULL, 1, 'A', '事项', {s}, 5, 1,"
-              " '[]', '', TRUE, FALSE, {t}, {t})")
+    statements = [
+        schema.VERSION_TABLE,
+        *schema.MIGRATIONS[0].sql(dialect),
+        "INSERT INTO schema_version (version, name, applied_ms) VALUES (1, 'base', 0)",
+    ]
+    insert = (
+        "INSERT INTO ratings (event_id, hall_id, device_id, window_id, region_code, channel, input,"
+        " case_id, assess_number, item_code, item_name, staff, level, gbt_code, reasons, comment,"
+        " public, system_default, invited_at, rated_at) VALUES"
+        " ({e}, 'h1', 'eval-01', 'w-01', '110101', 5, 'keypad', NULL, 1, 'A', '事项', {s}, 5, 1,"
+        " '[]', '', TRUE, FALSE, {t}, {t})"
+    )
     for eid, at, staff in OLD_ROWS:
         statements.append(insert.format(e=f"'{eid}'", s=f"'{staff}'", t=f"'{at}'"))
     if dialect == "sqlite":
         import sqlite3
 
-        lite = sqlite3.connect(url[len("sqlite:///"):])
+        lite = sqlite3.connect(url[len("sqlite:///") :])
         for sql in statements:
             lite.execute(sql)
         lite.commit()
@@ -57,7 +62,9 @@ def test_migration_2_fills_the_new_columns_of_old_ratings(url):
     assert store.schema_version() >= 2
     got = sorted(store.rows("SELECT event_id, rated_day, staff_id, staff_name, invalid FROM ratings"))
     assert [(e, d, s, n, bool(i)) for e, d, s, n, i in got] == [
-        ("e-cst", "2026-11-30", None, None, False), ("e-utc", "2026-12-01", "s-1", "王芳", False)]
+        ("e-cst", "2026-11-30", None, None, False),
+        ("e-utc", "2026-12-01", "s-1", "王芳", False),
+    ]
     by_day = compute(store, date(2026, 11, 30), date(2026, 12, 1), "day")
     assert [(r.key, r.active) for r in by_day.rows] == [("2026-11-30", 1), ("2026-12-01", 1)]
     assert [r.label for r in compute(store, date(2026, 12, 1), date(2026, 12, 1), "staff").rows] == ["王芳"]

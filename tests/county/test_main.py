@@ -54,8 +54,9 @@ def test_environment_overrides_the_file(tmp_path, monkeypatch):
 
 
 def test_console_script_entry_runs(tmp_path):
-    r = subprocess.run([sys.executable, "-m", "county.main", "--help"],
-                       capture_output=True, text=True, timeout=30)
+    r = subprocess.run(
+        [sys.executable, "-m", "county.main", "--help"], capture_output=True, text=True, timeout=30
+    )
     assert r.returncode == 0 and "hall-county" in r.stdout
 
 

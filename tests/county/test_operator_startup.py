@@ -60,8 +60,11 @@ def test_unreachable_broker_is_said_once_then_the_connection(tmp_path: Path) -> 
     log = tmp_path / "county.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "county.main", "--config", str(cfg)], stdout=out, stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"}, preexec_fn=die_with_parent,
+            [sys.executable, "-m", "county.main", "--config", str(cfg)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            preexec_fn=die_with_parent,
         )
     try:
         _wait_for(log, "cannot reach", 15, proc)
@@ -85,13 +88,19 @@ def test_unreachable_broker_is_said_once_then_the_connection(tmp_path: Path) -> 
 def test_a_closed_terminal_stops_the_service_cleanly(tmp_path: Path) -> None:
     """Run by hand in an SSH session that drops: SIGHUP is the same clean stop as SIGTERM."""
     cfg = tmp_path / "county.toml"
-    cfg.write_text(f'state_dir = "{tmp_path}"\nanswer_queries = false\n[mqtt]\nurl = "mqtt://127.0.0.1:9"\n',
-                   encoding="utf-8")
+    cfg.write_text(
+        f'state_dir = "{tmp_path}"\nanswer_queries = false\n[mqtt]\nurl = "mqtt://127.0.0.1:9"\n',
+        encoding="utf-8",
+    )
     log = tmp_path / "county.log"
     with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "county.main", "--config", str(cfg)], stdout=out,
-                                stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
-                                preexec_fn=die_with_parent)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "county.main", "--config", str(cfg)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            preexec_fn=die_with_parent,
+        )
     try:
         _wait_for(log, "receiving events", 15, proc)
         proc.send_signal(signal.SIGHUP)

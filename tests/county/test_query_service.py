@@ -33,8 +33,12 @@ def county(hall_pair, tmp_path, database_url):
     c = county_process(hall_pair, tmp_path / "county", database_url)
     export = tmp_path / "cases.json"
     for cmd in (["demo-cases", str(export)], ["import-cases", str(export)]):
-        r = subprocess.run([sys.executable, "-m", "county.main", "--config", str(c.config), *cmd],
-                           capture_output=True, text=True, timeout=60)
+        r = subprocess.run(
+            [sys.executable, "-m", "county.main", "--config", str(c.config), *cmd],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert r.returncode == 0, r.stderr
     assert "imported 20 cases" in r.stdout
     c.start()

@@ -79,7 +79,9 @@ def test_a_resent_event_is_acked_as_duplicate(hall_pair, county):
     dev.publish(topics.event(HALL, "eval-01", "rating"), first.to_json())
     dev.publish(topics.event(HALL, "eval-01", "rating"), again.to_json())
     assert {(i.event_id, i.result) for i in _acks(dev, 2)} == {
-        (first.event_id, "stored"), (again.event_id, "duplicate")}
+        (first.event_id, "stored"),
+        (again.event_id, "duplicate"),
+    }
     dev.close()
 
 
@@ -158,12 +160,14 @@ def _flaky(store, failures: int, monkeypatch):
     return left
 
 
-def test_a_failing_database_loses_nothing_and_acks_nothing_early(hall_pair, database_url, caplog,
-                                                                   monkeypatch):
+def test_a_failing_database_loses_nothing_and_acks_nothing_early(
+    hall_pair, database_url, caplog, monkeypatch
+):
     store = open_store(database_url)
     failures = _flaky(store, 2, monkeypatch)
-    settings = CountySettings(mqtt=hall_pair.county_service().model_dump(), client_id="flaky",
-                              database=database_url)
+    settings = CountySettings(
+        mqtt=hall_pair.county_service().model_dump(), client_id="flaky", database=database_url
+    )
     receiver = Receiver(settings, store)
     receiver.start()
     try:
@@ -190,9 +194,12 @@ def test_two_receivers_split_the_county_by_halls(tmp_path, broker_accounts, data
     broker.start()
     with running(broker):
         pair = HallPair(broker, broker, broker_accounts)  # only its county side is used
-        receivers = [county_process(pair, tmp_path / f"r{i}", database_url, client_id=f'"county-r{i}"',
-                                    halls=f'["{hall}"]')
-                     for i, hall in enumerate(halls)]
+        receivers = [
+            county_process(
+                pair, tmp_path / f"r{i}", database_url, client_id=f'"county-r{i}"', halls=f'["{hall}"]'
+            )
+            for i, hall in enumerate(halls)
+        ]
         bridges = [connect(settings_for(broker, broker_accounts, f"bridge.{h}"), f"b-{h}") for h in halls]
         try:
             for r in receivers:
@@ -205,7 +212,8 @@ def test_two_receivers_split_the_county_by_halls(tmp_path, broker_accounts, data
             for b, h in zip(bridges, halls, strict=True):
                 items = _acks(b, 150, timeout=30)
                 assert sorted((i.event_id, i.result) for i in items) == sorted(
-                    (e.event_id, "stored") for e in events[h])
+                    (e.event_id, "stored") for e in events[h]
+                )
                 assert b.get_none(0.5) == []  # each event acked once
             for r in receivers:
                 r.stop()
@@ -233,8 +241,13 @@ def test_a_receiver_given_fewer_halls_drops_the_subscriptions_its_session_kept(t
         every = county_process(pair, tmp_path / "every", client_id='"county-r"', database=f'"sqlite:///{db}"')
         every.start()  # subscribes every hall in its persistent session
         assert every.stop() == 0
-        only_a = county_process(pair, tmp_path / "only-a", client_id='"county-r"',
-                                database=f'"sqlite:///{db}"', halls='["hall-a"]')
+        only_a = county_process(
+            pair,
+            tmp_path / "only-a",
+            client_id='"county-r"',
+            database=f'"sqlite:///{db}"',
+            halls='["hall-a"]',
+        )
         bridges = {h: connect(settings_for(broker, broker_accounts, f"bridge.{h}"), f"b-{h}") for h in halls}
         try:
             only_a.start()
@@ -264,8 +277,11 @@ def test_losing_the_broker_is_a_warning_and_coming_back_an_info_line(hall_pair, 
 
     caplog.set_level(logging.INFO, logger="county.receiver")
     store = SqliteStore(tmp_path / "c.db")
-    settings = CountySettings(mqtt=hall_pair.county_service().model_dump(), client_id="logs",
-                              database=f"sqlite:///{tmp_path / 'c.db'}")
+    settings = CountySettings(
+        mqtt=hall_pair.county_service().model_dump(),
+        client_id="logs",
+        database=f"sqlite:///{tmp_path / 'c.db'}",
+    )
     receiver = Receiver(settings, store)
     receiver.start()
     try:

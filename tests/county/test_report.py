@@ -18,10 +18,24 @@ NAME, ID_NUMBER = "赵六", "11010519491231002X"
 
 def _cases(path):
     cs = CaseStore(path, b"k" * 32)
-    cs.upsert([CaseRecord(case_id=cid, item_code="A", item_name="事项A", case_type=1, applicant_name=NAME,
-                          applicant_id_number=ID_NUMBER, accepted_at=at(10, 1), finished_at=at(11, 2 + i),
-                          state=3, hall_id="h1") for i, cid in enumerate(["C1", "C2", "C4"])],
-              datetime.now(CHINA_TZ))
+    cs.upsert(
+        [
+            CaseRecord(
+                case_id=cid,
+                item_code="A",
+                item_name="事项A",
+                case_type=1,
+                applicant_name=NAME,
+                applicant_id_number=ID_NUMBER,
+                accepted_at=at(10, 1),
+                finished_at=at(11, 2 + i),
+                state=3,
+                hall_id="h1",
+            )
+            for i, cid in enumerate(["C1", "C2", "C4"])
+        ],
+        datetime.now(CHINA_TZ),
+    )
     return cs
 
 
@@ -53,8 +67,11 @@ def test_monthly_workbook(tmp_path):
     assert window["合计 Total"][7] == 6
     bad = list(wb["差评 Bad ratings"].iter_rows(min_row=2, values_only=True))
     states = sorted((r[1], r[5], r[9]) for r in bad)
-    assert states == [("h1", 1, "已办结 closed"), ("h1", 2, "待回访 open"),
-                      ("h2", 2, "误评/恶意差评 invalid")]
+    assert states == [
+        ("h1", 1, "已办结 closed"),
+        ("h1", 2, "待回访 open"),
+        ("h2", 2, "误评/恶意差评 invalid"),
+    ]
     text = " ".join(str(c) for c in _cells(wb) if c is not None)
     assert NAME not in text and ID_NUMBER not in text and "赵*" not in text
     cases.close()
@@ -67,18 +84,25 @@ def test_report_command(tmp_path, capsys):
     cfg = tmp_path / "county.toml"
     cfg.write_text(f'database = "sqlite:///{tmp_path / "county.db"}"\n', encoding="utf-8")
     out = tmp_path / "h1.xlsx"
-    assert county_main.main(["--config", str(cfg), "report", "--month", "2026-11", "--hall", "h1",
-                             "--out", str(out)]) == 0
+    assert (
+        county_main.main(
+            ["--config", str(cfg), "report", "--month", "2026-11", "--hall", "h1", "--out", str(out)]
+        )
+        == 0
+    )
     assert "2026-11 h1, 5 active ratings" in capsys.readouterr().out
     wb = load_workbook(out)
     assert [r[0] for r in wb["按大厅 Hall"].iter_rows(min_row=2, values_only=True)] == ["h1", "合计 Total"]
 
 
-@pytest.mark.parametrize(("args", "msg"), [
-    (["--month", "2026-13", "--out", "x.xlsx"], "--month '2026-13': not a month (YYYY-MM)"),
-    (["--out", "x.xlsx"], "needs --month YYYY-MM"),
-    (["--month", "2026-11"], "needs --out FILE.xlsx"),
-])
+@pytest.mark.parametrize(
+    ("args", "msg"),
+    [
+        (["--month", "2026-13", "--out", "x.xlsx"], "--month '2026-13': not a month (YYYY-MM)"),
+        (["--out", "x.xlsx"], "needs --month YYYY-MM"),
+        (["--month", "2026-11"], "needs --out FILE.xlsx"),
+    ],
+)
 def test_report_command_bad_arguments(tmp_path, capsys, args, msg):
     cfg = tmp_path / "county.toml"
     cfg.write_text(f'database = "sqlite:///{tmp_path / "county.db"}"\n', encoding="utf-8")

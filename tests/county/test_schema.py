@@ -47,11 +47,24 @@ def test_a_later_migration_runs_on_an_existing_database(url, monkeypatch):
     s.store_batch([rating(case_id="C-1")])
     s.close()
     nxt = max(m.version for m in schema.MIGRATIONS) + 1
-    monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, Migration(nxt, "test: a column", [
-        "ALTER TABLE ratings ADD COLUMN note_for_test TEXT",
-        {"sqlite": "CREATE INDEX t_sqlite ON ratings (note_for_test)",
-         "postgresql": "CREATE INDEX t_pg ON ratings (note_for_test)"},
-    ])])
+    monkeypatch.setattr(
+        schema,
+        "MIGRATIONS",
+        [
+            *schema.MIGRATIONS,
+            Migration(
+                nxt,
+                "test: a column",
+                [
+                    "ALTER TABLE ratings ADD COLUMN note_for_test TEXT",
+                    {
+                        "sqlite": "CREATE INDEX t_sqlite ON ratings (note_for_test)",
+                        "postgresql": "CREATE INDEX t_pg ON ratings (note_for_test)",
+                    },
+                ],
+            ),
+        ],
+    )
     s = open_store(url)
     assert s.schema_version() == nxt
     assert s.rows("SELECT case_id, note_for_test FROM ratings") == [("C-1", None)]
@@ -79,24 +92,62 @@ def _old_database(url: str) -> None:
     statements = [s for s in PRE_MIGRATIONS_SQL.read_text().split(";") if "CREATE" in s]
     inserts: list[tuple[str, tuple[object, ...]]] = []
     for e in (OLD_RATING, OLD_SIGNIN):
-        inserts.append(("INSERT INTO events (event_id, type, hall_id, device_id, seq, received_ms, payload)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        (e.event_id, e.TYPE, e.hall_id, e.device_id, e.seq, 1, e.to_json().decode())))
+        inserts.append(
+            (
+                "INSERT INTO events (event_id, type, hall_id, device_id, seq, received_ms, payload)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (e.event_id, e.TYPE, e.hall_id, e.device_id, e.seq, 1, e.to_json().decode()),
+            )
+        )
     r, si = OLD_RATING, OLD_SIGNIN
     # the typed rows exactly as the pre-migration county/store.py wrote them (its columns, no more)
-    inserts.append((
-        "INSERT INTO ratings (event_id, hall_id, device_id, window_id, region_code, channel, input,"
-        " case_id, assess_number, item_code, item_name, staff, level, gbt_code, reasons, comment,"
-        " public, system_default, invited_at, rated_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (r.event_id, r.hall_id, r.device_id, r.window_id, r.region_code, r.channel, r.input, r.case_id,
-         r.assess_number, r.item_code, r.item_name, '[{"id": "s-007", "name": "李明"}]', int(r.level),
-         r.gbt_code, "[]", r.comment, r.public, False, r.invited_at.isoformat(), r.rated_at.isoformat())))
-    inserts.append((
-        "INSERT INTO sign_events (event_id, type, hall_id, device_id, window_id, staff_id, staff_name,"
-        " at, cause) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (si.event_id, si.TYPE, si.hall_id, si.device_id, si.window_id, si.staff.id, si.staff.name,
-         si.at.isoformat(), None)))
+    inserts.append(
+        (
+            "INSERT INTO ratings (event_id, hall_id, device_id, window_id, region_code, channel, input,"
+            " case_id, assess_number, item_code, item_name, staff, level, gbt_code, reasons, comment,"
+            " public, system_default, invited_at, rated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                r.event_id,
+                r.hall_id,
+                r.device_id,
+                r.window_id,
+                r.region_code,
+                r.channel,
+                r.input,
+                r.case_id,
+                r.assess_number,
+                r.item_code,
+                r.item_name,
+                '[{"id": "s-007", "name": "李明"}]',
+                int(r.level),
+                r.gbt_code,
+                "[]",
+                r.comment,
+                r.public,
+                False,
+                r.invited_at.isoformat(),
+                r.rated_at.isoformat(),
+            ),
+        )
+    )
+    inserts.append(
+        (
+            "INSERT INTO sign_events (event_id, type, hall_id, device_id, window_id, staff_id, staff_name,"
+            " at, cause) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                si.event_id,
+                si.TYPE,
+                si.hall_id,
+                si.device_id,
+                si.window_id,
+                si.staff.id,
+                si.staff.name,
+                si.at.isoformat(),
+                None,
+            ),
+        )
+    )
     if url.startswith("sqlite:///"):
         path = Path(url.removeprefix("sqlite:///"))
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -130,7 +181,11 @@ def test_an_upgrade_from_the_pre_migration_schema_keeps_the_data_and_the_rules(u
     # what was stored before the upgrade still counts for "once"
     again = rating(case_id="C-OLD-1")  # the same case round, rated again with a new event id
     assert s.store_batch([OLD_RATING, OLD_SIGNIN, again, rating(case_id="C-NEW-1")]) == [
-        "duplicate", "duplicate", "duplicate", "stored"]
+        "duplicate",
+        "duplicate",
+        "duplicate",
+        "stored",
+    ]
     s.close()
     reopened = open_store(url)  # the next start applies nothing again
     assert reopened.rows("SELECT count(*) FROM schema_version") == [(len(schema.MIGRATIONS),)]

@@ -27,15 +27,15 @@ def at(month: int, day: int, hour: int = 10) -> datetime:
 TABLE = {
     1: ("h1", "w-01", "s1", "A", 5, 5, at(11, 2), "C1"),
     2: ("h1", "w-01", "s1", "A", 5, 4, at(11, 2), None),
-    3: ("h1", "w-01", "s1", "A", 4, 1, at(11, 3), None),   # 差评: work order, closed late
+    3: ("h1", "w-01", "s1", "A", 4, 1, at(11, 3), None),  # 差评: work order, closed late
     4: ("h1", "w-02", "s2", "B", 5, 3, at(11, 3), None),
-    5: ("h1", "w-02", "s2", "B", 7, 3, at(11, 4), "C2"),   # system default
-    6: ("h2", "w-01", "s3", "A", 3, 2, at(11, 4), "C3"),   # 差评 approved invalid on appeal
+    5: ("h1", "w-02", "s2", "B", 7, 3, at(11, 4), "C2"),  # system default
+    6: ("h2", "w-01", "s3", "A", 3, 2, at(11, 4), "C3"),  # 差评 approved invalid on appeal
     7: ("h2", "w-01", "s3", "A", 5, 5, at(11, 30), None),
     8: ("h1", "w-01", "s1", "A", 5, 5, at(10, 31), "C5"),  # October
     9: ("h1", "w-01", "s1", "A", 5, 4, datetime(2026, 11, 30, 16, 30, tzinfo=UTC), None),  # Dec 1 in China
     10: ("h1", "w-02", "s2", "B", 5, 1, at(10, 20), None),  # 差评 in October, due Nov 3, closed on time
-    11: ("h1", "w-02", "s2", "B", 5, 2, at(11, 5), None),   # 差评, not visited, due Nov 19, open
+    11: ("h1", "w-02", "s2", "B", 5, 2, at(11, 5), None),  # 差评, not visited, due Nov 19, open
 }
 
 
@@ -60,10 +60,21 @@ def fill_table(store: EventStore) -> EventStore:
     ids = {}
     for n, (hall, window, staff, item, channel, level, when, case) in TABLE.items():
         default = channel == 7
-        e = rating(hall=hall, window_id=window, staff=[StaffRef(id=staff, name=STAFF[staff])], item_code=item,
-                   item_name=f"事项{item}", channel=channel, level=Level(level), case_id=case,
-                   reasons=["R01"] if level <= 2 else [], invited_at=when, rated_at=when,
-                   input="default" if default else "keypad", system_default=default)
+        e = rating(
+            hall=hall,
+            window_id=window,
+            staff=[StaffRef(id=staff, name=STAFF[staff])],
+            item_code=item,
+            item_name=f"事项{item}",
+            channel=channel,
+            level=Level(level),
+            case_id=case,
+            reasons=["R01"] if level <= 2 else [],
+            invited_at=when,
+            rated_at=when,
+            input="default" if default else "keypad",
+            system_default=default,
+        )
         assert store.store_batch([e]) == ["stored"]
         ids[n] = e.event_id
     clock = clock_at(2026, 11, 2, 9, 0)
@@ -103,27 +114,41 @@ def test_by_hall(filled):
     assert (t.levels, t.active, t.defaults, t.invalid) == (lv(1, 1, 1, 1, 2), 6, 1, 1)
     assert (t.good_rate, t.bad_rate) == (0.5, 0.3333)
     assert set(s.model_dump(mode="json")) == {"rows", "total"}
-    assert set(s.model_dump(mode="json")["total"]) == {"levels", "active", "defaults", "invalid", "good_rate",
-                                                      "bad_rate"}
+    assert set(s.model_dump(mode="json")["total"]) == {
+        "levels",
+        "active",
+        "defaults",
+        "invalid",
+        "good_rate",
+        "bad_rate",
+    }
 
 
 def test_by_window_staff_item_channel_day(filled):
     def table(by, hall=None):
-        return {r.key: (r.label, r.active, r.defaults, r.invalid, r.good_rate, r.bad_rate)
-                for r in compute(filled, NOV1, NOV30, by, hall).rows}
+        return {
+            r.key: (r.label, r.active, r.defaults, r.invalid, r.good_rate, r.bad_rate)
+            for r in compute(filled, NOV1, NOV30, by, hall).rows
+        }
 
     assert table("window") == {
         "h1/w-01": ("h1 / w-01", 3, 0, 0, 0.6667, 0.3333),
         "h1/w-02": ("h1 / w-02", 2, 1, 0, 0.0, 0.5),
         "h2/w-01": ("h2 / w-01", 1, 0, 1, 1.0, 0.0),
     }
-    assert table("staff") == {"s1": ("王芳", 3, 0, 0, 0.6667, 0.3333), "s2": ("李强", 2, 1, 0, 0.0, 0.5),
-                              "s3": ("张伟", 1, 0, 1, 1.0, 0.0)}
-    assert table("item") == {"A": ("事项A", 4, 0, 1, 0.75, 0.25),
-                             "B": ("事项B", 2, 1, 0, 0.0, 0.5)}
+    assert table("staff") == {
+        "s1": ("王芳", 3, 0, 0, 0.6667, 0.3333),
+        "s2": ("李强", 2, 1, 0, 0.0, 0.5),
+        "s3": ("张伟", 1, 0, 1, 1.0, 0.0),
+    }
+    assert table("item") == {"A": ("事项A", 4, 0, 1, 0.75, 0.25), "B": ("事项B", 2, 1, 0, 0.0, 0.5)}
     ch = table("channel")
-    assert {k: v[1:4] for k, v in ch.items()} == {"3": (0, 0, 1), "4": (1, 0, 0), "5": (5, 0, 0),
-                                                  "7": (0, 1, 0)}
+    assert {k: v[1:4] for k, v in ch.items()} == {
+        "3": (0, 0, 1),
+        "4": (1, 0, 0),
+        "5": (5, 0, 0),
+        "7": (0, 1, 0),
+    }
     assert ch["7"][0].startswith("系统默认")
     assert table("day") == {
         "2026-11-02": ("2026-11-02", 2, 0, 0, 1.0, 0.0),
@@ -151,14 +176,30 @@ def _cases(tmp_path):
     cs = CaseStore(tmp_path / "cases.db", b"k" * 32)
 
     def case(cid, hall, finished, state=3):
-        return CaseRecord(case_id=cid, item_code="A", item_name="事项A", case_type=1, applicant_name="赵六",
-                          accepted_at=at(10, 1), finished_at=finished, state=state, hall_id=hall)
+        return CaseRecord(
+            case_id=cid,
+            item_code="A",
+            item_name="事项A",
+            case_type=1,
+            applicant_name="赵六",
+            accepted_at=at(10, 1),
+            finished_at=finished,
+            state=state,
+            hall_id=hall,
+        )
 
-    cs.upsert([case("C1", "h1", at(11, 2, 9)), case("C2", "h1", at(11, 3)), case("C3", "h2", at(11, 4)),
-               case("C4", "h1", at(11, 30, 23)), case("C5", "h1", at(10, 30)),
-               case("C6", "h1", None, state=2),
-               case("C7", "h1", datetime(2026, 11, 30, 16, 30, tzinfo=UTC))],  # Dec 1 in China
-              datetime.now(CHINA_TZ))
+    cs.upsert(
+        [
+            case("C1", "h1", at(11, 2, 9)),
+            case("C2", "h1", at(11, 3)),
+            case("C3", "h2", at(11, 4)),
+            case("C4", "h1", at(11, 30, 23)),
+            case("C5", "h1", at(10, 30)),
+            case("C6", "h1", None, state=2),
+            case("C7", "h1", datetime(2026, 11, 30, 16, 30, tzinfo=UTC)),
+        ],  # Dec 1 in China
+        datetime.now(CHINA_TZ),
+    )
     return cs
 
 

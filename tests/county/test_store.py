@@ -55,8 +55,10 @@ def test_ratings_without_a_case_are_not_limited(store):
 def test_rating_columns_for_the_countys_rules(store):
     e = rating(case_id="C-9", level=Level.DISSATISFIED, reasons=["R01"], public=False, comment="太慢")
     store.store_batch([e])
-    row = store.rows("SELECT case_id, assess_number, level, gbt_code, channel, staff, reasons, public,"
-                     " system_default FROM ratings")[0]
+    row = store.rows(
+        "SELECT case_id, assess_number, level, gbt_code, channel, staff, reasons, public,"
+        " system_default FROM ratings"
+    )[0]
     assert tuple(row[:5]) == ("C-9", 1, 2, 4, 5)
     assert json.loads(row[5]) == [{"id": "s-007", "name": "李明"}]
     assert json.loads(row[6]) == ["R01"] and row[7] in (0, False) and row[8] in (0, False)
@@ -77,7 +79,10 @@ def test_process_batch_groups_acks_per_device(store):
     a1, a2, b1 = rating(device="eval-01"), rating(device="eval-01"), signin(device="eval-02")
     acks = process_batch(store, [_msg(a1), _msg(b1), _msg(a2), _msg(a1)])
     assert [(i.event_id, i.result) for i in acks[("test-hall", "eval-01")]] == [
-        (a1.event_id, "stored"), (a2.event_id, "stored"), (a1.event_id, "duplicate")]
+        (a1.event_id, "stored"),
+        (a2.event_id, "stored"),
+        (a1.event_id, "duplicate"),
+    ]
     assert [(i.event_id, i.result) for i in acks[("test-hall", "eval-02")]] == [(b1.event_id, "stored")]
 
 
@@ -148,8 +153,11 @@ def test_postgres_store_reconnects_after_its_connection_dies(postgres_server, po
     first, second = rating(), rating()
     assert s.store_batch([first]) == ["stored"]
     with psycopg.connect(postgres_server, autocommit=True) as admin:
-        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                      " WHERE datname = %s AND pid <> pg_backend_pid()", (postgres_url.rsplit("/", 1)[1],))
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = %s AND pid <> pg_backend_pid()",
+            (postgres_url.rsplit("/", 1)[1],),
+        )
     with pytest.raises(psycopg.OperationalError):
         s.store_batch([second])
     assert s.store_batch([second, first]) == ["stored", "duplicate"]

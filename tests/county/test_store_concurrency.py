@@ -29,7 +29,7 @@ def test_concurrent_batches_store_each_case_round_once(two_stores):
     def run(i: int) -> None:
         start.wait()
         for k in range(0, len(cases), 20):
-            results[i].extend(two_stores[i].store_batch(batches[i][k:k + 20]))
+            results[i].extend(two_stores[i].store_batch(batches[i][k : k + 20]))
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
     for t in threads:
@@ -53,7 +53,7 @@ def test_two_receivers_racing_on_the_same_redelivered_events_store_each_once(two
     def run(i: int) -> None:
         start.wait()
         for k in range(0, len(msgs), 25):
-            for items in process_batch(two_stores[i], msgs[k:k + 25]).values():
+            for items in process_batch(two_stores[i], msgs[k : k + 25]).values():
                 acks[i].update((a.event_id, a.result) for a in items)
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]

@@ -34,9 +34,17 @@ def settings(tmp_path: Path, url: str, **over: object) -> UpstreamSettings:
     token = tmp_path / "token"
     token.write_text(TOKEN + "\n")
     fields: dict[str, object] = {
-        "url": url, "area_code": WHO.area_code, "dept_code": WHO.dept_code, "data_source": WHO.data_source,
-        "token_file": token, "backoff_initial_s": 0.05, "backoff_max_s": 0.2, "idle_poll_s": 0.05,
-        "timeout_s": 1.0, "concurrency": 4, **over,
+        "url": url,
+        "area_code": WHO.area_code,
+        "dept_code": WHO.dept_code,
+        "data_source": WHO.data_source,
+        "token_file": token,
+        "backoff_initial_s": 0.05,
+        "backoff_max_s": 0.2,
+        "idle_poll_s": 0.05,
+        "timeout_s": 1.0,
+        "concurrency": 4,
+        **over,
     }
     return UpstreamSettings.model_validate(fields)
 
@@ -77,40 +85,86 @@ def test_every_stored_rating_is_queued_in_its_transaction(store):
 
 
 def test_zj_body_has_the_contract_fields():
-    ev = rating(case_id="330102-2026-0001", assess_number=2, level=Level.DISSATISFIED,
-                reasons=["slow", "attitude"], comment="等太久", rated_at=T0 + timedelta(hours=15))
+    ev = rating(
+        case_id="330102-2026-0001",
+        assess_number=2,
+        level=Level.DISSATISFIED,
+        reasons=["slow", "attitude"],
+        comment="等太久",
+        rated_at=T0 + timedelta(hours=15),
+    )
     from county.upstream.queue import Report
-    report = Report(ev.event_id, ev.case_id, 2, ev.channel, ev.level, tuple(ev.reasons), ev.comment,
-                    ev.rated_at, ev.item_code, ev.item_name, ev.region_code, False)
+
+    report = Report(
+        ev.event_id,
+        ev.case_id,
+        2,
+        ev.channel,
+        ev.level,
+        tuple(ev.reasons),
+        ev.comment,
+        ev.rated_at,
+        ev.item_code,
+        ev.item_name,
+        ev.region_code,
+        False,
+    )
     zj = PROFILES["zj"]
     body = zj.body(report, WHO)
     assert body == {
-        "projectNo": "330102-2026-0001", "assessNumber": 2, "pf": 5, "satisfaction": 2,
-        "evalDetail": "slow,attitude", "writingEvaluation": "等太久",
+        "projectNo": "330102-2026-0001",
+        "assessNumber": 2,
+        "pf": 5,
+        "satisfaction": 2,
+        "evalDetail": "slow,attitude",
+        "writingEvaluation": "等太久",
         "assessTime": "2026-11-24 00:30:00",  # 09:30 + 15 h, China time
-        "areaCode": "330102000000", "deptCode": "DEPT-01", "taskCode": "11110000000000000A",
-        "taskName": "居民身份证换领", "userProp": 1, "isDefault": 0, "dataSource": "hall-county",
+        "areaCode": "330102000000",
+        "deptCode": "DEPT-01",
+        "taskCode": "11110000000000000A",
+        "taskName": "居民身份证换领",
+        "userProp": 1,
+        "isDefault": 0,
+        "dataSource": "hall-county",
     }
     assert check_report(body) is None
     assert zj.headers(report) == {"Idempotency-Key": ev.event_id}
-    free = zj.body(Report(ev.event_id, None, 1, 7, Level.BASICALLY_SATISFIED, (), "", ev.rated_at,
-                          None, None, "110101", True), WHO)
+    free = zj.body(
+        Report(
+            ev.event_id,
+            None,
+            1,
+            7,
+            Level.BASICALLY_SATISFIED,
+            (),
+            "",
+            ev.rated_at,
+            None,
+            None,
+            "110101",
+            True,
+        ),
+        WHO,
+    )
     assert free["projectNo"] == ev.event_id and free["isDefault"] == 1 and free["satisfaction"] == 3
     assert check_report(free) is None
 
 
-@pytest.mark.parametrize(("status", "body", "kind"), [
-    (200, b'{"code": "0", "success": true}', "sent"),
-    (200, b'{"code": "0", "success": true, "duplicate": true}', "sent"),
-    (200, b'{"code": "E17", "success": false, "msg": "busy"}', "retry"),
-    (502, b"<html>Bad Gateway</html>", "retry"),
-    (200, b"<html>ok</html>", "retry"),
-    (503, b'{"code": "503"}', "retry"),
-    (429, b'{"code": "429"}', "retry"),
-    (401, b'{"code": "401"}', "retry"),
-    (400, b'{"code": "400", "success": false, "msg": "field pf: bad"}', "refused"),
-    (404, b"not json", "retry"),
-])
+@pytest.mark.parametrize(
+    ("status", "body", "kind"),
+    [
+        (200, b'{"code": "0", "success": true}', "sent"),
+        (200, b'{"code": "0", "success": true, "duplicate": true}', "sent"),
+        (200, b'{"code": "E17", "success": false, "msg": "busy"}', "retry"),
+        (502, b"<html>Bad Gateway</html>", "retry"),
+        (200, b"<html>ok</html>", "retry"),
+        (503, b'{"code": "503"}', "retry"),
+        (429, b'{"code": "429"}', "retry"),
+        (401, b'{"code": "401"}', "retry"),
+        (400, b'{"code": "400", "success": false, "msg": "field pf: bad"}', "refused"),
+        (404, b"not json", "retry"),
+    ],
+)
 def test_zj_answers(status, body, kind):
     assert PROFILES["zj"].answer(status, body).kind == kind
 
@@ -151,8 +205,9 @@ def test_claims_are_leases_no_two_senders_hold_one_report(db_url):
     assert b.settle([Outcome(got_a[0].event_id, "sent", duplicate=True)]) == 0
     # a's stale retry does not take the row back from b
     a.settle([Outcome(got_a[1].event_id, "retry", "HTTP 500", retry_at_ms=now[0] + 99_000)])
-    assert other.rows("SELECT claimed_by, attempts FROM upstream_queue WHERE event_id = ?",
-                      [got_a[1].event_id]) == [("b", 0)]
+    assert other.rows(
+        "SELECT claimed_by, attempts FROM upstream_queue WHERE event_id = ?", [got_a[1].event_id]
+    ) == [("b", 0)]
     assert store.rows("SELECT count(*) FROM upstream_sent") == [(1,)]
     other.close()
     store.close()
@@ -183,8 +238,10 @@ def test_concurrent_claims_from_threads_never_overlap(db_url):
 
 
 def test_sender_delivers_through_500_hang_drop_and_not_json(store, province, tmp_path, caplog):
-    events = [rating(case_id=f"C-{i:03d}", level=Level(1 + i % 5), reasons=["slow"] if i % 5 < 2 else [])
-              for i in range(60)]
+    events = [
+        rating(case_id=f"C-{i:03d}", level=Level(1 + i % 5), reasons=["slow"] if i % 5 < 2 else [])
+        for i in range(60)
+    ]
     store.store_batch(events)
     sender = UpstreamSender(settings(tmp_path, province.url), SqliteStore(tmp_path / "county.db"), "t")
     flips = iter([("500", 0.3), ("hang", 1.5), ("drop", 0.3), ("notjson", 0.5), ("ok", 0)])
@@ -238,8 +295,12 @@ def test_status_line_for_operators(store, tmp_path):
     store.store_batch([rating(case_id=f"S-{i}") for i in range(3)])
     dead = "http://127.0.0.1:9/api"  # nothing listens: connection refused
     seen: list[UpstreamStatus] = []
-    sender = UpstreamSender(settings(tmp_path, dead, status_every_s=0.1), SqliteStore(tmp_path / "county.db"),
-                            "t", on_status=seen.append)
+    sender = UpstreamSender(
+        settings(tmp_path, dead, status_every_s=0.1),
+        SqliteStore(tmp_path / "county.db"),
+        "t",
+        on_status=seen.append,
+    )
     run_until(sender, lambda: any(s.unreachable_since for s in seen))
     st = [s for s in seen if s.unreachable_since][-1]
     assert st.waiting == 3 and st.province == "127.0.0.1:9" and "Connect" in (st.last_error or "")
@@ -248,12 +309,15 @@ def test_status_line_for_operators(store, tmp_path):
     assert "3 待上报 waiting" in line and "province unreachable for 2 h" in line
 
 
-@pytest.mark.parametrize(("toml", "key"), [
-    ('url = "ftp://province/x"', "upstream.url"),
-    ('url = "https://p.example/x"\nprofile = "mars"\n', "upstream.profile"),
-    ('url = "https://p.example/x"\ntoken_file = "/nonexistent/token"\n', "upstream.token_file"),
-    ('url = "https://p.example/x"\narea_code = "3301"\n', "upstream.area_code"),
-])
+@pytest.mark.parametrize(
+    ("toml", "key"),
+    [
+        ('url = "ftp://province/x"', "upstream.url"),
+        ('url = "https://p.example/x"\nprofile = "mars"\n', "upstream.profile"),
+        ('url = "https://p.example/x"\ntoken_file = "/nonexistent/token"\n', "upstream.token_file"),
+        ('url = "https://p.example/x"\narea_code = "3301"\n', "upstream.area_code"),
+    ],
+)
 def test_bad_upstream_settings_one_line_exit_2(tmp_path, capsys, toml, key):
     cfg = tmp_path / "county.toml"
     cfg.write_text(f'database = "sqlite:///{tmp_path / "c.db"}"\n[upstream]\n{toml}\n')
@@ -280,16 +344,19 @@ def test_tls_verification_is_on(tmp_path):
 def test_simulator_dedups_by_key_and_by_case(province):
     ev = rating(case_id="D-1")
     from county.upstream.queue import Report
-    report = Report(ev.event_id, "D-1", 1, 5, Level.SATISFIED, (), "", ev.rated_at, None, None, "110101",
-                    False)
+
+    report = Report(
+        ev.event_id, "D-1", 1, 5, Level.SATISFIED, (), "", ev.rated_at, None, None, "110101", False
+    )
     body = PROFILES["zj"].body(report, WHO)
     auth = {"Authorization": f"Bearer {TOKEN}"}
     with httpx.Client() as c:
         first = c.post(province.url, json=body, headers={**auth, "Idempotency-Key": ev.event_id})
         again = c.post(province.url, json=body, headers={**auth, "Idempotency-Key": ev.event_id})
         other = c.post(province.url, json=body, headers={**auth, "Idempotency-Key": rating().event_id})
-        bad = c.post(province.url, json={**body, "pf": "5"},
-                     headers={**auth, "Idempotency-Key": rating().event_id})
+        bad = c.post(
+            province.url, json={**body, "pf": "5"}, headers={**auth, "Idempotency-Key": rating().event_id}
+        )
         noauth = c.post(province.url, json=body, headers={"Idempotency-Key": rating().event_id})
     assert first.json() == {"code": "0", "success": True}
     assert again.json()["duplicate"] is True and other.json()["duplicate"] is True
@@ -303,8 +370,11 @@ def test_simulator_dedups_by_key_and_by_case(province):
 def test_a_province_that_answers_html_is_logged_once_a_minute(store, province, tmp_path, caplog):
     store.store_batch([rating(case_id=f"H-{i}") for i in range(5)])
     province.fault(mode="notjson")
-    sender = UpstreamSender(settings(tmp_path, province.url, backoff_max_s=0.05, backoff_initial_s=0.01),
-                            SqliteStore(tmp_path / "county.db"), "t")
+    sender = UpstreamSender(
+        settings(tmp_path, province.url, backoff_max_s=0.05, backoff_initial_s=0.01),
+        SqliteStore(tmp_path / "county.db"),
+        "t",
+    )
     with caplog.at_level("WARNING", logger="county.upstream"):
         run_until(sender, lambda: province.state.stats().get("fault_notjson", 0) >= 10)
     assert sender._thread.is_alive() is False  # stopped by us, not crashed
@@ -320,8 +390,10 @@ def test_two_receivers_share_the_queue_and_post_each_report_once(db_url, provinc
     for i in range(0, 600, 100):
         store.store_batch([rating(case_id=f"T-{j:04d}") for j in range(i, i + 100)])
     province.fault(delay_s=0.002)
-    senders = [UpstreamSender(settings(tmp_path, province.url, concurrency=4), open_store(db_url), name)
-               for name in ("county-a", "county-b")]
+    senders = [
+        UpstreamSender(settings(tmp_path, province.url, concurrency=4), open_store(db_url), name)
+        for name in ("county-a", "county-b")
+    ]
     for s in senders:
         s.start()
     try:
@@ -344,8 +416,11 @@ def test_two_receivers_share_the_queue_and_post_each_report_once(db_url, provinc
 def dev_ca(tmp_path_factory) -> Path:
     """A CA and a server certificate for 127.0.0.1 (broker_config/make-dev-ca)."""
     d: Path = tmp_path_factory.mktemp("tls")
-    subprocess.run([str(Path(__file__).resolve().parents[2] / "broker_config" / "make-dev-ca"), str(d),
-                    "province.test"], check=True, capture_output=True)
+    subprocess.run(
+        [str(Path(__file__).resolve().parents[2] / "broker_config" / "make-dev-ca"), str(d), "province.test"],
+        check=True,
+        capture_output=True,
+    )
     return d
 
 
@@ -357,15 +432,22 @@ def test_https_province_certificate_is_verified(store, tmp_path, dev_ca):
         store.store_batch([rating(case_id="TLS-1")])
         # a certificate from a CA the county does not trust: nothing is sent, the report waits
         seen: list[UpstreamStatus] = []
-        sender = UpstreamSender(settings(tmp_path, province.url, status_every_s=0.1),
-                                SqliteStore(tmp_path / "county.db"), "t", on_status=seen.append)
+        sender = UpstreamSender(
+            settings(tmp_path, province.url, status_every_s=0.1),
+            SqliteStore(tmp_path / "county.db"),
+            "t",
+            on_status=seen.append,
+        )
         run_until(sender, lambda: any(s.unreachable_since for s in seen))
         sender.store.close()
         assert province.state.stats().get("posts", 0) == 0
         assert "CERTIFICATE_VERIFY_FAILED" in (sender.last_error or ""), sender.last_error
         # the county's CA file for the province: verified, sent
-        sender = UpstreamSender(settings(tmp_path, province.url, ca_file=dev_ca / "ca.crt"),
-                                SqliteStore(tmp_path / "county.db"), "t")
+        sender = UpstreamSender(
+            settings(tmp_path, province.url, ca_file=dev_ca / "ca.crt"),
+            SqliteStore(tmp_path / "county.db"),
+            "t",
+        )
         run_until(sender, lambda: queue_stats(store).waiting == 0)
         sender.store.close()
         assert province.state.stats()["accepted"] == 1

@@ -88,16 +88,22 @@ def test_override_file(tmp_path, caplog):
     assert cal.is_workday(date(2026, 10, 10))
 
 
-@pytest.mark.parametrize(("text", "expect"), [
-    ("[2031\nholidays = []", "not valid TOML"),
-    ('[next]\nholidays = []', "[next]: a table must be a year"),
-    ('[2031]\nholidays = "2031-01-01"', "[2031] holidays: must be a list"),
-    ('[2031]\nholidays = ["2031-13-01"]', "[2031] holidays: '2031-13-01' is not a date"),
-    ('[2031]\nworkdays = ["2030-12-28"]', "[2031] workdays: 2030-12-28 is not in 2031"),
-    ('[2031]\nholiday = ["2031-01-01"]', "[2031] holiday: unknown key"),
-    ('[2031]\nholidays = ["2031-01-01"]\nworkdays = ["2031-01-01"]', "2031-01-01 is listed as a holiday too"),
-    ('[2031]\nholidays = [7]', "[2031] holidays: 7 is not a date"),
-])
+@pytest.mark.parametrize(
+    ("text", "expect"),
+    [
+        ("[2031\nholidays = []", "not valid TOML"),
+        ("[next]\nholidays = []", "[next]: a table must be a year"),
+        ('[2031]\nholidays = "2031-01-01"', "[2031] holidays: must be a list"),
+        ('[2031]\nholidays = ["2031-13-01"]', "[2031] holidays: '2031-13-01' is not a date"),
+        ('[2031]\nworkdays = ["2030-12-28"]', "[2031] workdays: 2030-12-28 is not in 2031"),
+        ('[2031]\nholiday = ["2031-01-01"]', "[2031] holiday: unknown key"),
+        (
+            '[2031]\nholidays = ["2031-01-01"]\nworkdays = ["2031-01-01"]',
+            "2031-01-01 is listed as a holiday too",
+        ),
+        ("[2031]\nholidays = [7]", "[2031] holidays: 7 is not a date"),
+    ],
+)
 def test_bad_override_file_is_one_line_with_file_and_key(tmp_path, text, expect):
     f = tmp_path / "workdays.toml"
     f.write_text(text, encoding="utf-8")

@@ -42,12 +42,19 @@ def book(store, clock):
 def test_a_bad_rating_opens_one_work_order_with_its_alert(store, book):
     e = bad_rating(store, RATED, case_id="C-1")
     assert store.store_batch([e]) == ["duplicate"]  # the same delivery again
-    again = rating(case_id="C-1", level=Level.VERY_DISSATISFIED, reasons=["R02"], rated_at=RATED,
-                   invited_at=RATED)
+    again = rating(
+        case_id="C-1", level=Level.VERY_DISSATISFIED, reasons=["R02"], rated_at=RATED, invited_at=RATED
+    )
     assert store.store_batch([again]) == ["duplicate"]  # the same case round, another event
     [w] = book.list()
-    assert (w.event_id, w.case_id, w.level, w.reasons, w.state, w.due) == (e.event_id, "C-1", 2, ["R01"],
-                                                                          "open", DUE)
+    assert (w.event_id, w.case_id, w.level, w.reasons, w.state, w.due) == (
+        e.event_id,
+        "C-1",
+        2,
+        ["R01"],
+        "open",
+        DUE,
+    )
     assert not w.overdue and not w.due_provisional
     assert [(h.action, h.actor) for h in w.history] == [("open", "system")]
     [(kind, payload)] = store.rows("SELECT kind, payload FROM alerts")
@@ -64,8 +71,21 @@ def test_good_and_default_ratings_open_none(store, book):
 def test_json_of_a_work_order_is_the_api_shape(store, book):
     bad_rating(store, RATED)
     data = book.list()[0].model_dump(mode="json")
-    assert set(data) >= {"id", "event_id", "hall_id", "device_id", "window_id", "case_id", "level", "reasons",
-                         "rated_at", "due", "state", "overdue", "history"}
+    assert set(data) >= {
+        "id",
+        "event_id",
+        "hall_id",
+        "device_id",
+        "window_id",
+        "case_id",
+        "level",
+        "reasons",
+        "rated_at",
+        "due",
+        "state",
+        "overdue",
+        "history",
+    }
     assert data["due"] == "2026-10-19" and data["rated_at"] == "2026-09-29T10:00:00+08:00"
     assert set(data["history"][0]) == {"action", "actor", "at", "note"}
 
@@ -87,9 +107,12 @@ ALLOWED = {
     ("extend", "appealed"): (ADMIN, "appealed"),
 }
 TO_STATE = {  # how to bring a fresh work order into each state
-    "open": [], "visited": ["visit"], "rectified": ["visit", "rectify"],
+    "open": [],
+    "visited": ["visit"],
+    "rectified": ["visit", "rectify"],
     "closed": ["visit", "rectify", "close"],
-    "appealed": ["appeal"], "invalid": ["appeal", "approve_invalid"],
+    "appealed": ["appeal"],
+    "invalid": ["appeal", "approve_invalid"],
 }
 
 
@@ -164,8 +187,11 @@ def test_overdue_after_the_due_day_marked_once(store, book, clock):
     book.act(b.id, "visit", "李", "manager", "回访")
     book.act(b.id, "rectify", "李", "manager", "整改")
     book.act(b.id, "close", "李", "manager", "")
-    clock.advance((datetime(2026, 10, 19, 23, 59, tzinfo=CHINA_TZ) - datetime.fromtimestamp(
-        clock.time(), CHINA_TZ)).total_seconds())
+    clock.advance(
+        (
+            datetime(2026, 10, 19, 23, 59, tzinfo=CHINA_TZ) - datetime.fromtimestamp(clock.time(), CHINA_TZ)
+        ).total_seconds()
+    )
     assert book.mark_overdue() == [] and not book.get(a.id).overdue  # the due day itself: not yet
     clock.advance(120)  # Oct 20, 00:01
     [late] = book.mark_overdue()

@@ -56,13 +56,22 @@ def test_2000_ratings_reach_the_province_once(hall_pair: HallPair, tmp_path: Pat
     token.write_text("e2e-token\n")
     province = Province("e2e-token", expect={"areaCode": AREA, "deptCode": "E2E", "dataSource": "county-e2e"})
     province.start()
-    upstream = (f'{{url = "{province.url}", profile = "zj", area_code = "{AREA}", dept_code = "E2E",'
-                f' data_source = "county-e2e", token_file = "{token}", concurrency = 8, timeout_s = 1.0,'
-                ' backoff_initial_s = 0.2, backoff_max_s = 2.0, status_every_s = 0.5}')
+    upstream = (
+        f'{{url = "{province.url}", profile = "zj", area_code = "{AREA}", dept_code = "E2E",'
+        f' data_source = "county-e2e", token_file = "{token}", concurrency = 8, timeout_s = 1.0,'
+        " backoff_initial_s = 0.2, backoff_max_s = 2.0, status_every_s = 0.5}"
+    )
     county = county_process(hall_pair, tmp_path / "county", upstream=upstream)
-    device = Device(url=hall_pair.hall.url, password_file=hall_pair.accounts.password_file(DEV),
-                    state=tmp_path / "device", hall=hall_pair.hall_id, device=DEV, count=COUNT, rate=60.0,
-                    log=tmp_path / "device.log")
+    device = Device(
+        url=hall_pair.hall.url,
+        password_file=hall_pair.accounts.password_file(DEV),
+        state=tmp_path / "device",
+        hall=hall_pair.hall_id,
+        device=DEV,
+        count=COUNT,
+        rate=60.0,
+        log=tmp_path / "device.log",
+    )
     watch = connect(hall_pair.monitor(at_county=True), "e2e-upstream-watch")
     watch.subscribe([topics.UPSTREAM_STATUS])
     statuses: list[UpstreamStatus] = []
@@ -116,10 +125,12 @@ def test_2000_ratings_reach_the_province_once(hall_pair: HallPair, tmp_path: Pat
         province.resume()
 
         device.wait_line(lambda ln: ln == "all put", timeout=120)
-        wait_for(lambda: accepted() >= COUNT and queued(county) == 0, 120,
-                 "the province to hold every rating and the county's queue to drain")
+        wait_for(
+            lambda: accepted() >= COUNT and queued(county) == 0,
+            120,
+            "the province to hold every rating and the county's queue to drain",
+        )
         time.sleep(1.5)  # a late repeat, if any, would show now
-
 
         def published_empty() -> bool:
             drain_status()
@@ -127,8 +138,12 @@ def test_2000_ratings_reach_the_province_once(hall_pair: HallPair, tmp_path: Pat
 
         wait_for(published_empty, 10, "the county to publish an empty queue")
         store = county.store()
-        ratings = {r[0]: r for r in store.rows(
-            "SELECT event_id, case_id, assess_number, level, channel, rated_at, item_code FROM ratings")}
+        ratings = {
+            r[0]: r
+            for r in store.rows(
+                "SELECT event_id, case_id, assess_number, level, channel, rated_at, item_code FROM ratings"
+            )
+        }
         sent = store.rows("SELECT event_id, attempts, duplicate FROM upstream_sent")
         left = store.rows("SELECT count(*) FROM upstream_queue")[0][0]
         store.close()
@@ -153,7 +168,12 @@ def test_2000_ratings_reach_the_province_once(hall_pair: HallPair, tmp_path: Pat
         rec = records[(case_id, number)]
         want_time = datetime.fromisoformat(rated_at).astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M:%S")
         assert (rec["_key"], rec["satisfaction"], rec["pf"], rec["assessTime"], rec["taskCode"]) == (
-            event_id, level, channel, want_time, item_code)
+            event_id,
+            level,
+            channel,
+            want_time,
+            item_code,
+        )
         assert (rec["areaCode"], rec["isDefault"], rec["userProp"]) == (AREA, 0, 1)
     assert st["fault_500"] > 0 and st["fault_hang"] > 0, "the faults happened"
     down = [s for s in statuses if s.unreachable_since is not None]
@@ -161,6 +181,8 @@ def test_2000_ratings_reach_the_province_once(hall_pair: HallPair, tmp_path: Pat
     assert any("Connect" in (s.last_error or "") for s in down), "and the refused connections"
     absorbed = st.get("duplicate_key", 0)
     confirmed_as_duplicate = sum(1 for r in sent if r[2])
-    print(f"\nupstream e2e: {COUNT} ratings reported once; {st['posts']} posts, {absorbed} repeats absorbed"
-          f" by the Idempotency-Key ({confirmed_as_duplicate} confirmed to the county as duplicates)")
+    print(
+        f"\nupstream e2e: {COUNT} ratings reported once; {st['posts']} posts, {absorbed} repeats absorbed"
+        f" by the Idempotency-Key ({confirmed_as_duplicate} confirmed to the county as duplicates)"
+    )
     print(json.dumps(st))

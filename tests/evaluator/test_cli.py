@@ -65,7 +65,9 @@ def test_headless_stops_cleanly_on_sigterm(tmp_path: Path, sig: signal.Signals) 
     f.write_text(f'state_dir = "{tmp_path / "state"}"\n[mqtt]\nurl = "mqtt://127.0.0.1:{free_port()}"\n')
     p = subprocess.Popen(
         [sys.executable, "-m", "evaluator.main", "--config", str(f), "--headless"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     deadline = time.monotonic() + 20
     while not (tmp_path / "state" / "outbox.db").exists() and time.monotonic() < deadline:

@@ -10,8 +10,9 @@ from pathlib import Path
 def test_unparseable_port_urls_are_config_errors(tmp_path: Path) -> None:
     f = tmp_path / "kiosk.toml"
     f.write_text('[serial]\nidcard = "bogus://nowhere"\nprinter = "loop://?colour=red"\n', encoding="utf-8")
-    r = subprocess.run([sys.executable, "-m", "kiosk.main", "--config", str(f)],
-                       capture_output=True, text=True, timeout=60)
+    r = subprocess.run(
+        [sys.executable, "-m", "kiosk.main", "--config", str(f)], capture_output=True, text=True, timeout=60
+    )
     assert r.returncode == 2 and "Traceback" not in r.stderr
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 2, r.stderr

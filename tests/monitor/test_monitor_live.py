@@ -22,8 +22,14 @@ def test_monitor_shows_a_device_and_its_missing_keypad(bridged_brokers: HallPair
     pair = bridged_brokers
     dev = pair.device("ev-07")
     status = DeviceStatus(
-        hall_id=pair.hall_id, device_id="ev-07", kind="evaluator", state="online", session=3,
-        timestamp=epoch_ms(SystemClock()), window_id="w7", peripherals={"keypad": "missing"},
+        hall_id=pair.hall_id,
+        device_id="ev-07",
+        kind="evaluator",
+        state="online",
+        session=3,
+        timestamp=epoch_ms(SystemClock()),
+        window_id="w7",
+        peripherals={"keypad": "missing"},
         backlog=Backlog(unacked=4, oldest_age_s=12.0),
     )
     conn = connect(dev, "ev-07")
@@ -48,8 +54,12 @@ def test_monitor_shows_a_device_and_its_missing_keypad(bridged_brokers: HallPair
 def test_monitor_with_a_wrong_password_says_so(hall_broker, broker_accounts, tmp_path: Path) -> None:
     bad = tmp_path / "pw"
     bad.write_text("wrong\n")
-    env = {**os.environ, "HALL_MQTT__URL": hall_broker.url, "HALL_MQTT__USERNAME": "svc.monitor",
-           "HALL_MQTT__PASSWORD_FILE": str(bad)}
+    env = {
+        **os.environ,
+        "HALL_MQTT__URL": hall_broker.url,
+        "HALL_MQTT__USERNAME": "svc.monitor",
+        "HALL_MQTT__PASSWORD_FILE": str(bad),
+    }
     out = subprocess.run([str(MONITOR), "--once", "1"], env=env, capture_output=True, text=True, timeout=30)
     assert out.returncode == 1
     assert "not connected" in out.stderr

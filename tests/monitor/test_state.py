@@ -11,16 +11,28 @@ from monitor.render import render
 
 def _status(clock: FakeClock, state: str, session: int, **kw: object) -> bytes:
     return DeviceStatus(
-        hall_id="h1", device_id="ev-01", kind="evaluator", state=state,
-        session=session, timestamp=epoch_ms(clock), **kw,
+        hall_id="h1",
+        device_id="ev-01",
+        kind="evaluator",
+        state=state,
+        session=session,
+        timestamp=epoch_ms(clock),
+        **kw,
     ).to_json()
 
 
 def _rating(clock: FakeClock, level: int, **kw: object) -> RatingEvent:
     t = now(clock)
     return RatingEvent(
-        hall_id="h1", device_id="ev-01", window_id="w1", region_code="110101", channel=5,
-        input="keypad", level=Level(level), invited_at=t - timedelta(seconds=3), rated_at=t,
+        hall_id="h1",
+        device_id="ev-01",
+        window_id="w1",
+        region_code="110101",
+        channel=5,
+        input="keypad",
+        level=Level(level),
+        invited_at=t - timedelta(seconds=3),
+        rated_at=t,
         **kw,
     )
 
@@ -40,8 +52,16 @@ def test_silent_and_degraded_devices() -> None:
     clock = FakeClock()
     st = HallState(clock)
     t = topics.status("h1", "ev-01")
-    st.on_message(t, _status(clock, "online", 1, peripherals={"keypad": "missing"},
-                             backlog=Backlog(unacked=12, oldest_age_s=40.0)))
+    st.on_message(
+        t,
+        _status(
+            clock,
+            "online",
+            1,
+            peripherals={"keypad": "missing"},
+            backlog=Backlog(unacked=12, oldest_age_s=40.0),
+        ),
+    )
     dev = st.devices[("h1", "ev-01")]
     assert dev.health(epoch_ms(clock)) == "degraded"
     clock.advance(SILENT_AFTER_MS / 1000 + 1)
@@ -94,8 +114,9 @@ def test_follow_up_list_says_the_reason_and_the_clerk() -> None:
     st = HallState(clock)
     t = topics.event("h1", "ev-01", "rating")
     at_keypad = _rating(clock, 2, reasons=["R00"], case_id="C-7", staff=[StaffRef(id="S1", name="王芳")])
-    on_screen = _rating(clock, 1, reasons=["R01", "R05"], case_id="C-8",
-                        staff=[StaffRef(id="S2", name="李强")])
+    on_screen = _rating(
+        clock, 1, reasons=["R01", "R05"], case_id="C-8", staff=[StaffRef(id="S2", name="李强")]
+    )
     for ev in (at_keypad, on_screen):
         st.on_message(t, ev.to_json())
     screen = render(st)
@@ -111,10 +132,18 @@ def test_upstream_status_line() -> None:
     st = HallState(clock)
     assert "upstream" not in render(st)  # no county reporting upstream: no line
     t = epoch_ms(clock)
-    st.on_message(topics.UPSTREAM_STATUS, UpstreamStatus(
-        timestamp=t, province="province.example:443", waiting=1204, oldest_age_s=7300, refused=2,
-        unreachable_since=t - 2 * 3600 * 1000, last_error="ConnectError: [Errno 111] Connection refused",
-    ).to_json())
+    st.on_message(
+        topics.UPSTREAM_STATUS,
+        UpstreamStatus(
+            timestamp=t,
+            province="province.example:443",
+            waiting=1204,
+            oldest_age_s=7300,
+            refused=2,
+            unreachable_since=t - 2 * 3600 * 1000,
+            last_error="ConnectError: [Errno 111] Connection refused",
+        ).to_json(),
+    )
     line = render(st).splitlines()[1]
     assert line.startswith("上报省平台 upstream: 1,204 待上报 waiting, oldest 2 h")
     assert "province unreachable for 2 h" in line and "2 被拒待处理 refused" in line

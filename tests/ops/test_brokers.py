@@ -19,10 +19,24 @@ from tests.support.mqtt_helpers import connect
 def test_cli_defaults_for_an_installation(tmp_path, capsys):
     pw = tmp_path / "bridge.password"
     pw.write_text("s3cret\n")
-    assert brokers.main(["hall", "--hall", "demo-hall", "--conf-dir", str(tmp_path / "h"),
-                         "--bridge-password-file", str(pw)]) == 0
-    assert brokers.main(["county", "--hall", "demo-hall", "--hall", "hall-2",
-                         "--conf-dir", str(tmp_path / "c")]) == 0
+    assert (
+        brokers.main(
+            [
+                "hall",
+                "--hall",
+                "demo-hall",
+                "--conf-dir",
+                str(tmp_path / "h"),
+                "--bridge-password-file",
+                str(pw),
+            ]
+        )
+        == 0
+    )
+    assert (
+        brokers.main(["county", "--hall", "demo-hall", "--hall", "hall-2", "--conf-dir", str(tmp_path / "c")])
+        == 0
+    )
     hall = (tmp_path / "h" / "hall.conf").read_text()
     county = (tmp_path / "c" / "county.conf").read_text()
     acl = (tmp_path / "c" / "county.acl").read_text()
@@ -72,11 +86,19 @@ def test_fill_refuses_missing_values():
 @pytest.mark.broker
 def test_prepare_local_pair_runs_as_rendered(tmp_path):
     """The demo's helper: both confs, accounts and secrets; the brokers start and bridge."""
-    pair = brokers.prepare_local_pair(tmp_path, "demo-hall", ["eval-01"], hall_port=free_port(),
-                                      county_port=free_port(), run_as_root=os.geteuid() == 0)
+    pair = brokers.prepare_local_pair(
+        tmp_path,
+        "demo-hall",
+        ["eval-01"],
+        hall_port=free_port(),
+        county_port=free_port(),
+        run_as_root=os.geteuid() == 0,
+    )
     assert pair.secret("eval-01").stat().st_mode & 0o077 == 0
-    procs = [subprocess.Popen(["mosquitto", "-c", str(conf)], stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL) for conf in (pair.county_conf, pair.hall_conf)]
+    procs = [
+        subprocess.Popen(["mosquitto", "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for conf in (pair.county_conf, pair.hall_conf)
+    ]
 
     def settings(port, user):
         return MqttSettings(url=f"mqtt://{HOST}:{port}", username=user, password_file=pair.secret(user))

@@ -39,9 +39,22 @@ def console_sees_the_hall(url: str, user: str, password: str) -> list[str]:
 
 def test_demo_runs_and_stops_cleanly(tmp_path: Path) -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "ops.demo", "--duration", "20", "--headless", "--no-kiosk",
-         "--console-port", "0", "--dir", str(tmp_path)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "ops.demo",
+            "--duration",
+            "20",
+            "--headless",
+            "--no-kiosk",
+            "--console-port",
+            "0",
+            "--dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     assert proc.stdout is not None
     lines = []
@@ -76,8 +89,18 @@ def test_demo_runs_and_stops_cleanly(tmp_path: Path) -> None:
 
 def test_demo_by_default_has_a_kiosk_answering_a_card_and_the_monitor_view(tmp_path: Path) -> None:
     run = subprocess.run(
-        [sys.executable, "-m", "ops.demo", "--duration", "35", "--headless", "--monitor-every", "12",
-         "--dir", str(tmp_path)],
+        [
+            sys.executable,
+            "-m",
+            "ops.demo",
+            "--duration",
+            "35",
+            "--headless",
+            "--monitor-every",
+            "12",
+            "--dir",
+            str(tmp_path),
+        ],
         capture_output=True,
         text=True,
         timeout=240,
@@ -87,7 +110,7 @@ def test_demo_by_default_has_a_kiosk_answering_a_card_and_the_monitor_view(tmp_p
     county_log = (tmp_path / "county.log").read_text(encoding="utf-8", errors="replace")
     assert "query progress from demo-hall/kiosk-01: ok" in county_log
     # the monitor view, as hall managers see it: every device online, the county online
-    view = run.stdout[run.stdout.rindex("---- hall-monitor"):]
+    view = run.stdout[run.stdout.rindex("---- hall-monitor") :]
     assert "county service: 在线 online" in view, view
     # the county's reports to the province, carried by the bridge to the hall's monitor
     assert re.search(r"上报省平台 upstream: \d+ 待上报 waiting", view), view

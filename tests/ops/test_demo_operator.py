@@ -21,8 +21,12 @@ def _env(tmp_path: Path) -> dict[str, str]:
     """HOME and TMPDIR of their own, to see whether the demo writes anything outside --dir."""
     for d in ("home", "tmp"):
         (tmp_path / d).mkdir(exist_ok=True)
-    return {**os.environ, "HOME": str(tmp_path / "home"), "TMPDIR": str(tmp_path / "tmp"),
-            "PYTHONUNBUFFERED": "1"}
+    return {
+        **os.environ,
+        "HOME": str(tmp_path / "home"),
+        "TMPDIR": str(tmp_path / "tmp"),
+        "PYTHONUNBUFFERED": "1",
+    }
 
 
 def _wait_text(path: Path, text: str, proc: subprocess.Popen[bytes], timeout: float = 120) -> str:
@@ -58,8 +62,9 @@ def test_a_signal_stops_the_whole_hall_in_order(tmp_path: Path, how: str) -> Non
     args = [*DEMO, "--dir", str(hall_dir), *([] if kiosk else ["--no-kiosk"])]
     with open(out, "wb") as f:
         # its own process group, as a shell's foreground job: Ctrl-C and a hang-up go to the group
-        proc = subprocess.Popen(args, stdout=f, stderr=subprocess.STDOUT, env=_env(tmp_path),
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            args, stdout=f, stderr=subprocess.STDOUT, env=_env(tmp_path), start_new_session=True
+        )
     try:
         _wait_text(out, "hall-demo: running", proc)
         if kiosk:
@@ -75,7 +80,7 @@ def test_a_signal_stops_the_whole_hall_in_order(tmp_path: Path, how: str) -> Non
         text = out.read_text(errors="replace")
         assert "hall-demo: final county stored" in text
         # the managers' last view, taken before the stop: every device still online
-        view = text[text.rindex("---- hall-monitor"):]
+        view = text[text.rindex("---- hall-monitor") :]
         devices = ["eval-01", "eval-02", *(["kiosk-01"] if kiosk else [])]
         for device in devices:
             assert re.search(rf"demo-hall/{device}\s+在线 online", view), view
@@ -98,8 +103,13 @@ def test_a_signal_stops_the_whole_hall_in_order(tmp_path: Path, how: str) -> Non
 @pytest.mark.broker
 def test_a_closed_pipe_stops_the_whole_hall(tmp_path: Path) -> None:
     hall_dir = tmp_path / "hall"
-    proc = subprocess.Popen([*DEMO, "--no-kiosk", "--dir", str(hall_dir)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, env=_env(tmp_path), start_new_session=True)
+    proc = subprocess.Popen(
+        [*DEMO, "--no-kiosk", "--dir", str(hall_dir)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=_env(tmp_path),
+        start_new_session=True,
+    )
     try:
         assert proc.stdout is not None and proc.stderr is not None
         seen = b""
@@ -133,8 +143,9 @@ def test_the_final_monitor_view_is_not_the_last_one_again(tmp_path: Path) -> Non
     from core import topics
     from core.messages import DeviceStatus
 
-    status = DeviceStatus(hall_id="demo-hall", device_id="eval-01", kind="evaluator", state="online",
-                          session=1, timestamp=1)
+    status = DeviceStatus(
+        hall_id="demo-hall", device_id="eval-01", kind="evaluator", state="online", session=1, timestamp=1
+    )
     hall.monitor_state.on_message(topics.status("demo-hall", "eval-01"), status.to_json())
     assert hall.monitor_view() is not None  # something changed: shown
 
@@ -144,8 +155,9 @@ def test_an_unusable_dir_is_one_line(tmp_path: Path, where: str) -> None:
     target = Path(where) if where.startswith("/") else tmp_path / where
     if where == "a-file":
         target.write_text("not a folder\n")
-    run = subprocess.run([*DEMO, "--dir", str(target)], capture_output=True, text=True, timeout=60,
-                         env=_env(tmp_path))
+    run = subprocess.run(
+        [*DEMO, "--dir", str(target)], capture_output=True, text=True, timeout=60, env=_env(tmp_path)
+    )
     assert run.returncode == 2
     lines = run.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"hall-demo: --dir {target}: "), run.stderr

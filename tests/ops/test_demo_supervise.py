@@ -31,9 +31,24 @@ def _pid(pattern: str, other_than: int | None = None, timeout: float = 10.0) -> 
 
 def test_twenty_windows_supervised_restart_every_killed_child(tmp_path: Path) -> None:
     demo = subprocess.Popen(
-        [sys.executable, "-m", "ops.demo", "--windows", "20", "--supervise", "--headless",
-         "--monitor-every", "0", "--duration", "600", "--dir", str(tmp_path)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "ops.demo",
+            "--windows",
+            "20",
+            "--supervise",
+            "--headless",
+            "--monitor-every",
+            "0",
+            "--duration",
+            "600",
+            "--dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     lines: queue.Queue[str] = queue.Queue()
     seen: list[str] = []

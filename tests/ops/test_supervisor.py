@@ -30,8 +30,9 @@ def test_a_dead_unit_is_restarted_after_the_delay_and_it_is_said() -> None:
     sup.check([a, b])
     a.alive = False
     sup.check([a, b])
-    assert said == ["supervisor: eval-07 killed by SIGKILL; restarting it in 2 s, as systemd would "
-                    "(Restart=always)"]
+    assert said == [
+        "supervisor: eval-07 killed by SIGKILL; restarting it in 2 s, as systemd would (Restart=always)"
+    ]
     clock.advance(1.9)
     sup.check([a, b])
     assert a.starts == 0

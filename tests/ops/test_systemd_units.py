@@ -86,16 +86,21 @@ def test_systemd_analyze_verify_accepts_the_unit(path: Path, tmp_path: Path) -> 
     for other in UNITS:  # what a unit requires is installed beside it
         _installable_copy(other, tmp_path)
     env = {**os.environ, "SYSTEMD_UNIT_PATH": f"{tmp_path}:"}  # ours first, then the system's
-    r = subprocess.run([_analyze(), "verify", str(tmp_path / path.name)], capture_output=True, text=True,
-                       timeout=60, env=env)
+    r = subprocess.run(
+        [_analyze(), "verify", str(tmp_path / path.name)], capture_output=True, text=True, timeout=60, env=env
+    )
     assert r.returncode == 0 and r.stderr.strip() == "", r.stderr
 
 
 @pytest.mark.parametrize("path", UNITS, ids=lambda p: p.name)
 def test_exposure_is_as_documented(path: Path, tmp_path: Path) -> None:
     unit = _installable_copy(path, tmp_path)
-    r = subprocess.run([_analyze(), "security", "--offline=true", "--no-pager", str(unit)],
-                       capture_output=True, text=True, timeout=60)
+    r = subprocess.run(
+        [_analyze(), "security", "--offline=true", "--no-pager", str(unit)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     m = re.search(r"Overall exposure level for \S+: (\d+\.\d)", r.stdout)
     assert m is not None, r.stdout + r.stderr
     assert path.name in EXPOSURE, f"{path.name} scores {m.group(1)}: sandbox it, record it here and in docs"

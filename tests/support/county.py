@@ -56,8 +56,9 @@ class CountyProcess:
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         with open(self.log, "ab") as log:
             cmd = [sys.executable, "-m", "county.main", "--config", str(self.config)]
-            self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env,
-                                         preexec_fn=die_with_parent)
+            self.proc = subprocess.Popen(
+                cmd, stdout=log, stderr=subprocess.STDOUT, env=env, preexec_fn=die_with_parent
+            )
 
     def kill(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -96,8 +97,12 @@ def county_process(
     root.mkdir(parents=True, exist_ok=True)
     svc = pair.county_service()
     url = database_url or f"sqlite:///{root / 'county.db'}"
-    extra = {"client_id": '"county-receiver-test"', "database": f'"{url}"',
-             "cases_database": f'"{root / "cases.db"}"', **extra}
+    extra = {
+        "client_id": '"county-receiver-test"',
+        "database": f'"{url}"',
+        "cases_database": f'"{root / "cases.db"}"',
+        **extra,
+    }
     lines = [
         *[f"{k} = {v}" for k, v in extra.items()],
         "[mqtt]",

@@ -18,8 +18,12 @@ def clock_at(year: int, month: int, day: int, hour: int = 0, minute: int = 0) ->
 
 def bad_rating(store: EventStore, when: datetime, **over: Any) -> RatingEvent:
     """Store a 差评 rated at `when`; returns the event."""
-    fields: dict[str, Any] = {"level": Level.DISSATISFIED, "reasons": ["R01"], "invited_at": when,
-                                 "rated_at": when}
+    fields: dict[str, Any] = {
+        "level": Level.DISSATISFIED,
+        "reasons": ["R01"],
+        "invited_at": when,
+        "rated_at": when,
+    }
     fields.update(over)
     e = rating(**fields)
     assert store.store_batch([e]) == ["stored"]

@@ -61,7 +61,9 @@ class Accounts:
             password = password or f"pw-{username}-{os.urandom(6).hex()}"
             subprocess.run(
                 [MOSQUITTO_PASSWD, "-b", str(self.passwd), username, password],
-                check=True, capture_output=True, timeout=10,
+                check=True,
+                capture_output=True,
+                timeout=10,
             )
             (self.secrets / f"{username}.password").write_text(password + "\n", encoding="utf-8")
             self._known[username] = password
@@ -120,8 +122,11 @@ class Broker:
         while True:
             with open(self.log, "ab") as log:
                 self.proc = subprocess.Popen(
-                    [MOSQUITTO, "-c", str(self.conf)], stdout=log, stderr=subprocess.STDOUT,
-                    start_new_session=True, preexec_fn=die_with_parent,
+                    [MOSQUITTO, "-c", str(self.conf)],
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                    preexec_fn=die_with_parent,
                 )
             while time.monotonic() < deadline and self.proc.poll() is None:
                 if all(listening(p) for p in [self.port, *self.extra_ports]):
@@ -185,14 +190,22 @@ def _is_root() -> bool:
 
 
 def make_hall_broker(
-    root: Path, accounts: Accounts, hall_id: str = HALL_ID, county: Broker | None = None,
-    tls: brokers.TlsFiles | None = None, county_tls_port: int | None = None,
+    root: Path,
+    accounts: Accounts,
+    hall_id: str = HALL_ID,
+    county: Broker | None = None,
+    tls: brokers.TlsFiles | None = None,
+    county_tls_port: int | None = None,
 ) -> Broker:
     """Render (not start) a hall broker in `root`; bridged to `county` when given."""
     port = free_port()
     files = brokers.BrokerFiles(
-        conf_dir=root, state_dir=root / "state", password_file=accounts.passwd, port=port,
-        bind_address=HOST, run_as_root=_is_root(),
+        conf_dir=root,
+        state_dir=root / "state",
+        password_file=accounts.passwd,
+        port=port,
+        bind_address=HOST,
+        run_as_root=_is_root(),
     )
     (root / "state").mkdir(parents=True, exist_ok=True)
     bridge = None
@@ -215,13 +228,23 @@ def make_county_broker(
     port = free_port()
     tls_port = free_port() if tls else 0
     files = brokers.BrokerFiles(
-        conf_dir=root, state_dir=root / "state", password_file=accounts.passwd, port=port,
-        bind_address=HOST, run_as_root=_is_root(),
+        conf_dir=root,
+        state_dir=root / "state",
+        password_file=accounts.passwd,
+        port=port,
+        bind_address=HOST,
+        run_as_root=_is_root(),
     )
     (root / "state").mkdir(parents=True, exist_ok=True)
     paths = brokers.write(brokers.render_county(files, halls, tls=tls, tls_port=tls_port))
-    b = Broker("county", paths[0], port, root / "state", root / "mosquitto.log",
-               extra_ports=[tls_port] if tls else [])
+    b = Broker(
+        "county",
+        paths[0],
+        port,
+        root / "state",
+        root / "mosquitto.log",
+        extra_ports=[tls_port] if tls else [],
+    )
     accounts.brokers.append(b)
     return b
 
@@ -235,8 +258,9 @@ def settings_for(broker: Broker, accounts: Accounts, username: str) -> MqttSetti
 BRIDGE_BACK_S = 45.0
 
 
-def bridge_up(hall: Broker, accounts: Accounts, hall_id: str = HALL_ID,
-              timeout: float = BRIDGE_BACK_S) -> bool:
+def bridge_up(
+    hall: Broker, accounts: Accounts, hall_id: str = HALL_ID, timeout: float = BRIDGE_BACK_S
+) -> bool:
     """Wait until both bridge connections report `1` on the hall broker (`notifications_local_only`)."""
     account = bridge_account(hall_id)
     pending = {f"$SYS/broker/connection/{cid}/state" for cid in (account, f"{account}.rpc")}

@@ -61,8 +61,9 @@ class Connected:
         assert done.wait(timeout), "no SUBACK"
         return granted
 
-    def publish(self, topic: str, payload: bytes | str, qos: int = 1, retain: bool = False,
-                timeout: float = 5.0) -> int:
+    def publish(
+        self, topic: str, payload: bytes | str, qos: int = 1, retain: bool = False, timeout: float = 5.0
+    ) -> int:
         """Publish and wait for the PUBACK; returns its reason code (135 = not authorised; 0 for
         success, including 16 "no matching subscribers", which is success too)."""
         info = self.client.publish(topic, payload, qos=qos, retain=retain)
@@ -80,9 +81,16 @@ class Connected:
         self.client.loop_stop()
 
 
-def connect(settings: MqttSettings, client_id: str, *, clean_start: bool = True, session_expiry_s: int = 0,
-            timeout: float = 5.0, max_inflight: int = 20,
-            on_message: Callable[[mqtt.Client, Any, mqtt.MQTTMessage], None] | None = None) -> Connected:
+def connect(
+    settings: MqttSettings,
+    client_id: str,
+    *,
+    clean_start: bool = True,
+    session_expiry_s: int = 0,
+    timeout: float = 5.0,
+    max_inflight: int = 20,
+    on_message: Callable[[mqtt.Client, Any, mqtt.MQTTMessage], None] | None = None,
+) -> Connected:
     """Connect and wait for CONNACK; raises ConnectionRefusedError with the reason code.
 
     Messages go to `.messages`, or to `on_message` if given (set before connecting, so nothing a
@@ -103,8 +111,13 @@ def connect(settings: MqttSettings, client_id: str, *, clean_start: bool = True,
     client.on_connect = on_connect
     client.on_message = on_message or (lambda _c, _u, m: conn.messages.put(m))
     client.on_publish = on_publish
-    client.connect(settings.host, settings.port, keepalive=30, clean_start=clean_start,
-                   properties=connect_properties(session_expiry_s))
+    client.connect(
+        settings.host,
+        settings.port,
+        keepalive=30,
+        clean_start=clean_start,
+        properties=connect_properties(session_expiry_s),
+    )
     client.loop_start()
     if not done.wait(timeout):
         client.loop_stop()

@@ -90,9 +90,21 @@ class Cluster:
         deadline = time.monotonic() + timeout
         while True:
             try:
-                self._run([self.pg_ctl, "-D", str(self.data), "-w", "-t", "30", "-l", str(self.root / "log"),
-                           "-o", f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.root} -c fsync=off",
-                           "start"])
+                self._run(
+                    [
+                        self.pg_ctl,
+                        "-D",
+                        str(self.data),
+                        "-w",
+                        "-t",
+                        "30",
+                        "-l",
+                        str(self.root / "log"),
+                        "-o",
+                        f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.root} -c fsync=off",
+                        "start",
+                    ]
+                )
                 return
             except RuntimeError:
                 if time.monotonic() > deadline:
@@ -112,8 +124,9 @@ class Cluster:
 
 def postgres_required() -> bool:
     """CI (or an explicit HALL_REQUIRE_POSTGRES=1) may not skip the PostgreSQL tests."""
-    return any(os.environ.get(v, "").lower() not in ("", "0", "false", "no")
-               for v in ("CI", "HALL_REQUIRE_POSTGRES"))
+    return any(
+        os.environ.get(v, "").lower() not in ("", "0", "false", "no") for v in ("CI", "HALL_REQUIRE_POSTGRES")
+    )
 
 
 @pytest.fixture(scope="session")
