@@ -1,65 +1,35 @@
 """The manager's model says what each message changed (the console's live updates) and which
 devices fell silent with no message at all; clerks and last ratings per device."""
 
-from datetime import timedelta
-from typing import Literal
-
 from core import topics
 from core.clock import FakeClock, epoch_ms, now
-from core.events import RatingEvent, SignoutEvent, StaffRef
+from core.events import SignoutEvent, StaffRef
 from core.hall_view import SILENT_AFTER_MS, HallState
-from core.levels import Level
-from core.messages import Backlog, DeviceStatus, DiskState, Telemetry
+from core.messages import Backlog, DiskState, Telemetry
 from tests.support.events import signin
-
-
-def _status(clock: FakeClock, state: Literal["online", "offline"], session: int) -> bytes:
-    return DeviceStatus(
-        hall_id="h1",
-        device_id="ev-01",
-        kind="evaluator",
-        state=state,
-        session=session,
-        timestamp=epoch_ms(clock),
-    ).to_json()
-
-
-def _rating(clock: FakeClock, level: int, **kw: object) -> RatingEvent:
-    t = now(clock)
-    return RatingEvent(
-        hall_id="h1",
-        device_id="ev-01",
-        window_id="w1",
-        region_code="110101",
-        channel=5,
-        input="keypad",
-        level=Level(level),
-        invited_at=t - timedelta(seconds=3),
-        rated_at=t,
-        **kw,
-    )
+from tests.support.hall_messages import rating_now, status_payload
 
 
 def test_each_message_says_which_device_changed_and_which_rating_is_new() -> None:
     clock = FakeClock()
     st = HallState(clock)
-    ch = st.on_message(topics.status("h1", "ev-01"), _status(clock, "online", 1))
+    ch = st.on_message(topics.status("h1", "ev-01"), status_payload(clock, "online", 1))
     assert ch.device is not None and ch.device.device == "ev-01" and ch.rating is None
-    ev = _rating(clock, 1, reasons=["R01"])
+    ev = rating_now(clock, 1, reasons=["R01"])
     ch = st.on_message(topics.event("h1", "ev-01", "rating"), ev.to_json())
     assert ch.rating is not None and ch.rating.event_id == ev.event_id
     assert ch.device is not None and ch.device.last_rating == ev
     again = st.on_message(topics.event("h1", "ev-01", "rating"), ev.to_json())  # resent: not new
     assert again.rating is None
     assert st.on_message(topics.status("h1", "ev-01"), b"{bad").device is None
-    stale = st.on_message(topics.status("h1", "ev-01"), _status(clock, "offline", 0))  # an old will
+    stale = st.on_message(topics.status("h1", "ev-01"), status_payload(clock, "offline", 0))  # an old will
     assert stale.device is None and st.devices[("h1", "ev-01")].online
 
 
 def test_sweep_reports_a_device_once_when_it_falls_silent_and_again_when_it_speaks() -> None:
     clock = FakeClock()
     st = HallState(clock)
-    st.on_message(topics.status("h1", "ev-01"), _status(clock, "online", 1))
+    st.on_message(topics.status("h1", "ev-01"), status_payload(clock, "online", 1))
     assert st.sweep() == []  # nothing changed since the message said so
     clock.advance(SILENT_AFTER_MS / 1000 + 1)
     [dev] = st.sweep()

@@ -1,50 +1,20 @@
-from datetime import timedelta
-
 from core import topics
-from core.clock import FakeClock, epoch_ms, now
-from core.events import RatingEvent
+from core.clock import FakeClock, epoch_ms
 from core.hall_view import SILENT_AFTER_MS, HallState
 from core.levels import Level
-from core.messages import Backlog, DeviceStatus
+from core.messages import Backlog
 from monitor.render import render
-
-
-def _status(clock: FakeClock, state: str, session: int, **kw: object) -> bytes:
-    return DeviceStatus(
-        hall_id="h1",
-        device_id="ev-01",
-        kind="evaluator",
-        state=state,
-        session=session,
-        timestamp=epoch_ms(clock),
-        **kw,
-    ).to_json()
-
-
-def _rating(clock: FakeClock, level: int, **kw: object) -> RatingEvent:
-    t = now(clock)
-    return RatingEvent(
-        hall_id="h1",
-        device_id="ev-01",
-        window_id="w1",
-        region_code="110101",
-        channel=5,
-        input="keypad",
-        level=Level(level),
-        invited_at=t - timedelta(seconds=3),
-        rated_at=t,
-        **kw,
-    )
+from tests.support.hall_messages import rating_now, status_payload
 
 
 def test_late_last_will_of_an_older_session_is_ignored() -> None:
     clock = FakeClock()
     st = HallState(clock)
     t = topics.status("h1", "ev-01")
-    st.on_message(t, _status(clock, "online", 7))
-    st.on_message(t, _status(clock, "offline", 6))  # the will of the connection before
+    st.on_message(t, status_payload(clock, "online", 7))
+    st.on_message(t, status_payload(clock, "offline", 6))  # the will of the connection before
     assert st.devices[("h1", "ev-01")].online
-    st.on_message(t, _status(clock, "offline", 7))  # the will of the live session: really gone
+    st.on_message(t, status_payload(clock, "offline", 7))  # the will of the live session: really gone
     assert st.devices[("h1", "ev-01")].health(epoch_ms(clock)) == "offline"
 
 
@@ -54,7 +24,7 @@ def test_silent_and_degraded_devices() -> None:
     t = topics.status("h1", "ev-01")
     st.on_message(
         t,
-        _status(
+        status_payload(
             clock,
             "online",
             1,
@@ -73,8 +43,8 @@ def test_tally_counts_each_event_once_and_alerts_bad_ratings() -> None:
     clock = FakeClock()
     st = HallState(clock)
     t = topics.event("h1", "ev-01", "rating")
-    good = _rating(clock, 5)
-    bad = _rating(clock, 1, reasons=["R01"], case_id="C-1")
+    good = rating_now(clock, 5)
+    bad = rating_now(clock, 1, reasons=["R01"], case_id="C-1")
     for ev in (good, good, bad, bad):  # resent before the county's ack: still once each
         st.on_message(t, ev.to_json())
     assert st.tally[Level.VERY_SATISFIED] == 1 and st.tally[Level.VERY_DISSATISFIED] == 1
@@ -113,8 +83,8 @@ def test_follow_up_list_says_the_reason_and_the_clerk() -> None:
     clock = FakeClock()
     st = HallState(clock)
     t = topics.event("h1", "ev-01", "rating")
-    at_keypad = _rating(clock, 2, reasons=["R00"], case_id="C-7", staff=[StaffRef(id="S1", name="王芳")])
-    on_screen = _rating(
+    at_keypad = rating_now(clock, 2, reasons=["R00"], case_id="C-7", staff=[StaffRef(id="S1", name="王芳")])
+    on_screen = rating_now(
         clock, 1, reasons=["R01", "R05"], case_id="C-8", staff=[StaffRef(id="S2", name="李强")]
     )
     for ev in (at_keypad, on_screen):
