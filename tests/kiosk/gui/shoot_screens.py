@@ -141,9 +141,9 @@ def main() -> None:
     c.card_read(Card(zhang.name, zhang.id_number))
     shot("unavailable")
     c.requester = InProcessCounty()
-    c.card_read(Card("赵六", "11010119900101002X"))
+    c.card_read(Card("赵六", "110101199001010023"))  # a real number (check digit 3) with no case
     shot("not_found")
-    c.card_read(Card("赵六", "110101199001010021"))
+    c.card_failed()  # a card on the reader that the driver could not read
     shot("card_error")
     c.home()
     setup()
