@@ -21,7 +21,6 @@ import json
 import os
 import platform
 import sqlite3
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -33,6 +32,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.console_common import figures  # noqa: E402
 from core import topics  # noqa: E402
 from core.accounts import MANAGER  # noqa: E402
 from core.clock import SystemClock, now  # noqa: E402
@@ -63,18 +63,6 @@ def wait(cond: Any, timeout: float = 10.0) -> None:
         if time.monotonic() > deadline:
             raise TimeoutError("timed out")
         time.sleep(0.002)
-
-
-def stats(ms: list[float]) -> dict[str, float]:
-    q = statistics.quantiles(ms, n=100, method="inclusive")
-    return {
-        "n": len(ms),
-        "p50_ms": round(statistics.median(ms), 2),
-        "p90_ms": round(q[89], 2),
-        "p99_ms": round(q[98], 2),
-        "max_ms": round(max(ms), 2),
-        "mean_ms": round(statistics.fmean(ms), 2),
-    }
 
 
 def main() -> None:
@@ -190,7 +178,7 @@ def main() -> None:
                 county.kill()
             pair.stop()
 
-    app, base = stats(app_ms), stats(raw_ms)
+    app, base = figures(app_ms), figures(raw_ms)
     result = {
         "bench": "evaluator_latency",
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),

@@ -9,7 +9,7 @@ from core.events import StaffRef
 from core.levels import Level
 from county.cases import CaseRecord, CaseStore
 from county.stats import BY, compute, rates
-from county.store import EventStore, SqliteStore, open_store
+from county.store import EventStore, open_store
 from county.workdays import WorkCalendar
 from county.workorders import WorkOrderBook
 from tests.support.events import rating
@@ -39,13 +39,10 @@ TABLE = {
 }
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def store(request, tmp_path):
-    s: EventStore
-    if request.param == "sqlite":
-        s = SqliteStore(tmp_path / "county.db")
-    else:
-        s = open_store(request.getfixturevalue("postgres_url"))
+@pytest.fixture
+def store(database_url):
+    """Each test runs on both backends (`database_url` is parametrised)."""
+    s: EventStore = open_store(database_url)
     yield s
     s.close()
 

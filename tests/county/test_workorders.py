@@ -8,7 +8,7 @@ import pytest
 
 from core.clock import CHINA_TZ
 from core.levels import Level
-from county.store import EventStore, SqliteStore, open_store
+from county.store import EventStore, open_store
 from county.workdays import WorkCalendar
 from county.workorders import ACTIONS, WorkOrderBook, WorkOrderRefused
 from tests.support.events import rating
@@ -18,13 +18,10 @@ RATED = datetime(2026, 9, 29, 10, 0, tzinfo=CHINA_TZ)
 DUE = date(2026, 10, 19)  # 10 working days after Tue Sep 29 (Oct 1-7 off, Sat Oct 10 worked)
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def store(request, tmp_path):
-    s: EventStore
-    if request.param == "sqlite":
-        s = SqliteStore(tmp_path / "county.db")
-    else:
-        s = open_store(request.getfixturevalue("postgres_url"))
+@pytest.fixture
+def store(database_url):
+    """Each test runs on both backends (`database_url` is parametrised)."""
+    s: EventStore = open_store(database_url)
     yield s
     s.close()
 
