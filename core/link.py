@@ -39,7 +39,7 @@ from core.device_status import DeviceReport
 from core.jobs import Job, run_jobs
 from core.messages import Ack, AckItem, CountyState, PeripheralState, Telemetry
 from core.mqtt_client import Will, connect_async, make_client
-from core.outbox import Outbox, OutboxError
+from core.outbox import FIRST_RESEND_S, Outbox, OutboxError
 from core.payload import Payload, PayloadError
 from core.requests import Correlator, RequestTimeout, answer_properties, request_properties, response_topic
 
@@ -50,6 +50,10 @@ log = logging.getLogger(__name__)
 WINDOW = 300
 MAX_UNACKED = 1000  # events sent and not yet acked by the county
 POLL_S = 0.5  # the sender looks at the outbox at least this often (resends, telemetry)
+# While the county is known offline the link holds its resends: every copy would only join the hall
+# broker's queue for the bridge (~6 copies per event after 5 minutes, docs/scale.md). New events
+# still go out once each. A resend round still runs this often, in case the liveness is wrong.
+HOLD_RESENDS_MAX_S = 600.0
 PRUNE_EVERY_S = 6 * 3600.0
 
 CommandHandler = Callable[[str, bytes], CommandReply]
@@ -121,6 +125,10 @@ class Link:
         self._connected = threading.Event()
         self._last_problem = ""
         self._requeue = False
+        self._requeue_after_s = 0.0  # resend the backlog now, or later (it waits queued at the broker)
+        self._resend_round_at = 0.0  # monotonic: while holding resends, the next round that runs anyway
+        self._next_tick = time.monotonic() + telemetry_s
+        self._next_prune = time.monotonic()
         self._threads: list[threading.Thread] = []
 
         self._client = make_client(
@@ -142,6 +150,16 @@ class Link:
     @property
     def connected(self) -> bool:
         return self._connected.is_set()
+
+    @property
+    def client(self) -> mqtt.Client:
+        """The paho client, for a driver that runs the network loop itself instead of `start()`."""
+        return self._client
+
+    @property
+    def woken(self) -> bool:
+        """Work waits for `step()`: a press (`wake()`), a county ack, the county's return."""
+        return self._wake.is_set()
 
     @property
     def session(self) -> int:
@@ -329,7 +347,10 @@ class Link:
                     back = self.county.on_state(state)
                 if back:
                     # The county is back (or its beats after a gap: its broker restarted and may
-                    # have lost what it held). What waits out its backoff can go now, not in 60 s.
+                    # have lost what it held). What waits out its backoff can go now, not in 60 s;
+                    # but after an outage we held resends in, each event's one copy waits in the
+                    # hall broker's queue and crosses now: resend only what is not acked by then.
+                    self._requeue_after_s = FIRST_RESEND_S if self.county_online is False else 0.0
                     self._requeue = True
                     self._wake.set()
                 self._check_county()
@@ -391,41 +412,66 @@ class Link:
                 return
             self.county_online = online
         if not online:
-            log.warning("county offline (said so, or no state beat for %.0f s)", self.county.stale_after_s)
+            log.warning(
+                "county offline (said so, or no state beat for %.0f s): holding resends until it is back",
+                self.county.stale_after_s,
+            )
+            self._resend_round_at = time.monotonic() + HOLD_RESENDS_MAX_S
         self._dispatch(self.on_county_state, bool(online))
 
     # --- sender thread -----------------------------------------------------------------------
 
     def _sender(self) -> None:
-        next_tick = time.monotonic() + self.telemetry_s
-        next_prune = time.monotonic()
         while not self._stopping.is_set():
             self._wake.wait(POLL_S)
-            self._wake.clear()
+            self.step()
+
+    def step(self, *, wait: bool = True) -> None:
+        """One round of the sender's work: county liveness, status, acks, due events, telemetry.
+
+        The sender thread runs it when woken and every POLL_S. A driver that runs many links on one
+        thread (bench/scale_model.py) calls it itself with `wait=False` (never block on a full
+        in-flight window: the PUBACKs that free it come through that same thread).
+        """
+        self._wake.clear()
+        try:
+            self._check_county()  # beats that stopped coming say nothing themselves
+            if self._status_due and self.connected:  # before a backlog: the monitor waits for it
+                self._status_due = False
+                self._publish_status(force=True)
+            self._take_acks()
+            if self.outbox is not None:
+                if self._requeue:
+                    self._requeue = False
+                    self.outbox.requeue_all(self._requeue_after_s)
+                self._drain(wait=wait)
+            now = time.monotonic()
+            if now >= self._next_tick:
+                self._next_tick = now + self.telemetry_s
+                if self.connected:
+                    self._publish(self._t_telemetry, self.telemetry().to_json(), qos=0, what="telemetry")
+                    self._publish_status()
+            if self.outbox is not None and now >= self._next_prune:
+                self._next_prune = now + PRUNE_EVERY_S
+                self.outbox.prune()
+        except OutboxError as e:
+            self._problem(str(e))
+        except Exception:
+            log.exception("link sender failed; carrying on")
+
+    def run_callbacks(self) -> None:
+        """Run the app callbacks waiting for the dispatcher (for a driver without `start()`)."""
+        while True:
             try:
-                self._check_county()  # beats that stopped coming say nothing themselves
-                if self._status_due and self.connected:  # before a backlog: the monitor waits for it
-                    self._status_due = False
-                    self._publish_status(force=True)
-                self._take_acks()
-                if self.outbox is not None:
-                    if self._requeue:
-                        self._requeue = False
-                        self.outbox.requeue_all()
-                    self._drain()
-                now = time.monotonic()
-                if now >= next_tick:
-                    next_tick = now + self.telemetry_s
-                    if self.connected:
-                        self._publish(self._t_telemetry, self.telemetry().to_json(), qos=0, what="telemetry")
-                        self._publish_status()
-                if self.outbox is not None and now >= next_prune:
-                    next_prune = now + PRUNE_EVERY_S
-                    self.outbox.prune()
-            except OutboxError as e:
-                self._problem(str(e))
+                job = self._jobs.get_nowait()
+            except queue.Empty:
+                return
+            if job is None:
+                return
+            try:
+                job()
             except Exception:
-                log.exception("link sender failed; carrying on")
+                log.exception("a link callback failed")
 
     def _take_acks(self) -> None:
         items: list[AckItem] = []
@@ -438,24 +484,37 @@ class Link:
             self.acked += self.outbox.ack_many(items)
             self._dispatch(self.on_acked, items)
 
-    def _drain(self) -> None:
+    def _holding_resends(self) -> bool:
+        """True while the county is known offline and no safety round is due (HOLD_RESENDS_MAX_S)."""
+        if self.county_online is not False:
+            return False
+        if time.monotonic() >= self._resend_round_at:
+            self._resend_round_at = time.monotonic() + HOLD_RESENDS_MAX_S
+            log.info("county still offline: sending the unacked events once more")
+            return False
+        return True
+
+    def _drain(self, *, wait: bool = True) -> None:
         assert self.outbox is not None
         budget: int | None = None
+        resends = not self._holding_resends()
         while self.connected and not self._stopping.is_set():
             with self._cond:
                 free = self.window - self._in_flight
-                if free <= 0:
+                if free <= 0 and wait:
                     self._cond.wait(0.05)
                     free = self.window - self._in_flight
             self._take_acks()
             if free <= 0:
+                if not wait:
+                    return
                 continue
             # New events only while fewer than `max_unacked` sent ones wait for the county: a slow
             # or absent county then holds the rest in the outbox instead of a resend storm.
             if budget is None or budget <= 0:  # counted once per round, then kept locally
                 budget = self.max_unacked - self.outbox.awaiting_ack()
             entries = []
-            for e in self.outbox.due(free):
+            for e in self.outbox.due(free, resends=resends):
                 if e.attempts == 0:
                     if budget <= 0:
                         break

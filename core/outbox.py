@@ -189,14 +189,23 @@ class Outbox:
             )
         return stored
 
-    def due(self, limit: int) -> list[OutboxEntry]:
-        """Unacked entries whose resend time has come, oldest (lowest seq) first."""
+    def due(self, limit: int, *, resends: bool = True) -> list[OutboxEntry]:
+        """Unacked entries whose resend time has come, oldest (lowest seq) first.
+
+        `resends=False`: never-sent events only (the link holds resends while the county is offline).
+        """
         if limit <= 0:
             return []
         cols = "SELECT event_id, seq, topic, payload, attempts FROM events"
         with self._read("read due events") as db:
             # Two index range reads instead of one scan past every event that waits for its ack:
             # those due now (next_try = 0, the usual case) and resends whose time has come.
+            if not resends:
+                rows = db.execute(
+                    f"{cols} WHERE acked_at IS NULL AND next_try = 0 AND attempts = 0 ORDER BY seq LIMIT ?",
+                    (limit,),
+                ).fetchall()
+                return [OutboxEntry(r[0], int(r[1]), r[2], bytes(r[3]), int(r[4])) for r in rows]
             now_due = db.execute(
                 f"{cols} WHERE acked_at IS NULL AND next_try = 0 ORDER BY seq LIMIT ?", (limit,)
             ).fetchall()
@@ -222,10 +231,17 @@ class Outbox:
         with self._tx("record sends", durable=False) as db:
             db.executemany(sql, rows)
 
-    def requeue_all(self) -> int:
-        """Make every unacked event due now (after a reconnect the backlog drains oldest first)."""
+    def requeue_all(self, after_s: float = 0.0) -> int:
+        """Make every unacked event due now (after a reconnect the backlog drains oldest first), or
+        `after_s` from now (what the broker already queued may be acked before then); an event never
+        sent is due now either way."""
+        when = self._clock.monotonic() + after_s if after_s > 0 else 0.0
         with self._tx("requeue events", durable=False) as db:
-            return db.execute("UPDATE events SET next_try = 0 WHERE acked_at IS NULL").rowcount
+            return db.execute(
+                "UPDATE events SET next_try = CASE WHEN attempts = 0 THEN 0 ELSE ? END"
+                " WHERE acked_at IS NULL",
+                (when,),
+            ).rowcount
 
     def ack(self, item: AckItem) -> bool:
         """End an event's life on `stored`, `duplicate` or `rejected`. False for an unknown/acked id."""

@@ -440,3 +440,83 @@ def test_county_offline_when_its_beats_stop_and_a_retained_replay_does_not_reviv
     assert wait(lambda: link.county_online is True)
     assert wait(lambda: seen[:3] == [True, False, True])
     county.close()
+
+
+def _say_county(hall_broker: Broker, accounts: Accounts, online: bool, clock: FakeClock) -> None:
+    from core.messages import CountyState
+
+    county = watcher(hall_broker, accounts)
+    state = CountyState(online=online, timestamp=int(clock.time() * 1000)).to_json()
+    assert county.publish(topics.COUNTY_STATE, state, retain=True) == 0
+    county.close()
+
+
+def test_resends_are_held_while_the_county_is_offline_and_follow_its_queued_copies_after(
+    hall_broker: Broker, broker_accounts: Accounts, tmp_path: Path, make_link: Callable[..., Link]
+) -> None:
+    """An outage: each new event goes out once (it waits in the broker's queue for the county), none
+    is resent into that queue; after the county's return what is still unacked goes again, but only
+    FIRST_RESEND_S later (its queued copy crosses first), not at once."""
+    clock = FakeClock()
+    outbox = Outbox(tmp_path / "state" / "outbox.db", clock=clock)
+    acker = Acker(settings_for(hall_broker, broker_accounts, COUNTY_SERVICE), ack=False)
+    try:
+        link = make_link(outbox, clock=clock)
+        link.start()
+        assert wait(lambda: link.connected)
+        _say_county(hall_broker, broker_accounts, False, clock)
+        assert wait(lambda: link.county_online is False)
+        first = outbox.put(rating(HALL_ID, DEV, case_id="O1"))
+        link.wake()
+        assert wait(lambda: len(acker.arrivals) == 1)  # new events are not held
+        for _ in range(3):  # past the 8, 16 and 32 s resends
+            clock.advance(60.0)
+            time.sleep(0.7)  # more than a poll
+        assert len(acker.arrivals) == 1
+        second = outbox.put(rating(HALL_ID, DEV, case_id="O2"))
+        link.wake()
+        assert wait(lambda: len(acker.arrivals) == 2)
+        assert acker.unique() == {first.event_id, second.event_id}
+
+        _say_county(hall_broker, broker_accounts, True, clock)
+        assert wait(lambda: link.county_online is True)
+        time.sleep(0.7)
+        assert len(acker.arrivals) == 2  # not at once: the queued copies cross first
+        clock.advance(8.0)
+        assert wait(lambda: len(acker.arrivals) == 4)  # then each unacked event once more
+        assert [eid for eid, _ in acker.arrivals[2:]] == [first.event_id, second.event_id]
+    finally:
+        acker.close()
+        outbox.close()
+
+
+def test_a_held_backlog_is_still_resent_every_hold_round_in_case_the_liveness_is_wrong(
+    hall_broker: Broker,
+    broker_accounts: Accounts,
+    tmp_path: Path,
+    make_link: Callable[..., Link],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import core.link
+
+    monkeypatch.setattr(core.link, "HOLD_RESENDS_MAX_S", 3.0)
+    clock = FakeClock()
+    outbox = Outbox(tmp_path / "state" / "outbox.db", clock=clock)
+    acker = Acker(settings_for(hall_broker, broker_accounts, COUNTY_SERVICE), ack=False)
+    try:
+        link = make_link(outbox, clock=clock)
+        link.start()
+        assert wait(lambda: link.connected)
+        _say_county(hall_broker, broker_accounts, False, clock)
+        assert wait(lambda: link.county_online is False)
+        ev = outbox.put(rating(HALL_ID, DEV, case_id="V1"))
+        link.wake()
+        assert wait(lambda: len(acker.arrivals) == 1)
+        clock.advance(8.0)  # its resend is due, and held ...
+        time.sleep(0.6)
+        assert len(acker.arrivals) == 1
+        assert wait(lambda: len(acker.arrivals) == 2, timeout=10)  # ... until the hold round
+        assert acker.unique() == {ev.event_id}
+    finally:
+        acker.close()
+        outbox.close()
