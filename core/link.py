@@ -52,8 +52,9 @@ MAX_UNACKED = 1000  # events sent and not yet acked by the county
 POLL_S = 0.5  # the sender looks at the outbox at least this often (resends, telemetry)
 # While the county is known offline the link holds its resends: every copy would only join the hall
 # broker's queue for the bridge (~6 copies per event after 5 minutes, docs/scale.md). New events
-# still go out once each. A resend round still runs this often, in case the liveness is wrong.
-HOLD_RESENDS_MAX_S = 600.0
+# still go out once each. A resend round still runs this often, in case the liveness is wrong
+# (each round adds a copy of every held event to that queue: hourly, not every minute).
+HOLD_RESENDS_MAX_S = 3600.0
 PRUNE_EVERY_S = 6 * 3600.0
 
 CommandHandler = Callable[[str, bytes], CommandReply]
