@@ -121,11 +121,11 @@ def compute(store: EventStore, date_from: date, date_to: date, by: str, hall: st
         parts = ["" if v is None else str(v) for v in r[: len(cols)]]
         key = "/".join(parts)
         counts = [int(n or 0) for n in r[first:]]
+        total = [a + b for a, b in zip(total, counts, strict=True)]
         if key in acc:  # two spellings of one key (e.g. NULL and ""): one row
             counts = [a + b for a, b in zip(acc[key], counts, strict=True)]
         acc[key] = counts
         labels[key] = _label(by, parts, r[len(cols)] if label_col else None)
-        total = [a + b for a, b in zip(total, counts, strict=True)]
     return Stats(
         rows=[_model(StatsRow, acc[k], key=k, label=labels[k]) for k in sorted(acc)],
         total=_model(StatsTotal, total),
