@@ -60,8 +60,8 @@ from typing import Any
 
 import paho.mqtt.client as mqtt
 
+from bench.link_loop import LinkLoop, raise_open_files_limit
 from bench.proc_stats import CLK_TCK, cpu_ticks, rss_kib
-from core import link as link_module
 from core import topics
 from core.accounts import COUNTY_SERVICE, MONITOR, bridge_account
 from core.config import DeviceSettings, MqttSettings
@@ -487,32 +487,21 @@ def all_ask(workers: Sequence[Worker], timeout: float = 120.0, **cmd: Any) -> li
     return [w.reply(timeout) for w in workers]
 
 
-@dataclass
-class SimDevice:
-    outbox: Outbox
-    link: Link
-
-
 def worker_main(spec_path: Path) -> int:
-    """Run the devices in `spec_path`; answer commands from stdin until `quit`."""
+    """Run the devices in `spec_path` on one thread (bench/link_loop.py); answer commands from
+    stdin until `quit`. A `press` phase runs inside the loop, so the devices keep working meanwhile."""
     spec = json.loads(spec_path.read_text())
     logging.basicConfig(
         level=logging.WARNING,
         stream=sys.stderr,
         format=f"w{spec['index']} %(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    # An idle link looks at its outbox every POLL_S (0.5 s: three small queries) for resends and
-    # telemetry; a press or an ack wakes it at once. Cheap on a device, but 2,500 of them on 2 cores
-    # are the model's own biggest load: the model may poll less often (`--link-poll-s`).
-    link_module.POLL_S = spec["poll_s"]
     os.nice(spec["nice"])  # the county's processes first: the devices stand in for other machines
-    threading.stack_size(512 * 1024)  # ~3 threads per device: keep the address space modest
-    out_lock = threading.Lock()
+    raise_open_files_limit()
 
     def say(**msg: Any) -> None:
-        with out_lock:
-            sys.stdout.write(json.dumps(msg) + "\n")
-            sys.stdout.flush()
+        sys.stdout.write(json.dumps(msg) + "\n")
+        sys.stdout.flush()
 
     acked_at: dict[str, float] = {}
 
@@ -521,7 +510,7 @@ def worker_main(spec_path: Path) -> int:
         for it in items:
             acked_at.setdefault(it.event_id, t)
 
-    devices: list[SimDevice] = []
+    links: list[Link] = []
     for d in spec["devices"]:
         state = Path(spec["outbox_root"]) / d["device"]
         settings = DeviceSettings(
@@ -530,53 +519,76 @@ def worker_main(spec_path: Path) -> int:
             state_dir=state,
             mqtt=MqttSettings(url=d["url"], username=d["device"], password_file=Path(d["password_file"])),
         )
-        outbox = Outbox(state / "outbox.db")
-        link = Link(settings, kind="evaluator", outbox=outbox, version="scale-model")
+        link = Link(settings, kind="evaluator", outbox=Outbox(state / "outbox.db"), version="scale-model")
         link.on_acked = on_acked
-        devices.append(SimDevice(outbox, link))
+        links.append(link)
+    # An idle link looks at its outbox every POLL_S (0.5 s on a device: three small queries) for
+    # resends and telemetry; a press or an ack steps it at once. 2,500 of them on 2 cores are the
+    # model's own biggest load, so the model polls less often (`--link-poll-s`).
+    loop = LinkLoop(links, poll_s=spec["poll_s"])
     t0 = time.monotonic()
-    for dev in devices:
-        dev.link.start()
-    while sum(d.link.connected for d in devices) < len(devices) and time.monotonic() - t0 < 120:
-        time.sleep(0.1)
-    say(ready=sum(d.link.connected for d in devices), seconds=round(time.monotonic() - t0, 2))
+    loop.run_until(lambda: loop.connected() == len(links), 120)
+    say(ready=loop.connected(), seconds=round(time.monotonic() - t0, 2))
 
+    commands: queue.SimpleQueue[dict[str, Any] | None] = queue.SimpleQueue()
+
+    def read_commands() -> None:  # the one other thread: stdin blocks
+        for line in sys.stdin:
+            commands.put(json.loads(line))
+        commands.put(None)
+
+    threading.Thread(target=read_commands, daemon=True).start()
     presses: list[tuple[str, float, float]] = []  # event_id, press (wall), put done (wall)
     rnd = random.Random(spec["seed"])
+    phase: dict[str, Any] | None = None  # the press phase under way
 
-    def press(rate: float, seconds: float) -> dict[str, Any]:
-        start = len(presses)
-        tm0 = time.monotonic()
-        nxt, late = tm0, 0.0
-        while rate > 0:
-            nxt += rnd.expovariate(rate)
-            if nxt - tm0 > seconds:
-                break
-            delay = nxt - time.monotonic()
-            if delay > 0:
-                time.sleep(delay)
-            else:
-                late = max(late, -delay)
-            dev = devices[rnd.randrange(len(devices))]
-            ev = rating(dev.link.settings.hall_id, dev.link.device_id)
+    def press_due() -> float:
+        """Presses whose time has come (a Poisson process); seconds until the next one."""
+        nonlocal phase
+        if phase is None:
+            return 0.05
+        now = time.monotonic()
+        while phase["next"] <= now:
+            phase["late"] = max(phase["late"], now - phase["next"])
+            link = links[rnd.randrange(len(links))]
+            assert link.outbox is not None
+            ev = rating(link.settings.hall_id, link.device_id)
             tp = time.time()
-            stored = dev.outbox.put(ev)
+            stored = link.outbox.put(ev)
             presses.append((stored.event_id, tp, time.time()))
-            dev.link.wake()
-        return {"presses": len(presses) - start, "max_late_s": round(late, 3)}
+            link.wake()
+            loop.kick(link)
+            phase["next"] += rnd.expovariate(phase["rate"]) if phase["rate"] > 0 else float("inf")
+            if phase["next"] - phase["t0"] > phase["seconds"]:
+                say(presses=len(presses) - phase["start"], max_late_s=round(phase["late"], 3))
+                phase = None
+                return 0.05
+        return min(0.05, float(phase["next"]) - now)
 
-    for line in sys.stdin:
-        cmd = json.loads(line)
+    while True:
+        try:
+            cmd = commands.get_nowait()
+        except queue.Empty:
+            loop.run_once(press_due())
+            continue
+        if cmd is None or cmd["cmd"] == "quit":
+            break
         what = cmd["cmd"]
         if what == "press":
-            say(**press(cmd["rate"], cmd["seconds"]))
+            t = time.monotonic()
+            rate = float(cmd["rate"])
+            first = t + rnd.expovariate(rate) if rate > 0 else float("inf")
+            phase = {"rate": rate, "seconds": cmd["seconds"], "t0": t, "next": first, "late": 0.0}
+            phase["start"] = len(presses)
+            if first - t > cmd["seconds"]:
+                say(presses=0, max_late_s=0.0)
+                phase = None
         elif what == "stats":
-            unacked = sum(d.outbox.backlog().unacked for d in devices)
             say(
-                unacked=unacked,
-                published=sum(d.link.published for d in devices),
-                acked=sum(d.link.acked for d in devices),
-                connected=sum(d.link.connected for d in devices),
+                unacked=sum(link.outbox.backlog().unacked for link in links if link.outbox is not None),
+                published=sum(link.published for link in links),
+                acked=sum(link.acked for link in links),
+                connected=loop.connected(),
                 presses=len(presses),
             )
         elif what == "dump":
@@ -585,11 +597,10 @@ def worker_main(spec_path: Path) -> int:
                 for eid, tp, tput in presses:
                     f.write(f"{eid}\t{tp:.6f}\t{tput:.6f}\t{acked_at.get(eid, 0.0):.6f}\n")
             say(dumped=len(presses))
-        elif what == "quit":
-            break
-    for dev in devices:
-        dev.link.stop(timeout=2)
-        dev.outbox.close()
+    loop.close()
+    for link in links:
+        if link.outbox is not None:
+            link.outbox.close()
     say(stopped=True)
     return 0
 
@@ -657,6 +668,7 @@ class Run:
     workers: list[Worker] = field(default_factory=list)
     service: CountyService | None = None
     done_presses: set[str] = field(default_factory=set)
+    receiver_counts_before_outage: dict[str, int] = field(default_factory=dict)
 
     def cpu(self) -> CpuWindow:
         return CpuWindow(
@@ -731,11 +743,13 @@ class Run:
     def outage(self) -> dict[str, Any]:
         a = self.args
         assert self.service is not None
-        before = sum(s["presses"] for s in all_ask(self.workers, cmd="stats"))
+        at_start = all_ask(self.workers, cmd="stats")
+        before = sum(s["presses"] for s in at_start)
         hall_rss_before = rss_mib([b.proc.pid for b in self.c.hall_brokers if b.proc])
         for w in self.workers:
             w.send(cmd="press", rate=a.outage_rate / len(self.workers), seconds=a.outage_s)
         self.service.stop()
+        self.receiver_counts_before_outage = self.service.counts()
         self.c.county.stop()
         t_down = time.monotonic()
         gen = [w.reply(a.outage_s + 120) for w in self.workers]
@@ -777,6 +791,7 @@ class Run:
             "hall_broker_kib_per_queued_event": round(
                 (sum(hall_rss) - sum(hall_rss_before)) * 1024 / max(1, backlog), 2
             ),
+            "device_publishes_during_outage": published_before - sum(s["published"] for s in at_start),
             "resends_during_drain": sum(s["published"] for s in stats) - published_before,
             "not_stored_after_drain": missing,
         }
@@ -908,7 +923,12 @@ def run(a: argparse.Namespace) -> dict[str, Any]:
         if r.service is not None:
             r.service.stop()
             if result:
-                result["receiver_counts"] = r.service.counts()
+                result["receiver_counts"] = counts = r.service.counts()
+                if result.get("county_outage"):
+                    before = r.receiver_counts_before_outage
+                    result["county_outage"]["receiver_after_return"] = {
+                        k: counts.get(k, 0) - before.get(k, 0) for k in ("stored", "duplicate", "rejected")
+                    }
         for b in c.hall_brokers:
             b.stop()
         c.county.stop()
@@ -923,20 +943,17 @@ LOAD_AT_START = os.getloadavg()
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     p.add_argument("--halls", type=int, default=100)
-    # 2,500 (the issue's figure) collapsed the simulators on 2 cores (docs/scale.md): 1,000 by default
-    p.add_argument("--devices", type=int, default=1000)
+    p.add_argument("--devices", type=int, default=2500)
     p.add_argument("--rates", default="30,300,1000", help="ratings per second, comma separated")
     p.add_argument("--phase-s", type=float, default=40.0, help="seconds of ratings at each rate")
     p.add_argument("--warmup-s", type=float, default=5.0, help="left out of the latency figures")
-    p.add_argument(
-        "--outage-s", type=float, default=120.0, help="county outage (0: none; the issue's is 600)"
-    )
+    p.add_argument("--outage-s", type=float, default=600.0, help="county outage in seconds (0: none)")
     p.add_argument("--outage-rate", type=float, default=30.0, help="ratings per second during the outage")
     p.add_argument(
         "--devices-per-worker",
         type=int,
-        default=125,
-        help="devices per simulator process (paho's select() needs every socket below fd 1024)",
+        default=625,
+        help="devices per simulator process (each process runs its devices on one thread)",
     )
     p.add_argument("--link-poll-s", type=float, default=5.0, help="idle poll of each link (device: 0.5)")
     p.add_argument("--sim-nice", type=int, default=10, help="niceness of the device simulators")
