@@ -6,12 +6,16 @@ order, as the receiver does), stored through `EventStore.store_batch` like real 
 `hall-console` process serves it and we time, for one month and for the whole year:
 
 - baseline: `county.stats.compute(by=window)` called directly in this process (the one query
-  behind the table; the page also asks for the §9 rates, the previous period and the trend);
+  behind the table, from the daily summary; the page also asks for the §9 rates, the previous
+  period and the trend), and `compute_from_ratings` (the same numbers counted from every rating,
+  which is what `compute` did before the summary);
 - api: `GET /api/v1/stats` over HTTP (loopback);
 - page: `GET /stats` (the whole page: table, five rates, 环比, trend) over HTTP;
 - browser: headless Chromium navigating to the page until its load event (chart drawn).
 
-Target: page and browser ≤ 1 s. Writes bench/results/console_stats.json.
+Also timed once: recounting the daily summary from all the ratings (`county.summary.rebuild`,
+the back-fill a county's upgrade to migration 4 runs). Target: page and browser ≤ 1 s. Writes
+bench/results/console_stats.json.
 
     .venv/bin/python -m bench.console_stats [--ratings 1000000]
 """
@@ -33,7 +37,8 @@ from bench.console_common import write
 from core.clock import CHINA_TZ
 from core.events import CHANNEL_HALL_TERMINAL, RatingEvent, StaffRef
 from core.levels import Level
-from county.stats import compute
+from county import summary
+from county.stats import compute, compute_from_ratings
 from county.store import SqliteStore
 from ops.procs import HOST, free_port
 from tests.console.harness import CHROMIUM, CHROMIUM_ARGS
@@ -107,8 +112,13 @@ def main() -> None:
         root = Path(tmp)
         store = SqliteStore(root / "county.db")
         fill_s = fill(store, a.ratings)
+        t0 = time.monotonic()
+        summary.rebuild(store)
+        rebuild_s = time.monotonic() - t0
         results["store"] = {
             "ratings": store.count("ratings"),
+            "summary_rows": store.count("rating_days"),
+            "summary_rebuild_s": round(rebuild_s, 1),
             "workorders": store.rows("SELECT count(*) FROM workorders")[0][0],
             "fill_s": round(fill_s, 1),
             "db_mb": round((root / "county.db").stat().st_size / 1e6, 1),
@@ -142,6 +152,9 @@ def main() -> None:
                     "period": f"{first}..{last}",
                     "baseline_compute_by_window": timed(
                         lambda f=first, t=last: compute(store, f, t, "window"), a.runs
+                    ),
+                    "compute_from_ratings_by_window": timed(
+                        lambda f=first, t=last: compute_from_ratings(store, f, t, "window"), a.runs
                     ),
                     "api_stats": timed(lambda q=q: get(f"{console.url}/api/v1/stats?{q}", token), a.runs),
                     "page_server": timed(lambda q=q: get(f"{console.url}/stats?{q}", token), a.runs),
@@ -180,8 +193,9 @@ def main() -> None:
         for k in ("month", "year")
     }
     results["note"] = (
-        "SQLite county store; every figure from county/stats.py; page = table + five rates + "
-        "previous period + daily trend; browser = navigation start to load event"
+        "SQLite county store; every figure from county/stats.py (counts from the daily summary"
+        " rating_days); page = table + five rates + previous period + daily trend; browser ="
+        " navigation start to load event; compute_from_ratings = the same counts from every rating"
     )
     write("console_stats", results, a.out)
 

@@ -124,6 +124,55 @@ ALERT_COLUMNS = """
     created_ms BIGINT NOT NULL,
     sent_ms BIGINT"""
 
+# --- migration 4: the daily summary the statistics read (county/summary.py) ---
+# One row per China-time day, hall and value of one grouping (`dim`): `k` is the window id, the
+# first clerk's id, the item code or the channel; `label` the clerk's or item's name as rated.
+# A missing value is '' (never NULL, so the primary key is the upsert's conflict target); the
+# statistics count NULL and '' as one key already. The seven counts split every rating exactly
+# once: an active rating by level, a system default, an invalid one.
+SUMMARY_COUNTS = ("level1", "level2", "level3", "level4", "level5", "defaults", "invalid")
+SUMMARY_COLUMNS = """
+    dim TEXT NOT NULL,
+    rated_day TEXT NOT NULL,
+    hall_id TEXT NOT NULL,
+    k TEXT NOT NULL,
+    label TEXT NOT NULL,
+    level1 BIGINT NOT NULL DEFAULT 0,
+    level2 BIGINT NOT NULL DEFAULT 0,
+    level3 BIGINT NOT NULL DEFAULT 0,
+    level4 BIGINT NOT NULL DEFAULT 0,
+    level5 BIGINT NOT NULL DEFAULT 0,
+    defaults BIGINT NOT NULL DEFAULT 0,
+    invalid BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (dim, rated_day, hall_id, k, label)"""
+_ACTIVE = "NOT invalid AND NOT system_default"
+_SUMMARY_FROM_RATINGS = ", ".join(
+    [
+        *(f"count(*) FILTER (WHERE level = {n} AND {_ACTIVE}) AS level{n}" for n in range(1, 6)),
+        "count(*) FILTER (WHERE system_default AND NOT invalid) AS defaults",
+        "count(*) FILTER (WHERE invalid) AS invalid",
+    ]
+)
+# dim -> (k, label) as SQL over a ratings row
+SUMMARY_DIMS: dict[str, tuple[str, str]] = {
+    "window": ("coalesce(window_id, '')", "''"),
+    "staff": ("coalesce(staff_id, '')", "coalesce(staff_name, '')"),
+    "item": ("coalesce(item_code, '')", "coalesce(item_name, '')"),
+    "channel": ("CAST(channel AS TEXT)", "''"),
+}
+# the summary's rows counted from the ratings, one query per dim (county/summary.py reuses them)
+SUMMARY_RECOUNT = [
+    f"SELECT '{dim}' AS dim, rated_day, hall_id, {k} AS k, {label} AS label, {_SUMMARY_FROM_RATINGS}"
+    f" FROM ratings WHERE rated_day IS NOT NULL GROUP BY rated_day, hall_id, {k}"
+    + (f", {label}" if label != "''" else "")  # PostgreSQL refuses a constant in GROUP BY
+    for dim, (k, label) in SUMMARY_DIMS.items()
+]
+# the back-fill: every stored rating counted once per dim
+SUMMARY_BACKFILL = [
+    f"INSERT INTO rating_days (dim, rated_day, hall_id, k, label, {', '.join(SUMMARY_COUNTS)}) {select}"
+    for select in SUMMARY_RECOUNT
+]
+
 MIGRATIONS: list[Migration] = [
     Migration(
         1,
@@ -212,6 +261,21 @@ MIGRATIONS: list[Migration] = [
             attempts INTEGER NOT NULL,
             duplicate BOOLEAN NOT NULL
         )""",
+        ],
+    ),
+    Migration(
+        4,
+        "statistics: the daily summary rating_days, back-filled from the stored ratings",
+        [
+            {
+                # clustered by its key: a period is one range of the table
+                "sqlite": "CREATE TABLE IF NOT EXISTS rating_days (" + SUMMARY_COLUMNS + ") WITHOUT ROWID",
+                "postgresql": "CREATE TABLE IF NOT EXISTS rating_days (" + SUMMARY_COLUMNS + ")",
+            },
+            # PostgreSQL: no rating may commit between the back-fill's snapshot and this
+            # migration's commit (SQLite's BEGIN IMMEDIATE already excludes other writers)
+            {"sqlite": "SELECT 1", "postgresql": "LOCK TABLE ratings IN SHARE MODE"},
+            *SUMMARY_BACKFILL,
         ],
     ),
 ]

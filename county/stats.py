@@ -11,8 +11,15 @@ Every number the console, the API and the monthly report show comes from here.
 - 按期整改率 = work orders closed by their due day / work orders due in the period (not invalid).
 
 Periods are China-time days, both ends included. A rate whose denominator is 0 is None (null).
-Plain SQL over the same columns on SQLite and PostgreSQL; the covering indexes of migration 2
-(`ratings_day_window`, `ratings_day_staff`) answer a month by window or by clerk from the index.
+Plain SQL over the same columns on SQLite and PostgreSQL.
+
+The counts by hall, window, clerk, item, channel and day (`compute`, and 好评率 / 差评率 in
+`rates`) are sums over the daily summary `rating_days` (county/summary.py, migration 4), kept in
+the transaction of every write to the ratings: a year is read from some thousands of rows, not a
+million ratings. `compute_from_ratings` counts the same from the ratings themselves (the
+definition the summary must equal; the tests hold them equal). 评价率 needs each case's ratings,
+so `rated_cases` reads the ratings (by case id, from the unique index); 回访率 and 按期整改率 read
+the work orders.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel, Field
 
+from county.schema import SUMMARY_COUNTS
 from county.store import EventStore
 
 BY = ("hall", "window", "staff", "item", "channel", "day")
@@ -98,11 +106,45 @@ def _period_sql(hall: str | None) -> tuple[str, list[Any]]:
     )
 
 
-def compute(store: EventStore, date_from: date, date_to: date, by: str, hall: str | None = None) -> Stats:
-    """Ratings of [date_from, date_to] (China time) grouped `by` one of `BY`, rows sorted by key."""
+# by -> (the summary's dim, its grouping columns, whether it has a label); the same keys as _GROUPS
+_SUMMARY: dict[str, tuple[str, tuple[str, ...], bool]] = {
+    "hall": ("window", ("hall_id",), False),  # every rating is in one window row: sum them
+    "window": ("window", ("hall_id", "k"), False),
+    "staff": ("staff", ("k",), True),
+    "item": ("item", ("k",), True),
+    "channel": ("channel", ("k",), False),
+    "day": ("window", ("rated_day",), False),
+}
+_SUMS = ", ".join(f"sum({c})" for c in SUMMARY_COUNTS)
+
+
+def _checked(date_from: date, date_to: date, by: str) -> None:
     if by not in _GROUPS:
         raise ValueError(f"by must be one of {', '.join(BY)}, not {by!r}")
     _check(date_from, date_to)
+
+
+def compute(store: EventStore, date_from: date, date_to: date, by: str, hall: str | None = None) -> Stats:
+    """Ratings of [date_from, date_to] (China time) grouped `by` one of `BY`, rows sorted by key.
+
+    Summed from the daily summary; the same answer as `compute_from_ratings`, for every period."""
+    _checked(date_from, date_to, by)
+    dim, cols, labelled = _SUMMARY[by]
+    group = ", ".join(cols)
+    label = ", max(label)" if labelled else ""
+    where, extra = _period_sql(hall)
+    rows = store.rows(
+        f"SELECT {group}{label}, {_SUMS} FROM rating_days WHERE dim = ? AND {where} GROUP BY {group}",
+        [dim, date_from.isoformat(), date_to.isoformat(), *extra],
+    )
+    return _fold(by, rows, len(cols), labelled)
+
+
+def compute_from_ratings(
+    store: EventStore, date_from: date, date_to: date, by: str, hall: str | None = None
+) -> Stats:
+    """What `compute` answers, counted from every rating of the period (the definition itself)."""
+    _checked(date_from, date_to, by)
     cols, label_col = _GROUPS[by]
     group = ", ".join(cols)
     label = f", max({label_col})" if label_col else ""
@@ -113,21 +155,33 @@ def compute(store: EventStore, date_from: date, date_to: date, by: str, hall: st
         f"SELECT {group}{label}, {_COUNTS} FROM ratings WHERE {where} GROUP BY {group}",
         [date_from.isoformat(), date_to.isoformat(), *extra],
     )
+    return _fold(by, rows, len(cols), label_col is not None)
+
+
+def _fold(by: str, rows: list[tuple[Any, ...]], n_cols: int, labelled: bool) -> Stats:
+    """Rows of (grouping columns..., [label], the seven counts) as `Stats`."""
     acc: dict[str, list[int]] = {}  # key -> [level 1..5 active, defaults, invalid]
-    labels: dict[str, str] = {}
+    parts_of: dict[str, list[str]] = {}
+    # key -> the greatest label of its rows, as SQL's max() over both spellings of a key
+    names: dict[str, Any] = {}
     total = [0] * 7
-    first = len(cols) + (1 if label_col else 0)
+    first = n_cols + (1 if labelled else 0)
     for r in rows:
-        parts = ["" if v is None else str(v) for v in r[: len(cols)]]
+        parts = ["" if v is None else str(v) for v in r[:n_cols]]
         key = "/".join(parts)
         counts = [int(n or 0) for n in r[first:]]
-        if key in acc:  # two spellings of one key (e.g. NULL and ""): one row
+        total = [a + b for a, b in zip(total, counts, strict=True)]
+        if key in acc:  # two spellings of one key (NULL and ""): one row
             counts = [a + b for a, b in zip(acc[key], counts, strict=True)]
         acc[key] = counts
-        labels[key] = _label(by, parts, r[len(cols)] if label_col else None)
-        total = [a + b for a, b in zip(total, counts, strict=True)]
+        parts_of[key] = parts
+        name = r[n_cols] if labelled else None
+        if name is not None and (names.get(key) is None or str(name) > str(names[key])):
+            names[key] = name
     return Stats(
-        rows=[_model(StatsRow, acc[k], key=k, label=labels[k]) for k in sorted(acc)],
+        rows=[
+            _model(StatsRow, acc[k], key=k, label=_label(by, parts_of[k], names.get(k))) for k in sorted(acc)
+        ],
         total=_model(StatsTotal, total),
     )
 

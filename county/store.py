@@ -23,7 +23,7 @@ from typing import Any, Protocol
 from core.clock import CHINA_TZ
 from core.events import Event, ExpiredEvent, RatingEvent, SigninEvent, SignoutEvent, StaffRef
 from core.messages import AckResult
-from county import workorders
+from county import summary, workorders
 from county.schema import VERSION_TABLE, Dialect, SchemaError, pending
 from county.workdays import WorkCalendar
 
@@ -223,6 +223,7 @@ class EventStore:
         rows: list[tuple[Any, ...]] = []
         details: dict[str, list[tuple[Any, ...]]] = {}
         bad: list[RatingEvent] = []  # stored 差评: each opens its work order in this transaction
+        stored_ratings: list[RatingEvent] = []  # counted in the daily summary in this transaction
         for event, raw in zip(events, raws, strict=True):
             if event.event_id in seen:
                 results.append("duplicate")  # this event_id is stored already
@@ -238,8 +239,10 @@ class EventStore:
             detail = _detail_row(event)
             if detail is not None:
                 details.setdefault(detail[0], []).append(detail[1])
-            if isinstance(event, RatingEvent) and event.level.is_bad and not event.system_default:
-                bad.append(event)
+            if isinstance(event, RatingEvent):
+                stored_ratings.append(event)
+                if event.level.is_bad and not event.system_default:
+                    bad.append(event)
             results.append("stored")
         if rows:
             cur.executemany(
@@ -258,6 +261,8 @@ class EventStore:
             cur.executemany(
                 self._sql("INSERT INTO upstream_queue (event_id, queued_ms) VALUES (?, ?)"), reports
             )
+        if stored_ratings:
+            summary.add(self, cur, stored_ratings)
         if bad:
             workorders.open_for(self, cur, bad, now)
         return results

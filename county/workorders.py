@@ -28,6 +28,7 @@ from core.clock import CHINA_TZ, Clock
 from core.clock import now as clock_now
 from core.events import RatingEvent
 from core.messages import Alert
+from county import summary
 
 if TYPE_CHECKING:
     from county.store import Cursor, EventStore
@@ -364,12 +365,16 @@ class WorkOrderBook:
         with self.store.transaction() as cur:
             lock = " FOR UPDATE" if self.store.dialect == "postgresql" else ""
             cur.execute(
-                self.store.sql(f"SELECT state, appeal_from, due FROM workorders WHERE id = ?{lock}"), [id]
+                self.store.sql(
+                    f"SELECT state, appeal_from, due, event_id FROM workorders WHERE id = ?{lock}"
+                ),
+                [id],
             )
             row = cur.fetchone()
             if row is None:
                 raise _refuse(f"没有工单 {id}", f"no work order {id}")
             state, appeal_from, old_due = str(row[0]), row[1], date.fromisoformat(row[2])
+            event_id = str(row[3])
             if state not in rule.from_states:
                 raise _refuse(
                     f"工单 {id} {STATE_ZH[state]}，不能{ACTION_ZH[action]}",
@@ -404,14 +409,8 @@ class WorkOrderBook:
             if to is not None:
                 sets.append("state = ?")
                 params.append(to)
-            if action == "approve_invalid":
-                cur.execute(
-                    self.store.sql(
-                        "UPDATE ratings SET invalid = TRUE WHERE event_id ="
-                        " (SELECT event_id FROM workorders WHERE id = ?)"
-                    ),
-                    [id],
-                )
+            if action == "approve_invalid":  # the rating leaves the statistics (and their summary)
+                summary.mark_invalid(self.store, cur, event_id)
             cur.execute(
                 self.store.sql(f"UPDATE workorders SET {', '.join(sets)} WHERE id = ?"), [*params, id]
             )

@@ -109,3 +109,20 @@ def test_report_command_bad_arguments(tmp_path, capsys, args, msg):
     assert county_main.main(["--config", str(cfg), "report", *args]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and msg in err
+
+
+def test_check_summary_command(tmp_path, capsys):
+    store = fill_table(SqliteStore(tmp_path / "county.db"))
+    cfg = tmp_path / "county.toml"
+    cfg.write_text(f'database = "sqlite:///{tmp_path / "county.db"}"\n', encoding="utf-8")
+    assert county_main.main(["--config", str(cfg), "check-summary"]) == 0
+    assert "equals a recount of the ratings" in capsys.readouterr().out
+    with store.transaction() as cur:  # a rating stored by a program that does not know the summary
+        cur.execute("UPDATE ratings SET level = 4 WHERE level = 5 AND rated_day = '2026-11-30'")
+    store.close()
+    assert county_main.main(["--config", str(cfg), "check-summary"]) == 1
+    out = capsys.readouterr().out
+    assert "window/2026-11-30/h2/w-01/: summary (0, 0, 0, 0, 1, 0, 0), ratings (0, 0, 0, 1, 0, 0, 0)" in out
+    assert "differs from the ratings in 4 rows" in out
+    assert county_main.main(["--config", str(cfg), "check-summary", "--rebuild"]) == 0
+    assert county_main.main(["--config", str(cfg), "check-summary"]) == 0

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from county import schema
+from core.levels import Level
+from county import schema, summary
 from county.schema import Migration
 from county.store import EventStore, SqliteStore, StoreError, open_store
 from tests.support.events import rating, signin
@@ -190,4 +191,47 @@ def test_an_upgrade_from_the_pre_migration_schema_keeps_the_data_and_the_rules(u
     reopened = open_store(url)  # the next start applies nothing again
     assert reopened.rows("SELECT count(*) FROM schema_version") == [(len(schema.MIGRATIONS),)]
     assert reopened.count("ratings") == 2
+    # the old rating is in the daily summary the migration back-filled, the new one beside it
+    assert reopened.rows("SELECT sum(level5) FROM rating_days WHERE dim = 'window'") == [(2,)]
+    assert summary.differences(reopened) == []
     reopened.close()
+
+
+def test_migration_4_back_fills_the_daily_summary_from_the_stored_ratings(url):
+    """A county upgrading to the daily summary keeps its figures: every rating it had is counted,
+    invalid ones and system defaults apart, exactly as a recount of the ratings says."""
+    from tests.county.test_stats import fill_table
+
+    s = open_store(url)
+    fill_table(s)  # the statistics tests' hand-worked table: 差评, a default, one made invalid
+    expected = s.rows("SELECT * FROM rating_days ORDER BY dim, rated_day, hall_id, k, label")
+    with s.transaction() as cur:  # the same store as it was at version 3: no summary yet
+        cur.execute("DROP TABLE rating_days")
+        cur.execute("DELETE FROM schema_version WHERE version = 4")
+    s.close()
+    s = open_store(url)
+    assert s.schema_version() == 4
+    assert summary.differences(s) == []
+    assert s.rows("SELECT * FROM rating_days ORDER BY dim, rated_day, hall_id, k, label") == expected
+    # November 30 of h2: one active 5 (#7); November 4: a default (#5) and the invalid 差评 (#6)
+    assert s.rows(
+        "SELECT hall_id, k, level5, defaults, invalid FROM rating_days"
+        " WHERE dim = 'window' AND rated_day IN ('2026-11-04', '2026-11-30') ORDER BY rated_day, hall_id"
+    ) == [("h1", "w-02", 0, 1, 0), ("h2", "w-01", 0, 0, 1), ("h2", "w-01", 1, 0, 0)]
+    s.close()
+
+
+def test_the_summary_check_sees_a_wrong_count_and_a_rebuild_mends_it(url):
+    s = open_store(url)
+    s.store_batch([rating(case_id="C-1"), rating(case_id="C-2", level=Level.DISSATISFIED, reasons=["R01"])])
+    assert summary.differences(s) == []
+    with s.transaction() as cur:
+        cur.execute("UPDATE rating_days SET level5 = level5 + 1 WHERE dim = 'staff'")
+        cur.execute("DELETE FROM rating_days WHERE dim = 'channel'")
+    assert summary.differences(s) == [
+        "channel/2026-11-23/test-hall/5/: summary None, ratings (0, 1, 0, 0, 1, 0, 0)",
+        "staff/2026-11-23/test-hall/s-007/李明: summary (0, 1, 0, 0, 2, 0, 0), ratings (0, 1, 0, 0, 1, 0, 0)",
+    ]
+    summary.rebuild(s)
+    assert summary.differences(s) == []
+    s.close()

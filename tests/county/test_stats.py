@@ -218,3 +218,13 @@ def test_rates(filled, tmp_path):
     assert (empty.visit_rate, empty.on_time_rate, empty.rating_rate, empty.good_rate) == (None,) * 4
     assert cases.finished_between(date(2026, 12, 1), date(2026, 12, 1)) == ["C7"]
     cases.close()
+
+
+def test_an_item_without_a_code_and_one_with_an_empty_code_are_one_row_counted_once(store):
+    """A device may send `item_code: ""` and another none at all: one row (key ""), and the total
+    counts each rating once (the second spelling's group used to be added to it twice)."""
+    for code in (None, None, "", "A"):
+        assert store.store_batch([rating(item_code=code, item_name=None)]) == ["stored"]
+    s = compute(store, date(2026, 11, 23), date(2026, 11, 23), "item")
+    assert [(r.key, r.active) for r in s.rows] == [("", 3), ("A", 1)]
+    assert s.total.active == 4

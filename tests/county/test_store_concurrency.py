@@ -6,6 +6,7 @@ import threading
 import pytest
 
 from core import topics
+from county import summary
 from county.receiver import Incoming, process_batch
 from county.store import EventStore, open_store
 from tests.support.events import rating
@@ -39,6 +40,7 @@ def test_concurrent_batches_store_each_case_round_once(two_stores):
     for k in range(len(cases)):
         assert sorted([results[0][k], results[1][k]]) == ["duplicate", "stored"], cases[k]
     assert two_stores[0].count("ratings") == len(cases) == two_stores[0].count("events")
+    assert summary.differences(two_stores[0]) == []  # the daily summary counted each once too
 
 
 def test_two_receivers_racing_on_the_same_redelivered_events_store_each_once(two_stores):
@@ -64,6 +66,7 @@ def test_two_receivers_racing_on_the_same_redelivered_events_store_each_once(two
     for e in events:
         assert sorted([acks[0][e.event_id], acks[1][e.event_id]]) == ["duplicate", "stored"]
     assert two_stores[0].count("events") == len(events) == two_stores[1].count("ratings")
+    assert summary.differences(two_stores[1]) == []
 
 
 def test_the_unique_keys_refuse_what_a_missed_check_would_store_twice(two_stores, monkeypatch):
@@ -80,3 +83,4 @@ def test_the_unique_keys_refuse_what_a_missed_check_would_store_twice(two_stores
     monkeypatch.undo()
     assert later.count("events") == 1  # `other` was rolled back with the batch
     assert later.store_batch([other, e]) == ["stored", "duplicate"]
+    assert summary.differences(later) == []  # the failed batch's counts were rolled back with it

@@ -8,6 +8,7 @@ import pytest
 
 from core.clock import CHINA_TZ
 from core.levels import Level
+from county import summary
 from county.store import EventStore, open_store
 from county.workdays import WorkCalendar
 from county.workorders import ACTIONS, WorkOrderBook, WorkOrderRefused
@@ -156,6 +157,9 @@ def test_approve_invalid_keeps_the_rating_out_of_the_statistics(store, book):
     assert store.rows("SELECT invalid FROM ratings WHERE event_id = ?", [e.event_id]) in ([(1,)], [(True,)])
     assert store.count("ratings") == 1  # stays stored
     assert [h.action for h in book.get(w.id).history] == ["open", "appeal", "approve_invalid"]
+    # and moves, in the daily summary the statistics read, from its level to invalid
+    assert store.rows("SELECT level2, invalid FROM rating_days WHERE dim = 'window'") == [(0, 1)]
+    assert summary.differences(store) == []
 
 
 def test_refusals_with_reasons(store, book):
