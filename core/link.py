@@ -51,9 +51,11 @@ WINDOW = 300
 MAX_UNACKED = 1000  # events sent and not yet acked by the county
 POLL_S = 0.5  # the sender looks at the outbox at least this often (resends, telemetry)
 # While the county is known offline the link holds its resends: every copy would only join the hall
-# broker's queue for the bridge (~6 copies per event after 5 minutes, docs/scale.md). New events
-# still go out once each. A resend round still runs this often, in case the liveness is wrong
-# (each round adds a copy of every held event to that queue: hourly, not every minute).
+# broker's queue for the bridge (~6 copies per event after 5 minutes, docs/scale.md). What may be
+# lost still goes once: new events, everything unacked after a reconnect (a killed hall broker
+# loses its queue), and what waited for its ack when the county went away (a killed county broker
+# loses what it had not saved). A full resend round still runs this often, in case the liveness is
+# wrong (each round adds a copy of every held event to that queue: hourly, not every minute).
 HOLD_RESENDS_MAX_S = 3600.0
 PRUNE_EVERY_S = 6 * 3600.0
 
@@ -418,6 +420,11 @@ class Link:
                 self.county.stale_after_s,
             )
             self._resend_round_at = time.monotonic() + HOLD_RESENDS_MAX_S
+            # what waited for its ack may be lost with the county broker: one more copy now, into
+            # the hall broker's queue, where it waits for the bridge with the events to come
+            self._requeue_after_s = 0.0
+            self._requeue = True
+            self._wake.set()
         self._dispatch(self.on_county_state, bool(online))
 
     # --- sender thread -----------------------------------------------------------------------
@@ -491,6 +498,11 @@ class Link:
             return False
         if time.monotonic() >= self._resend_round_at:
             self._resend_round_at = time.monotonic() + HOLD_RESENDS_MAX_S
+            # what waited for its ack may be lost with the county broker: one more copy now, into
+            # the hall broker's queue, where it waits for the bridge with the events to come
+            self._requeue_after_s = 0.0
+            self._requeue = True
+            self._wake.set()
             log.info("county still offline: sending the unacked events once more")
             return False
         return True

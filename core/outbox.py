@@ -192,7 +192,8 @@ class Outbox:
     def due(self, limit: int, *, resends: bool = True) -> list[OutboxEntry]:
         """Unacked entries whose resend time has come, oldest (lowest seq) first.
 
-        `resends=False`: never-sent events only (the link holds resends while the county is offline).
+        `resends=False`: only those due now (never sent, or made due by `requeue_all`), not those
+        waiting out their resend time (the link holds those while the county is offline).
         """
         if limit <= 0:
             return []
@@ -202,8 +203,7 @@ class Outbox:
             # those due now (next_try = 0, the usual case) and resends whose time has come.
             if not resends:
                 rows = db.execute(
-                    f"{cols} WHERE acked_at IS NULL AND next_try = 0 AND attempts = 0 ORDER BY seq LIMIT ?",
-                    (limit,),
+                    f"{cols} WHERE acked_at IS NULL AND next_try = 0 ORDER BY seq LIMIT ?", (limit,)
                 ).fetchall()
                 return [OutboxEntry(r[0], int(r[1]), r[2], bytes(r[3]), int(r[4])) for r in rows]
             now_due = db.execute(

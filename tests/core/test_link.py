@@ -520,3 +520,43 @@ def test_a_held_backlog_is_still_resent_every_hold_round_in_case_the_liveness_is
     finally:
         acker.close()
         outbox.close()
+
+
+def test_a_held_backlog_goes_once_more_on_each_new_connection_and_at_the_county_s_loss(
+    hall_broker: Broker, broker_accounts: Accounts, tmp_path: Path, make_link: Callable[..., Link]
+) -> None:
+    """Copies that may be lost are sent again even while resends are held: what waited for its ack
+    when the county went away (a killed county broker loses what it had not saved), and everything
+    unacked after a reconnect to the hall broker (a killed hall broker loses its bridge queue)."""
+    clock = FakeClock()
+    outbox = Outbox(tmp_path / "state" / "outbox.db", clock=clock)
+    acker = Acker(settings_for(hall_broker, broker_accounts, COUNTY_SERVICE), ack=False)
+    try:
+        link = make_link(outbox, clock=clock)
+        link.start()
+        assert wait(lambda: link.connected)
+        _say_county(hall_broker, broker_accounts, True, clock)
+        assert wait(lambda: link.county_online is True)
+        before = outbox.put(rating(HALL_ID, DEV, case_id="B1"))
+        link.wake()
+        assert wait(lambda: len(acker.arrivals) == 1)
+        _say_county(hall_broker, broker_accounts, False, clock)
+        assert wait(lambda: len(acker.arrivals) == 2)  # in flight at the loss: once more, at once
+        during = outbox.put(rating(HALL_ID, DEV, case_id="B2"))
+        link.wake()
+        assert wait(lambda: len(acker.arrivals) == 3)
+        clock.advance(60.0)
+        time.sleep(0.7)
+        assert len(acker.arrivals) == 3  # then held
+        acker.close()
+        hall_broker.restart()
+        acker = Acker(settings_for(hall_broker, broker_accounts, COUNTY_SERVICE), ack=False)
+        _say_county(hall_broker, broker_accounts, False, clock)  # the restarted broker's retained word
+        assert wait(lambda: link.connected, timeout=30)
+        assert acker.wait_for(2)  # the new connection: each unacked event once
+        clock.advance(60.0)
+        time.sleep(0.7)
+        assert sorted(eid for eid, _ in acker.arrivals) == sorted([before.event_id, during.event_id])
+    finally:
+        acker.close()
+        outbox.close()

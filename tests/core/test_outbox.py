@@ -286,15 +286,16 @@ def test_due_merges_resends_and_new_events_by_seq(outbox: Outbox, clock: FakeClo
     assert [(d.seq, d.attempts) for d in outbox.due(3)] == [(1, 0), (2, 1), (3, 0)]
 
 
-def test_due_without_resends_gives_never_sent_events_only(outbox: Outbox, clock: FakeClock) -> None:
-    """While the county is offline the link asks for new events only (core/link.py holds resends)."""
+def test_due_without_resends_leaves_out_those_waiting_for_their_ack(outbox: Outbox, clock: FakeClock) -> None:
+    """While the county is offline the link sends only what is due now (core/link.py holds resends)."""
     evs = [outbox.put(rating(case_id=f"C{i}")) for i in range(4)]
     outbox.mark_sent([evs[0].event_id, evs[2].event_id])
     clock.advance(FIRST_RESEND_S)
-    outbox.requeue_all()  # a reconnect makes the sent ones due too
     assert [d.seq for d in outbox.due(10)] == [1, 2, 3, 4]
     assert [(d.seq, d.attempts) for d in outbox.due(10, resends=False)] == [(2, 0), (4, 0)]
     assert [d.seq for d in outbox.due(1, resends=False)] == [2]
+    outbox.requeue_all()  # a reconnect: the sent ones are due now too
+    assert [(d.seq, d.attempts) for d in outbox.due(10, resends=False)] == [(1, 1), (2, 0), (3, 1), (4, 0)]
 
 
 def test_requeue_after_a_delay_keeps_never_sent_events_due_now(outbox: Outbox, clock: FakeClock) -> None:
