@@ -278,6 +278,19 @@ MIGRATIONS: list[Migration] = [
             *SUMMARY_BACKFILL,
         ],
     ),
+    Migration(
+        5,
+        "statistics read the daily summary: the ratings' two wide per-day indexes give way to one narrow",
+        [
+            # Migration 2's covering indexes served the statistics' row scan, which the daily summary
+            # replaced; every stored rating paid for both (7 and 8 columns). What still reads
+            # ratings by day (the console's live feed of today, the reference recount) needs only
+            # the day and the time.
+            "CREATE INDEX IF NOT EXISTS ratings_day_at ON ratings (rated_day, rated_at)",
+            "DROP INDEX IF EXISTS ratings_day_window",
+            "DROP INDEX IF EXISTS ratings_day_staff",
+        ],
+    ),
 ]
 
 VERSION_TABLE = """

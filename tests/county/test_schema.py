@@ -210,7 +210,7 @@ def test_migration_4_back_fills_the_daily_summary_from_the_stored_ratings(url):
         cur.execute("DELETE FROM schema_version WHERE version = 4")
     s.close()
     s = open_store(url)
-    assert s.schema_version() == 4
+    assert s.schema_version() == max(m.version for m in schema.MIGRATIONS)
     assert summary.differences(s) == []
     assert s.rows("SELECT * FROM rating_days ORDER BY dim, rated_day, hall_id, k, label") == expected
     # November 30 of h2: one active 5 (#7); November 4: a default (#5) and the invalid 差评 (#6)
@@ -234,4 +234,19 @@ def test_the_summary_check_sees_a_wrong_count_and_a_rebuild_mends_it(url):
     ]
     summary.rebuild(s)
     assert summary.differences(s) == []
+    s.close()
+
+
+def test_migration_5_leaves_the_ratings_one_narrow_day_index(url):
+    """The statistics read the daily summary: the wide per-day indexes of migration 2 are gone
+    (an upgraded store too), and the console's feed of today still has an index by day."""
+    s = open_store(url)
+    sql = (
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'ratings'"
+        if url.startswith("sqlite")
+        else "SELECT indexname FROM pg_indexes WHERE tablename = 'ratings'"
+    )
+    names = {r[0] for r in s.rows(sql)}
+    assert "ratings_day_at" in names
+    assert not names & {"ratings_day_window", "ratings_day_staff"}
     s.close()
