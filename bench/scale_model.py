@@ -70,7 +70,7 @@ from core.messages import AckItem, CountyState
 from core.mqtt_client import make_client
 from core.outbox import Outbox
 from ops import brokers
-from ops.procs import HOST, die_with_parent, free_port
+from ops.procs import HOST, die_with_parent, free_ports
 from tests.support.events import rating
 from tests.support.mosquitto import Broker
 
@@ -135,6 +135,7 @@ def build_county(root: Path, halls: int, devices: int) -> County:
     as_root = os.geteuid() == 0
     secrets = root / "secrets"
     names = [hall_id(i) for i in range(1, halls + 1)]
+    ports = free_ports(halls + 1)  # all different (free_port one at a time may repeat one)
     cdir = root / "county-broker"
     (cdir / "state").mkdir(parents=True, exist_ok=True)
     brokers.add_accounts(cdir / "passwd", secrets, [COUNTY_SERVICE, MONITOR, *map(bridge_account, names)])
@@ -142,7 +143,7 @@ def build_county(root: Path, halls: int, devices: int) -> County:
         conf_dir=cdir,
         state_dir=cdir / "state",
         password_file=cdir / "passwd",
-        port=free_port(),
+        port=ports[0],
         bind_address=HOST,
         run_as_root=as_root,
     )
@@ -162,7 +163,7 @@ def build_county(root: Path, halls: int, devices: int) -> County:
             conf_dir=hdir,
             state_dir=hdir / "state",
             password_file=hdir / "passwd",
-            port=free_port(),
+            port=ports[h],
             bind_address=HOST,
             run_as_root=as_root,
         )

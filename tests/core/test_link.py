@@ -8,6 +8,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from core.commands import CommandReply
 from core.config import DeviceSettings
 from core.device_config import DeviceConfig
 from core.link import Link
-from core.messages import Ack, AckItem, DeviceStatus, Telemetry
+from core.messages import Ack, AckItem, CountyState, DeviceStatus, Telemetry
 from core.outbox import Outbox
 from core.queries import ProgressQuery
 from core.requests import RequestTimeout
@@ -418,8 +419,6 @@ def test_the_retained_status_is_the_newest_snapshot_when_two_threads_publish_it(
 def test_county_offline_when_its_beats_stop_and_a_retained_replay_does_not_revive_it(
     hall_broker: Broker, broker_accounts: Accounts, outbox: Outbox, make_link: Callable[..., Link]
 ) -> None:
-    from core.messages import CountyState
-
     link = make_link(outbox)
     link.county.heartbeat_s = 0.5
     seen: list[bool] = []
@@ -442,121 +441,114 @@ def test_county_offline_when_its_beats_stop_and_a_retained_replay_does_not_reviv
     county.close()
 
 
-def _say_county(hall_broker: Broker, accounts: Accounts, online: bool, clock: FakeClock) -> None:
-    from core.messages import CountyState
+@dataclass
+class HoldRig:
+    """A started link on a fake clock, an outbox, and a county stand-in that never acks."""
 
-    county = watcher(hall_broker, accounts)
-    state = CountyState(online=online, timestamp=int(clock.time() * 1000)).to_json()
-    assert county.publish(topics.COUNTY_STATE, state, retain=True) == 0
-    county.close()
+    hall_broker: Broker
+    accounts: Accounts
+    clock: FakeClock
+    outbox: Outbox
+    acker: Acker
+    link: Link
+
+    def say_county(self, online: bool) -> None:
+        county = watcher(self.hall_broker, self.accounts)
+        state = CountyState(online=online, timestamp=int(self.clock.time() * 1000)).to_json()
+        assert county.publish(topics.COUNTY_STATE, state, retain=True) == 0
+        county.close()
+        assert wait(lambda: self.link.county_online is online)
+
+    def press(self, case_id: str) -> str:
+        event = self.outbox.put(rating(HALL_ID, DEV, case_id=case_id))
+        self.link.wake()
+        return event.event_id
+
+    def new_acker(self) -> None:
+        self.acker.close()
+        self.acker = Acker(settings_for(self.hall_broker, self.accounts, COUNTY_SERVICE), ack=False)
+
+
+@pytest.fixture
+def hold(
+    hall_broker: Broker, broker_accounts: Accounts, tmp_path: Path, make_link: Callable[..., Link]
+) -> Iterator[HoldRig]:
+    clock = FakeClock()
+    outbox = Outbox(tmp_path / "state" / "outbox.db", clock=clock)
+    acker = Acker(settings_for(hall_broker, broker_accounts, COUNTY_SERVICE), ack=False)
+    link = make_link(outbox, clock=clock)
+    rig = HoldRig(hall_broker, broker_accounts, clock, outbox, acker, link)
+    try:
+        link.start()
+        assert wait(lambda: link.connected)
+        yield rig
+    finally:
+        rig.acker.close()
+        link.stop(timeout=2)
+        outbox.close()
 
 
 def test_resends_are_held_while_the_county_is_offline_and_follow_its_queued_copies_after(
-    hall_broker: Broker, broker_accounts: Accounts, tmp_path: Path, make_link: Callable[..., Link]
+    hold: HoldRig,
 ) -> None:
     """An outage: each new event goes out once (it waits in the broker's queue for the county), none
     is resent into that queue; after the county's return what is still unacked goes again, but only
     FIRST_RESEND_S later (its queued copy crosses first), not at once."""
-    clock = FakeClock()
-    outbox = Outbox(tmp_path / "state" / "outbox.db", clock=clock)
-    acker = Acker(settings_for(hall_broker, broker_accounts, COUNTY_SERVICE), ack=False)
-    try:
-        link = make_link(outbox, clock=clock)
-        link.start()
-        assert wait(lambda: link.connected)
-        _say_county(hall_broker, broker_accounts, False, clock)
-        assert wait(lambda: link.county_online is False)
-        first = outbox.put(rating(HALL_ID, DEV, case_id="O1"))
-        link.wake()
-        assert wait(lambda: len(acker.arrivals) == 1)  # new events are not held
-        for _ in range(3):  # past the 8, 16 and 32 s resends
-            clock.advance(60.0)
-            time.sleep(0.7)  # more than a poll
-        assert len(acker.arrivals) == 1
-        second = outbox.put(rating(HALL_ID, DEV, case_id="O2"))
-        link.wake()
-        assert wait(lambda: len(acker.arrivals) == 2)
-        assert acker.unique() == {first.event_id, second.event_id}
+    hold.say_county(False)
+    first = hold.press("O1")
+    assert wait(lambda: len(hold.acker.arrivals) == 1)  # new events are not held
+    for _ in range(3):  # past the 8, 16 and 32 s resends
+        hold.clock.advance(60.0)
+        time.sleep(0.7)  # more than a poll
+    assert len(hold.acker.arrivals) == 1
+    second = hold.press("O2")
+    assert wait(lambda: len(hold.acker.arrivals) == 2)
+    assert hold.acker.unique() == {first, second}
 
-        _say_county(hall_broker, broker_accounts, True, clock)
-        assert wait(lambda: link.county_online is True)
-        time.sleep(0.7)
-        assert len(acker.arrivals) == 2  # not at once: the queued copies cross first
-        clock.advance(8.0)
-        assert wait(lambda: len(acker.arrivals) == 4)  # then each unacked event once more
-        assert [eid for eid, _ in acker.arrivals[2:]] == [first.event_id, second.event_id]
-    finally:
-        acker.close()
-        outbox.close()
+    hold.say_county(True)
+    time.sleep(0.7)
+    assert len(hold.acker.arrivals) == 2  # not at once: the queued copies cross first
+    hold.clock.advance(8.0)
+    assert wait(lambda: len(hold.acker.arrivals) == 4)  # then each unacked event once more
+    assert [eid for eid, _ in hold.acker.arrivals[2:]] == [first, second]
 
 
 def test_a_held_backlog_is_still_resent_every_hold_round_in_case_the_liveness_is_wrong(
-    hall_broker: Broker,
-    broker_accounts: Accounts,
-    tmp_path: Path,
-    make_link: Callable[..., Link],
-    monkeypatch: pytest.MonkeyPatch,
+    hold: HoldRig, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import core.link
 
     monkeypatch.setattr(core.link, "HOLD_RESENDS_MAX_S", 3.0)
-    clock = FakeClock()
-    outbox = Outbox(tmp_path / "state" / "outbox.db", clock=clock)
-    acker = Acker(settings_for(hall_broker, broker_accounts, COUNTY_SERVICE), ack=False)
-    try:
-        link = make_link(outbox, clock=clock)
-        link.start()
-        assert wait(lambda: link.connected)
-        _say_county(hall_broker, broker_accounts, False, clock)
-        assert wait(lambda: link.county_online is False)
-        ev = outbox.put(rating(HALL_ID, DEV, case_id="V1"))
-        link.wake()
-        assert wait(lambda: len(acker.arrivals) == 1)
-        clock.advance(8.0)  # its resend is due, and held ...
-        time.sleep(0.6)
-        assert len(acker.arrivals) == 1
-        assert wait(lambda: len(acker.arrivals) == 2, timeout=10)  # ... until the hold round
-        assert acker.unique() == {ev.event_id}
-    finally:
-        acker.close()
-        outbox.close()
+    hold.say_county(False)
+    ev = hold.press("V1")
+    assert wait(lambda: len(hold.acker.arrivals) == 1)
+    hold.clock.advance(8.0)  # its resend is due, and held ...
+    time.sleep(0.6)
+    assert len(hold.acker.arrivals) == 1
+    assert wait(lambda: len(hold.acker.arrivals) == 2, timeout=10)  # ... until the hold round
+    assert hold.acker.unique() == {ev}
 
 
 def test_a_held_backlog_goes_once_more_on_each_new_connection_and_at_the_county_s_loss(
-    hall_broker: Broker, broker_accounts: Accounts, tmp_path: Path, make_link: Callable[..., Link]
+    hold: HoldRig,
 ) -> None:
     """Copies that may be lost are sent again even while resends are held: what waited for its ack
     when the county went away (a killed county broker loses what it had not saved), and everything
     unacked after a reconnect to the hall broker (a killed hall broker loses its bridge queue)."""
-    clock = FakeClock()
-    outbox = Outbox(tmp_path / "state" / "outbox.db", clock=clock)
-    acker = Acker(settings_for(hall_broker, broker_accounts, COUNTY_SERVICE), ack=False)
-    try:
-        link = make_link(outbox, clock=clock)
-        link.start()
-        assert wait(lambda: link.connected)
-        _say_county(hall_broker, broker_accounts, True, clock)
-        assert wait(lambda: link.county_online is True)
-        before = outbox.put(rating(HALL_ID, DEV, case_id="B1"))
-        link.wake()
-        assert wait(lambda: len(acker.arrivals) == 1)
-        _say_county(hall_broker, broker_accounts, False, clock)
-        assert wait(lambda: len(acker.arrivals) == 2)  # in flight at the loss: once more, at once
-        during = outbox.put(rating(HALL_ID, DEV, case_id="B2"))
-        link.wake()
-        assert wait(lambda: len(acker.arrivals) == 3)
-        clock.advance(60.0)
-        time.sleep(0.7)
-        assert len(acker.arrivals) == 3  # then held
-        acker.close()
-        hall_broker.restart()
-        acker = Acker(settings_for(hall_broker, broker_accounts, COUNTY_SERVICE), ack=False)
-        _say_county(hall_broker, broker_accounts, False, clock)  # the restarted broker's retained word
-        assert wait(lambda: link.connected, timeout=30)
-        assert acker.wait_for(2)  # the new connection: each unacked event once
-        clock.advance(60.0)
-        time.sleep(0.7)
-        assert sorted(eid for eid, _ in acker.arrivals) == sorted([before.event_id, during.event_id])
-    finally:
-        acker.close()
-        outbox.close()
+    hold.say_county(True)
+    before = hold.press("B1")
+    assert wait(lambda: len(hold.acker.arrivals) == 1)
+    hold.say_county(False)
+    assert wait(lambda: len(hold.acker.arrivals) == 2)  # in flight at the loss: once more, at once
+    during = hold.press("B2")
+    assert wait(lambda: len(hold.acker.arrivals) == 3)
+    hold.clock.advance(60.0)
+    time.sleep(0.7)
+    assert len(hold.acker.arrivals) == 3  # then held
+    hold.hall_broker.restart()
+    hold.new_acker()
+    assert wait(lambda: hold.link.connected, timeout=30)
+    assert hold.acker.wait_for(2)  # the new connection: each unacked event once
+    hold.clock.advance(60.0)
+    time.sleep(0.7)
+    assert sorted(eid for eid, _ in hold.acker.arrivals) == sorted([before, during])
