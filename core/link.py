@@ -498,11 +498,6 @@ class Link:
             return False
         if time.monotonic() >= self._resend_round_at:
             self._resend_round_at = time.monotonic() + HOLD_RESENDS_MAX_S
-            # what waited for its ack may be lost with the county broker: one more copy now, into
-            # the hall broker's queue, where it waits for the bridge with the events to come
-            self._requeue_after_s = 0.0
-            self._requeue = True
-            self._wake.set()
             log.info("county still offline: sending the unacked events once more")
             return False
         return True
