@@ -13,6 +13,7 @@ import json
 import logging
 import re
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -136,6 +137,10 @@ class EventStore:
         self.url = ""
         # working days for work-order due dates; the service sets the county's (override file)
         self.calendar = WorkCalendar()
+        # One connection, one transaction at a time: threads that share a store take turns (the
+        # receiver's worker and whoever reads beside it; two transactions interleaved on one
+        # connection fail: psycopg's nesting check, SQLite's BEGIN within a transaction).
+        self._tx_lock = threading.RLock()
 
     @contextmanager
     def _transaction(self) -> Iterator[Cursor]:
@@ -326,17 +331,18 @@ class SqliteStore(EventStore):
 
     @contextmanager
     def _transaction(self) -> Iterator[Cursor]:
-        cur = self._conn.cursor()
-        cur.execute("BEGIN IMMEDIATE")
-        try:
-            yield cur
-        except BaseException:
-            cur.execute("ROLLBACK")
-            raise
-        else:
-            cur.execute("COMMIT")
-        finally:
-            cur.close()
+        with self._tx_lock:
+            cur = self._conn.cursor()
+            cur.execute("BEGIN IMMEDIATE")
+            try:
+                yield cur
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+            else:
+                cur.execute("COMMIT")
+            finally:
+                cur.close()
 
     def close(self) -> None:
         self._conn.close()
@@ -361,13 +367,14 @@ class PostgresStore(EventStore):
     def _transaction(self) -> Iterator[Cursor]:
         # A server that restarted (or a network cut) leaves this connection closed for good: open a
         # new one for the next transaction. The failed one raised, so its batch is retried, unacked.
-        if self._conn.closed or self._conn.broken:
-            with contextlib.suppress(Exception):
-                self._conn.close()
-            self._conn = self._connect()
-            log.info("database: connected again to PostgreSQL")
-        with self._conn.transaction(), self._conn.cursor() as cur:
-            yield cur
+        with self._tx_lock:
+            if self._conn.closed or self._conn.broken:
+                with contextlib.suppress(Exception):
+                    self._conn.close()
+                self._conn = self._connect()
+                log.info("database: connected again to PostgreSQL")
+            with self._conn.transaction(), self._conn.cursor() as cur:
+                yield cur
 
     def _lock_schema(self, cur: Cursor) -> None:
         cur.execute("SELECT pg_advisory_xact_lock(4242001)")  # fixed key: "the county schema"

@@ -84,3 +84,34 @@ def test_the_unique_keys_refuse_what_a_missed_check_would_store_twice(two_stores
     assert later.count("events") == 1  # `other` was rolled back with the batch
     assert later.store_batch([other, e]) == ["stored", "duplicate"]
     assert summary.differences(later) == []  # the failed batch's counts were rolled back with it
+
+
+def test_threads_sharing_one_store_take_turns(database_url):
+    """The receiver's worker writes while another thread reads through the same store (one
+    connection): the reader waits for the writer's transaction instead of breaking it."""
+    store = open_store(database_url)
+    inside = threading.Event()
+    counted: list[int] = []
+    errors: list[BaseException] = []
+
+    def read() -> None:
+        inside.wait(5)
+        try:
+            counted.append(store.count("ratings"))
+        except BaseException as e:  # the failure this test is about
+            errors.append(e)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        with store.transaction() as cur:
+            cur.execute(store.sql("SELECT count(*) FROM ratings"))
+            inside.set()
+            reader.join(0.5)  # it must still be waiting: our transaction is open
+            assert reader.is_alive()
+        reader.join(10)
+        assert errors == [] and counted == [0]
+        assert store.store_batch([rating()]) == ["stored"]  # the connection is still good
+    finally:
+        reader.join(10)
+        store.close()
