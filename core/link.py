@@ -127,8 +127,8 @@ class Link:
         self._stopping = threading.Event()
         self._connected = threading.Event()
         self._last_problem = ""
-        self._requeue = False
-        self._requeue_after_s = 0.0  # resend the backlog now, or later (it waits queued at the broker)
+        # a requeue of the backlog for the sender: due in this many seconds (0: now), None: none
+        self._requeue_after_s: float | None = None
         self._resend_round_at = 0.0  # monotonic: while holding resends, the next round that runs anyway
         self._next_tick = time.monotonic() + telemetry_s
         self._next_prune = time.monotonic()
@@ -354,7 +354,6 @@ class Link:
                     # but after an outage we held resends in, each event's one copy waits in the
                     # hall broker's queue and crosses now: resend only what is not acked by then.
                     self._requeue_after_s = FIRST_RESEND_S if self.county_online is False else 0.0
-                    self._requeue = True
                     self._wake.set()
                 self._check_county()
             elif topic in self.extra_topics:
@@ -369,7 +368,11 @@ class Link:
             self._jobs.put(lambda: callback(arg))
 
     def _dispatcher(self) -> None:
-        run_jobs(self._jobs, lambda _e: log.exception("a link callback failed"))
+        run_jobs(self._jobs, self._callback_failed)
+
+    @staticmethod
+    def _callback_failed(_e: Exception) -> None:
+        log.exception("a link callback failed")
 
     def _apply_config(self, raw: bytes) -> None:
         try:
@@ -423,7 +426,6 @@ class Link:
             # what waited for its ack may be lost with the county broker: one more copy now, into
             # the hall broker's queue, where it waits for the bridge with the events to come
             self._requeue_after_s = 0.0
-            self._requeue = True
             self._wake.set()
         self._dispatch(self.on_county_state, bool(online))
 
@@ -449,9 +451,9 @@ class Link:
                 self._publish_status(force=True)
             self._take_acks()
             if self.outbox is not None:
-                if self._requeue:
-                    self._requeue = False
-                    self.outbox.requeue_all(self._requeue_after_s)
+                after_s, self._requeue_after_s = self._requeue_after_s, None
+                if after_s is not None:
+                    self.outbox.requeue_all(after_s)
                 self._drain(wait=wait)
             now = time.monotonic()
             if now >= self._next_tick:
@@ -469,17 +471,7 @@ class Link:
 
     def run_callbacks(self) -> None:
         """Run the app callbacks waiting for the dispatcher (for a driver without `start()`)."""
-        while True:
-            try:
-                job = self._jobs.get_nowait()
-            except queue.Empty:
-                return
-            if job is None:
-                return
-            try:
-                job()
-            except Exception:
-                log.exception("a link callback failed")
+        run_jobs(self._jobs, self._callback_failed, wait=False)
 
     def _take_acks(self) -> None:
         items: list[AckItem] = []

@@ -201,18 +201,17 @@ class Outbox:
         with self._read("read due events") as db:
             # Two index range reads instead of one scan past every event that waits for its ack:
             # those due now (next_try = 0, the usual case) and resends whose time has come.
-            if not resends:
-                rows = db.execute(
-                    f"{cols} WHERE acked_at IS NULL AND next_try = 0 ORDER BY seq LIMIT ?", (limit,)
-                ).fetchall()
-                return [OutboxEntry(r[0], int(r[1]), r[2], bytes(r[3]), int(r[4])) for r in rows]
             now_due = db.execute(
                 f"{cols} WHERE acked_at IS NULL AND next_try = 0 ORDER BY seq LIMIT ?", (limit,)
             ).fetchall()
-            resend = db.execute(
-                f"{cols} WHERE acked_at IS NULL AND next_try > 0 AND next_try <= ? ORDER BY seq LIMIT ?",
-                (self._clock.monotonic(), limit),
-            ).fetchall()
+            resend = (
+                db.execute(
+                    f"{cols} WHERE acked_at IS NULL AND next_try > 0 AND next_try <= ? ORDER BY seq LIMIT ?",
+                    (self._clock.monotonic(), limit),
+                ).fetchall()
+                if resends
+                else []
+            )
         rows = sorted(now_due + resend, key=lambda r: r[1])[:limit] if resend else now_due
         return [OutboxEntry(r[0], int(r[1]), r[2], bytes(r[3]), int(r[4])) for r in rows]
 
