@@ -6,11 +6,12 @@ from __future__ import annotations
 import csv
 import io
 import tempfile
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse, Response
 from openpyxl import Workbook
@@ -61,6 +62,54 @@ def _scope(who: Principal, hall: str | None) -> str | None:
     return hall if hall is not None else who.hall
 
 
+@dataclass(frozen=True)
+class Asked:
+    """A statistics request, checked: whose data, which period, which hall (None: the county)."""
+
+    d: CountyData
+    first: date
+    last: date
+    scope: str | None
+
+
+@dataclass(frozen=True)
+class Period:
+    """The period and hall parameters as given (validated by FastAPI like every parameter)."""
+
+    date_from: date | None
+    date_to: date | None
+    hall: str | None
+
+    def asked(self, request: Request) -> Asked:
+        """Who asks (401) first, then the period (422) and the hall (403), as each route did."""
+        who = principal(request)
+        d = data_of(request)
+        first, last = _period(d, self.date_from, self.date_to)
+        return Asked(d, first, last, _scope(who, self.hall))
+
+
+def page_period(
+    date_from: Annotated[date | None, Query(alias="from")] = None,
+    date_to: Annotated[date | None, Query(alias="to")] = None,
+    hall: HallQuery = None,
+) -> Period:
+    """The pages' and downloads' parameters: this month so far when no period is given."""
+    return Period(date_from, date_to, hall)
+
+
+def api_period(
+    date_from: Annotated[date, Query(alias="from")],
+    date_to: Annotated[date, Query(alias="to")],
+    hall: HallQuery = None,
+) -> Period:
+    """The API's parameters: the period is required."""
+    return Period(date_from, date_to, hall)
+
+
+PagePeriod = Annotated[Period, Depends(page_period)]
+ApiPeriod = Annotated[Period, Depends(api_period)]
+
+
 def _stats(d: CountyData, first: date, last: date, by: str, hall: str | None) -> Stats:
     with d.lock:
         return compute(d.store, first, last, by, hall)
@@ -72,30 +121,15 @@ def _rates(d: CountyData, first: date, last: date, hall: str | None) -> Rates:
 
 
 @router.get("/api/v1/stats")
-def api_stats(
-    request: Request,
-    by: By,
-    date_from: Annotated[date, Query(alias="from")],
-    date_to: Annotated[date, Query(alias="to")],
-    hall: HallQuery = None,
-) -> dict[str, Any]:
-    who = principal(request)
-    d = data_of(request)
-    first, last = _period(d, date_from, date_to)
-    return _stats(d, first, last, by, _scope(who, hall)).model_dump(mode="json")
+def api_stats(request: Request, p: ApiPeriod, by: By) -> dict[str, Any]:
+    q = p.asked(request)
+    return _stats(q.d, q.first, q.last, by, q.scope).model_dump(mode="json")
 
 
 @router.get("/api/v1/rates")
-def api_rates(
-    request: Request,
-    date_from: Annotated[date, Query(alias="from")],
-    date_to: Annotated[date, Query(alias="to")],
-    hall: HallQuery = None,
-) -> dict[str, Any]:
-    who = principal(request)
-    d = data_of(request)
-    first, last = _period(d, date_from, date_to)
-    return _rates(d, first, last, _scope(who, hall)).model_dump(mode="json")
+def api_rates(request: Request, p: ApiPeriod) -> dict[str, Any]:
+    q = p.asked(request)
+    return _rates(q.d, q.first, q.last, q.scope).model_dump(mode="json")
 
 
 def ranked(s: Stats) -> list[int | None]:
@@ -109,17 +143,9 @@ def ranked(s: Stats) -> list[int | None]:
 
 
 @router.get("/stats")
-def stats_page(
-    request: Request,
-    by: By = "window",
-    date_from: Annotated[date | None, Query(alias="from")] = None,
-    date_to: Annotated[date | None, Query(alias="to")] = None,
-    hall: HallQuery = None,
-) -> Response:
-    who = principal(request)
-    d = data_of(request)
-    first, last = _period(d, date_from, date_to)
-    scope = _scope(who, hall)
+def stats_page(request: Request, p: PagePeriod, by: By = "window") -> Response:
+    q = p.asked(request)
+    d, first, last, scope = q.d, q.first, q.last, q.scope
     s = _stats(d, first, last, by, scope)
     r = _rates(d, first, last, scope)
     pf, pl = previous_period(first, last)
@@ -196,18 +222,11 @@ def _table(s: Stats, by: str, lang: str) -> tuple[list[str], list[list[Any]]]:
 
 @router.get("/stats/download.{fmt}")
 def stats_download(
-    request: Request,
-    fmt: Literal["csv", "xlsx"],
-    by: By = "window",
-    date_from: Annotated[date | None, Query(alias="from")] = None,
-    date_to: Annotated[date | None, Query(alias="to")] = None,
-    hall: HallQuery = None,
+    request: Request, p: PagePeriod, fmt: Literal["csv", "xlsx"], by: By = "window"
 ) -> Response:
     """What the statistics page shows, as a file (no citizen data: counts only)."""
-    who = principal(request)
-    d = data_of(request)
-    first, last = _period(d, date_from, date_to)
-    scope = _scope(who, hall)
+    q = p.asked(request)
+    d, first, last, scope = q.d, q.first, q.last, q.scope
     head, rows = _table(_stats(d, first, last, by, scope), by, lang_of(request))
     name = f"stats-{scope or 'county'}-{by}-{first}-{last}.{fmt}"
     disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
